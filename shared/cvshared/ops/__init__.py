@@ -1,0 +1,1 @@
+"""See the module docstrings; components register on import of their module."""

@@ -1,0 +1,45 @@
+"""What a paper package tells ``tools/reproduce.py`` and ``tools/benchmark.py``.
+
+Every paper package exposes ``<key>.paper.SPEC``, a :class:`PaperSpec`. Configs read their data
+root from the ``DATA_ROOT`` environment variable with mmengine's substitution syntax,
+``data_root = '{{$DATA_ROOT:data/mvtec_ad}}'``, so the tools point a config at a data set
+without editing it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Optional
+
+
+@dataclass
+class PaperSpec:
+    """A paper's reproduction recipe.
+
+    Attributes:
+        key: The package key (``msflow``); configs live in ``configs/<key>/``.
+        title: Paper title and venue, printed above the results table.
+        runs: Named configs (paths relative to the repository root) that together make the
+            paper's main table on the real benchmark, e.g. one per MVTec category. Results are
+            averaged over the runs that are selected.
+        synthetic_runs: The same for the synthetic data set (usually one entry).
+        reported: The paper's reported numbers, ``{our metric key: value}``, in the units the
+            paper prints (percent for AUROC).
+        metric_scale: Factor from our metric value to the paper's unit (100 for a fraction
+            reported as a percentage).
+        make_synthetic: ``fn(root)`` writes the synthetic data set in the benchmark's layout.
+        check_data: ``fn(data_root, run_name)`` raises ``FileNotFoundError`` naming the
+            expected tree when the real data set is not at ``data_root``.
+        data_hint: One line shown when no data set is found (where to download it).
+    """
+
+    key: str
+    title: str
+    runs: Mapping[str, str]
+    synthetic_runs: Mapping[str, str]
+    reported: Mapping[str, float]
+    make_synthetic: Callable[[str], None]
+    check_data: Callable[[str, str], None]
+    metric_scale: float = 100.0
+    data_hint: str = ''
+    notes: list[str] = field(default_factory=list)
+    benchmark_config: Optional[str] = None
