@@ -15,6 +15,12 @@
    config ever builds it (no paper here uses the DRN localizer). If a later mmaction2 release
    ships the subpackage, the real one is used and nothing is patched.
 
+3. torch.distributed on CPU-only machines. mmengine's pytorch launcher always calls
+   ``torch.cuda.set_device`` and wraps the model in DDP with ``device_ids=[LOCAL_RANK]``; both
+   fail without a GPU, so ``tools/dist_train.sh`` could not even be smoke-tested on CPU (gloo).
+   When CUDA is unavailable we skip ``set_device`` and pass ``device_ids=None`` for CPU
+   modules, which is what DDP requires there; on a GPU machine nothing changes.
+
 :func:`apply` is idempotent and runs on ``import cvshared``.
 """
 from __future__ import annotations
@@ -105,6 +111,39 @@ def patch_mmaction_drn() -> bool:
     return True
 
 
+def enable_cpu_distributed() -> None:
+    """Let mmengine's pytorch launcher and DDP wrapper run on CPU (gloo) when CUDA is absent."""
+    import torch
+    from mmengine.dist import utils as dist_utils
+    from mmengine.model.wrappers import distributed as mm_ddp
+
+    if getattr(dist_utils._init_dist_pytorch, '_cvshared_cpu', False):
+        return
+    original_init_dist = dist_utils._init_dist_pytorch
+
+    def _init_dist_pytorch(backend, init_backend='torch', **kwargs):
+        if torch.cuda.is_available():
+            return original_init_dist(backend, init_backend=init_backend, **kwargs)
+        if backend == 'nccl':
+            raise RuntimeError("dist_cfg backend 'nccl' needs GPUs; on a CPU-only machine set "
+                               "env_cfg.dist_cfg.backend='gloo' in the config.")
+        torch.distributed.init_process_group(backend=backend, **kwargs)
+
+    _init_dist_pytorch._cvshared_cpu = True
+    dist_utils._init_dist_pytorch = _init_dist_pytorch
+
+    original_ddp_init = mm_ddp.MMDistributedDataParallel.__init__
+
+    def ddp_init(self, module, detect_anomalous_params=False, **kwargs):
+        on_cpu = all(p.device.type == 'cpu' for p in module.parameters())
+        if on_cpu and not torch.cuda.is_available():
+            kwargs['device_ids'] = None
+        original_ddp_init(self, module, detect_anomalous_params=detect_anomalous_params,
+                          **kwargs)
+
+    mm_ddp.MMDistributedDataParallel.__init__ = ddp_init
+
+
 def apply() -> None:
     """Apply every fix once."""
     global _APPLIED
@@ -112,4 +151,5 @@ def apply() -> None:
         return
     allow_mmengine_checkpoints()
     patch_mmaction_drn()
+    enable_cpu_distributed()
     _APPLIED = True

@@ -1,0 +1,154 @@
+"""The logic behind ``make reproduce`` and ``make benchmark`` (``tools/reproduce.py``,
+``tools/benchmark.py``): find a paper's spec, decide between the real benchmark and the
+synthetic data set, run train-then-test over the paper's runs, and report against the paper.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import os.path as osp
+import statistics
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+from mmengine.config import Config
+
+from ..paper import PaperSpec
+
+SYNTHETIC_BANNER = """
+############################################################################
+#  NO DATA SET FOUND: running on the SYNTHETIC data set of '{key}'
+#  (generated in the benchmark's real on-disk layout at {root}).
+#  These numbers say the pipeline works and learns; they are NOT comparable
+#  to the paper's. For the real benchmark: make reproduce PAPER={key} DATA_ROOT=...
+#  {hint}
+############################################################################
+"""
+
+
+def load_spec(key: str, spec_path: Optional[str] = None) -> PaperSpec:
+    """``<key>.paper.SPEC``, or ``module:attribute`` given by ``spec_path``."""
+    module_name, attr = (spec_path.split(':') if spec_path else (f'{key}.paper', 'SPEC'))
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as err:
+        if err.name not in (key, module_name):
+            raise
+        raise SystemExit(
+            f"Unknown paper '{key}': no importable module '{module_name}'. Papers with a "
+            f"package are the folders of packages/ (installed by `make install`).") from err
+    spec = getattr(module, attr)
+    if not isinstance(spec, PaperSpec):
+        raise TypeError(f'{module_name}.{attr} is a {type(spec).__name__}, not a PaperSpec.')
+    return spec
+
+
+def default_data_root(config_path: str) -> Optional[str]:
+    """The ``data_root`` a config falls back to when ``DATA_ROOT`` is not set."""
+    saved = os.environ.pop('DATA_ROOT', None)
+    try:
+        cfg = Config.fromfile(config_path)
+    finally:
+        if saved is not None:
+            os.environ['DATA_ROOT'] = saved
+    return cfg.get('data_root')
+
+
+def ensure_synthetic(spec: PaperSpec, root: str) -> str:
+    """Generate the synthetic data set once at ``root`` (a marker records completion)."""
+    marker = osp.join(root, '.synthetic_complete')
+    if not osp.exists(marker):
+        os.makedirs(root, exist_ok=True)
+        spec.make_synthetic(root)
+        with open(marker, 'w') as f:
+            f.write(f'synthetic data set of {spec.key}\n')
+    return root
+
+
+@dataclass
+class DataChoice:
+    synthetic: bool
+    root: str
+    runs: dict
+
+
+def choose_data(spec: PaperSpec,
+                data_root: Optional[str],
+                selected: Optional[list] = None,
+                synthetic_root: Optional[str] = None) -> DataChoice:
+    """Real benchmark when it is there, else the synthetic set (said loudly).
+
+    An explicit ``data_root`` that does not hold the data set is an error that shows the
+    expected tree (``spec.check_data`` raises it); only when no data root was given do we fall
+    back to the synthetic set.
+    """
+    runs = dict(spec.runs)
+    if selected:
+        unknown = [name for name in selected if name not in runs]
+        if unknown:
+            raise SystemExit(f'Unknown run(s) {unknown} for {spec.key}; '
+                             f'choose from: {", ".join(runs)}')
+        runs = {name: runs[name] for name in selected}
+    if data_root is not None:
+        for name in runs:
+            spec.check_data(data_root, name)  # raises FileNotFoundError with the tree
+        return DataChoice(False, data_root, runs)
+    first = next(iter(runs.values()), None)
+    default = default_data_root(first) if first else None
+    if default is not None:
+        try:
+            for name in runs:
+                spec.check_data(default, name)
+            return DataChoice(False, default, runs)
+        except FileNotFoundError:
+            pass
+    root = synthetic_root or osp.join('data', 'synthetic', spec.key)
+    return DataChoice(True, root, dict(spec.synthetic_runs))
+
+
+def aggregate(per_run: Mapping[str, Mapping[str, float]]) -> dict:
+    """Mean of each metric over the runs that report it."""
+    keys = sorted({k for metrics in per_run.values() for k in metrics})
+    return {k: statistics.fmean(m[k] for m in per_run.values() if k in m) for k in keys}
+
+
+def results_table(spec: PaperSpec, mean: Mapping[str, float], synthetic: bool,
+                  per_run: Mapping[str, Mapping[str, float]]) -> str:
+    """Markdown: the paper's numbers beside ours (in the paper's units), then every run."""
+    label = 'ours (synthetic data)' if synthetic else 'ours'
+    lines = [f'## {spec.title}', '', f'| metric | paper | {label} |', '|---|---|---|']
+    keys = list(spec.reported) + [k for k in mean if k not in spec.reported]
+    for k in keys:
+        paper = spec.reported.get(k)
+        ours = mean.get(k)
+        paper_s = f'{paper:.1f}' if paper is not None else '-'
+        ours_s = f'{ours * spec.metric_scale:.1f}' if ours is not None else 'not reported'
+        lines.append(f'| {k} | {paper_s} | {ours_s} |')
+    if len(per_run) > 1:
+        lines += ['', '| run | ' + ' | '.join(spec.reported) + ' |',
+                  '|---|' + '---|' * len(spec.reported)]
+        for name, metrics in per_run.items():
+            vals = [f'{metrics[k] * spec.metric_scale:.1f}' if k in metrics else '-'
+                    for k in spec.reported]
+            lines.append(f'| {name} | ' + ' | '.join(vals) + ' |')
+    if synthetic:
+        lines += ['', '_Synthetic data set: these figures show the pipeline runs and learns; '
+                  'they are not comparable with the paper._']
+    return '\n'.join(lines) + '\n'
+
+
+def write_results(work_dir: str, spec: PaperSpec, choice: DataChoice,
+                  per_run: Mapping[str, Mapping[str, float]]) -> dict:
+    """Write ``results.json`` and ``results.md`` to ``work_dir``; return the JSON payload."""
+    mean = aggregate(per_run)
+    payload = dict(paper=spec.key, title=spec.title, synthetic=choice.synthetic,
+                   data_root=choice.root, metric_scale=spec.metric_scale,
+                   reported=dict(spec.reported), ours=mean,
+                   runs={k: dict(v) for k, v in per_run.items()})
+    os.makedirs(work_dir, exist_ok=True)
+    with open(osp.join(work_dir, 'results.json'), 'w') as f:
+        json.dump(payload, f, indent=2)
+    with open(osp.join(work_dir, 'results.md'), 'w') as f:
+        f.write(results_table(spec, mean, choice.synthetic, per_run))
+    return payload

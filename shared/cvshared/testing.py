@@ -1,0 +1,114 @@
+"""A toy 'paper' for the repository's own tests of the tools (train, test, resume, mim,
+reproduce, benchmark): a logistic-regression classifier on 2-D points, its on-disk data layout,
+an accuracy metric, a synthetic generator and a :class:`~cvshared.paper.PaperSpec`.
+
+Layout of the toy benchmark::
+
+    <root>/
+      train.txt     one sample a line: "x y label"
+      test.txt
+"""
+from __future__ import annotations
+
+import os
+import os.path as osp
+
+import numpy as np
+import torch
+import torch.nn as nn
+from mmengine.dataset import BaseDataset
+from mmengine.evaluator import BaseMetric
+from mmengine.model import BaseModel
+from mmengine.registry import DATASETS, METRICS, MODELS
+
+from .paper import PaperSpec
+
+TOY_TREE = """<data_root>/
+  train.txt   lines "x y label"
+  test.txt"""
+
+
+def check_toy_data(root: str, run: str = 'toy') -> None:
+    for split in ('train.txt', 'test.txt'):
+        if not osp.isfile(osp.join(root, split)):
+            raise FileNotFoundError(
+                f'Toy data set not found: {osp.join(root, split)} is missing. Expected:\n'
+                f'{TOY_TREE}')
+
+
+def make_toy_data(root: str, n_train: int = 64, n_test: int = 32, seed: int = 0) -> None:
+    """Two Gaussian blobs, linearly separable with a margin."""
+    rng = np.random.default_rng(seed)
+    os.makedirs(root, exist_ok=True)
+    for split, n in (('train.txt', n_train), ('test.txt', n_test)):
+        labels = rng.integers(0, 2, n)
+        points = rng.normal(0, 0.5, (n, 2)) + np.where(labels[:, None] == 1, 1.5, -1.5)
+        with open(osp.join(root, split), 'w') as f:
+            for (x, y), label in zip(points, labels):
+                f.write(f'{x:.6f} {y:.6f} {label}\n')
+
+
+@DATASETS.register_module()
+class CvsharedToyDataset(BaseDataset):
+    """Reads ``<data_root>/<ann_file>`` in the toy layout."""
+
+    def __init__(self, data_root: str, ann_file: str, **kwargs):
+        super().__init__(data_root=data_root, ann_file=ann_file, serialize_data=False, **kwargs)
+
+    def load_data_list(self):
+        if not osp.isfile(self.ann_file):
+            check_toy_data(self.data_root)
+        data_list = []
+        with open(self.ann_file) as f:
+            for lineno, line in enumerate(f, 1):
+                parts = line.split()
+                if len(parts) != 3:
+                    raise ValueError(f'{self.ann_file}:{lineno}: expected "x y label", '
+                                     f'got {line.strip()!r}')
+                data_list.append(dict(inputs=torch.tensor([float(parts[0]), float(parts[1])]),
+                                      label=int(parts[2])))
+        return data_list
+
+
+@MODELS.register_module()
+class CvsharedToyClassifier(BaseModel):
+    """Logistic regression, ``p(label=1 | x) = sigmoid(w.x + b)``."""
+
+    def __init__(self, in_dim: int = 2, data_preprocessor=None, init_cfg=None):
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.linear = nn.Linear(in_dim, 1)
+
+    def forward(self, inputs, label=None, mode='tensor', **unused):
+        logits = self.linear(inputs).squeeze(-1)
+        if mode == 'loss':
+            return dict(loss=nn.functional.binary_cross_entropy_with_logits(
+                logits, label.float()))
+        if mode == 'predict':
+            return [dict(pred=int(p), label=int(t)) for p, t in zip(logits > 0, label)]
+        return logits
+
+
+@METRICS.register_module()
+class CvsharedToyAccuracy(BaseMetric):
+    default_prefix = 'toy'
+
+    def process(self, data_batch, data_samples):
+        self.results.extend(s['pred'] == s['label'] for s in data_samples)
+
+    def compute_metrics(self, results):
+        return dict(accuracy=float(np.mean(results)))
+
+
+TOY_CONFIG = osp.join(osp.dirname(__file__), 'toy_config.py')
+
+TOY_SPEC = PaperSpec(
+    key='toy',
+    title='Toy logistic regression (tests of the tools)',
+    runs={'toy': TOY_CONFIG},
+    synthetic_runs={'toy': TOY_CONFIG},
+    reported={'toy/accuracy': 100.0},
+    make_synthetic=make_toy_data,
+    check_data=check_toy_data,
+    data_hint='(toy: the data set is always generated)',
+    benchmark_config=TOY_CONFIG,
+)

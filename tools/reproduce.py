@@ -1,0 +1,90 @@
+"""Train and test a paper's configs, then print the paper's numbers beside ours.
+
+    make reproduce PAPER=msflow [DATA_ROOT=...] [CONFIG=...] [CATEGORY=bottle] [GPUS=...] [WORK_DIR=...]
+    python tools/reproduce.py msflow [--data-root D] [--config C] [--run NAME ...] [--gpus N]
+
+With no data root and no data at the configs' default location, it runs the package's synthetic
+data set (generated in the benchmark's real layout) and says so loudly. Results are written to
+``<work_dir>/results.json`` and ``results.md``.
+"""
+import argparse
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import cvshared  # noqa: F401  (stack fixes)
+from cvshared.engine.launch import load_config
+from cvshared.engine.reproduce import (SYNTHETIC_BANNER, DataChoice, choose_data,
+                                       ensure_synthetic, load_spec, results_table,
+                                       write_results)
+from mmengine.config import DictAction
+from mmengine.dist import get_rank
+from mmengine.runner import Runner
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description='Reproduce a paper end to end')
+    p.add_argument('paper', help='paper key, a folder of packages/ (e.g. msflow)')
+    p.add_argument('--data-root', help='root of the real benchmark (else synthetic)')
+    p.add_argument('--config', help='run only this config (instead of the paper\'s runs)')
+    p.add_argument('--run', nargs='+', help='run only these of the paper\'s runs (e.g. bottle)')
+    p.add_argument('--work-dir', help='default: work_dirs/reproduce/<paper>')
+    p.add_argument('--synthetic-root', help='where to generate the synthetic data set')
+    p.add_argument('--gpus', type=int, default=1, help='GPUs on this node (torchrun when > 1)')
+    p.add_argument('--spec', help='module:attribute of a PaperSpec (default <paper>.paper:SPEC)')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction,
+                   help='override settings of every config, key=value pairs')
+    p.add_argument('--launcher', choices=['none', 'pytorch'], default='none')
+    p.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return p.parse_args(argv)
+
+
+def relaunch_distributed(args, argv):
+    """Re-run this script under torchrun with one process per GPU."""
+    cmd = [sys.executable, '-m', 'torch.distributed.run', f'--nproc_per_node={args.gpus}',
+           f'--master_port={os.environ.get("PORT", "29500")}', osp.abspath(__file__),
+           *argv, '--launcher', 'pytorch']
+    raise SystemExit(subprocess.call(cmd))
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    if args.gpus > 1 and args.launcher == 'none':
+        relaunch_distributed(args, argv)
+    spec = load_spec(args.paper, args.spec)
+    work_dir = args.work_dir or osp.join('work_dirs', 'reproduce', spec.key)
+
+    if args.config:
+        synthetic = args.data_root is None
+        root = args.data_root or args.synthetic_root or osp.join('data', 'synthetic', spec.key)
+        choice = DataChoice(synthetic, root, {osp.splitext(osp.basename(args.config))[0]:
+                                              args.config})
+    else:
+        choice = choose_data(spec, args.data_root, args.run, args.synthetic_root)
+    if choice.synthetic:
+        if get_rank() == 0:
+            print(SYNTHETIC_BANNER.format(key=spec.key, root=osp.abspath(choice.root),
+                                          hint=spec.data_hint), flush=True)
+            ensure_synthetic(spec, choice.root)
+
+    per_run = {}
+    for name, config in choice.runs.items():
+        print(f'>>> {spec.key}: run {name!r} with {config}', flush=True)
+        cfg = load_config(config, args.cfg_options, osp.join(work_dir, name), choice.root)
+        cfg.launcher = args.launcher
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+        metrics = runner.test()
+        per_run[name] = {k: float(v) for k, v in metrics.items()}
+
+    if get_rank() == 0:
+        payload = write_results(work_dir, spec, choice, per_run)
+        print('\n' + results_table(spec, payload['ours'], choice.synthetic, per_run))
+        print(f'Results written to {osp.join(work_dir, "results.json")} and results.md')
+    return per_run
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,49 @@
+"""Train a model from a config with mmengine's Runner.
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+                                 [--cfg-options k=v ...] [--launcher pytorch]
+    mim train <package> CONFIG [same options]
+    bash tools/dist_train.sh CONFIG GPUS [same options]
+"""
+import argparse
+import os
+
+import cvshared  # noqa: F401  (applies the stack fixes before anything loads a checkpoint)
+from cvshared.engine.launch import enable_amp, load_config, set_resume
+from mmengine.config import DictAction
+from mmengine.runner import Runner
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train a model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and checkpoints')
+    parser.add_argument(
+        '--resume', nargs='?', const='auto', default=None,
+        help='resume from the latest checkpoint in the work dir, or from the given checkpoint')
+    parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument('--data-root', help='sets DATA_ROOT for the config')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, key=value pairs (e.g. train_cfg.max_epochs=2)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = load_config(args.config, args.cfg_options, args.work_dir, args.data_root)
+    cfg.launcher = args.launcher
+    if args.amp:
+        enable_amp(cfg)
+    set_resume(cfg, args.resume)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
