@@ -1,6 +1,5 @@
 """Helpers for the repository-level tests (importable: tests/ is on pytest's pythonpath)."""
 import importlib.util
-import os
 import os.path as osp
 import sys
 

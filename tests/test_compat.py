@@ -3,10 +3,9 @@ import io
 import pickle
 import sys
 
+import cvshared  # noqa: F401
 import pytest
 import torch
-
-import cvshared  # noqa: F401
 from cvshared import compat
 
 

@@ -3,9 +3,8 @@ import glob
 import os.path as osp
 
 import pytest
-from repo_helpers import REPO
-
 from cvshared.engine.launch import load_config
+from repo_helpers import REPO
 
 CONFIGS = sorted(p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
                  if '_base_' not in p.split(osp.sep))

@@ -4,9 +4,8 @@ import os
 import os.path as osp
 
 import pytest
-from repo_helpers import REPO
-
 from cvshared.engine.reproduce import load_spec
+from repo_helpers import REPO
 
 PAPERS = sorted(d for d in os.listdir(osp.join(REPO, 'packages'))
                 if osp.isfile(osp.join(REPO, 'packages', d, 'pyproject.toml'))) \

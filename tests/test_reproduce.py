@@ -3,10 +3,9 @@ import json
 import os.path as osp
 
 import pytest
-from repo_helpers import load_tool
-
 from cvshared.engine.reproduce import aggregate, choose_data, load_spec, results_table
 from cvshared.testing import TOY_SPEC
+from repo_helpers import load_tool
 
 
 def test_reproduce_falls_back_to_synthetic(in_tmp_cwd, capsys):

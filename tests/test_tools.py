@@ -7,9 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from repo_helpers import REPO, load_tool, toy_config
-
 from cvshared.engine.launch import enable_amp, enable_show_dir, load_config
+from repo_helpers import REPO, load_tool, toy_config
 
 
 def test_train_resume_test(toy_root, tmp_path):

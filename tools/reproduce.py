@@ -1,6 +1,7 @@
 """Train and test a paper's configs, then print the paper's numbers beside ours.
 
-    make reproduce PAPER=msflow [DATA_ROOT=...] [CONFIG=...] [CATEGORY=bottle] [GPUS=...] [WORK_DIR=...]
+    make reproduce PAPER=msflow [DATA_ROOT=...] [CONFIG=...] [CATEGORY=bottle] [GPUS=...]
+                            [WORK_DIR=...]
     python tools/reproduce.py msflow [--data-root D] [--config C] [--run NAME ...] [--gpus N]
 
 With no data root and no data at the configs' default location, it runs the package's synthetic
@@ -15,9 +16,15 @@ import sys
 
 import cvshared  # noqa: F401  (stack fixes)
 from cvshared.engine.launch import load_config
-from cvshared.engine.reproduce import (SYNTHETIC_BANNER, DataChoice, choose_data,
-                                       ensure_synthetic, load_spec, results_table,
-                                       write_results)
+from cvshared.engine.reproduce import (
+    SYNTHETIC_BANNER,
+    DataChoice,
+    choose_data,
+    ensure_synthetic,
+    load_spec,
+    results_table,
+    write_results,
+)
 from mmengine.config import DictAction
 from mmengine.dist import get_rank
 from mmengine.runner import Runner

@@ -102,7 +102,7 @@ def patch_mmaction_drn() -> bool:
         return False
     pkg = types.ModuleType(DRN_MODULES[0])
     pkg.__path__ = []  # a package, so that ``.drn.drn`` resolves
-    pkg.__doc__ = 'Placeholder inserted by cvshared.compat (missing from the mmaction2 1.2.0 wheel).'
+    pkg.__doc__ = 'Placeholder from cvshared.compat (absent from the mmaction2 1.2.0 wheel).'
     mod = types.ModuleType(DRN_MODULES[1])
     mod.DRN = _MissingDRN
     pkg.drn = mod

@@ -7,8 +7,8 @@ without editing it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Optional
 
 
 @dataclass
@@ -42,4 +42,4 @@ class PaperSpec:
     metric_scale: float = 100.0
     data_hint: str = ''
     notes: list[str] = field(default_factory=list)
-    benchmark_config: Optional[str] = None
+    benchmark_config: str | None = None

@@ -12,7 +12,6 @@ second converts the bare ImageNet MiT weights for the configs' ``init_cfg`` (Pre
 import argparse
 
 import torch
-
 from hfan.convert import convert_state_dict
 
 

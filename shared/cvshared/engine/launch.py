@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import os.path as osp
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator, Optional
 
 from mmengine.config import Config
 
 
 @contextmanager
-def data_root_env(data_root: Optional[str]) -> Iterator[None]:
+def data_root_env(data_root: str | None) -> Iterator[None]:
     """Set ``DATA_ROOT`` while a config is parsed (configs read it as ``{{$DATA_ROOT:...}}``)."""
     old = os.environ.get('DATA_ROOT')
     if data_root is not None:
@@ -27,9 +27,9 @@ def data_root_env(data_root: Optional[str]) -> Iterator[None]:
 
 
 def load_config(path: str,
-                cfg_options: Optional[dict] = None,
-                work_dir: Optional[str] = None,
-                data_root: Optional[str] = None) -> Config:
+                cfg_options: dict | None = None,
+                work_dir: str | None = None,
+                data_root: str | None = None) -> Config:
     """Load a config with the usual OpenMMLab precedence for the work dir.
 
     Precedence: ``work_dir`` argument > ``work_dir`` in the config > ``./work_dirs/<stem>``.
@@ -60,7 +60,7 @@ def enable_amp(cfg: Config) -> None:
     wrapper.setdefault('loss_scale', 'dynamic')
 
 
-def set_resume(cfg: Config, resume: Optional[str]) -> None:
+def set_resume(cfg: Config, resume: str | None) -> None:
     """``--resume`` alone resumes the latest checkpoint of the work dir; with a path, that one."""
     if resume == 'auto':
         cfg.resume = True

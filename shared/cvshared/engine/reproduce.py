@@ -9,8 +9,8 @@ import json
 import os
 import os.path as osp
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, Optional
 
 from mmengine.config import Config
 
@@ -27,7 +27,7 @@ SYNTHETIC_BANNER = """
 """
 
 
-def load_spec(key: str, spec_path: Optional[str] = None) -> PaperSpec:
+def load_spec(key: str, spec_path: str | None = None) -> PaperSpec:
     """``<key>.paper.SPEC``, or ``module:attribute`` given by ``spec_path``."""
     module_name, attr = (spec_path.split(':') if spec_path else (f'{key}.paper', 'SPEC'))
     try:
@@ -44,7 +44,7 @@ def load_spec(key: str, spec_path: Optional[str] = None) -> PaperSpec:
     return spec
 
 
-def default_data_root(config_path: str) -> Optional[str]:
+def default_data_root(config_path: str) -> str | None:
     """The ``data_root`` a config falls back to when ``DATA_ROOT`` is not set."""
     saved = os.environ.pop('DATA_ROOT', None)
     try:
@@ -74,9 +74,9 @@ class DataChoice:
 
 
 def choose_data(spec: PaperSpec,
-                data_root: Optional[str],
-                selected: Optional[list] = None,
-                synthetic_root: Optional[str] = None) -> DataChoice:
+                data_root: str | None,
+                selected: list | None = None,
+                synthetic_root: str | None = None) -> DataChoice:
     """Real benchmark when it is there, else the synthetic set (said loudly).
 
     An explicit ``data_root`` that does not hold the data set is an error that shows the
