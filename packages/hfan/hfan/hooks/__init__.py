@@ -1,0 +1,3 @@
+from .visualization import VOSMaskOverlayHook
+
+__all__ = ['VOSMaskOverlayHook']

@@ -1,0 +1,200 @@
+"""DAVIS region (J) and boundary (F) measures, with mean / recall / decay.
+
+Definitions (Perazzi et al., CVPR 2016; the DAVIS evaluation code, davis2017-evaluation
+``davis2017/metrics.py`` + ``utils.db_statistics`` and the DAVIS-2016 toolbox):
+
+* J = |M ∩ G| / |M ∪ G|, and 1 when both masks are empty.
+* F: boundaries are extracted with the 1-pixel ``seg2bmap`` rule (a pixel is on the boundary
+  when it differs from its right, lower or lower-right neighbour); a boundary pixel of one
+  mask is matched when a boundary pixel of the other lies within a disk of radius
+  ``ceil(bound_th * ||(H, W)||)`` (``bound_th = 0.008``). Precision / recall are the matched
+  fractions (P = 1, R = 0 when the prediction has no boundary but the ground truth has; the
+  reverse gives P = 0, R = 1; both empty gives 1, 1) and F = 2PR / (P + R) (0 if P + R = 0).
+* Per sequence: mean = average over frames, recall = fraction of frames with a score > 0.5,
+  decay = mean of the first quarter minus the mean of the last quarter of the frames
+  (4 bins with the ``round(linspace(1, n, 5))`` edges of the DAVIS code).
+* Overall: each statistic averaged over sequences; J&F-Mean = (J-Mean + F-Mean) / 2.
+
+DAVIS-2016 evaluation (Matlab toolbox, PyDavis16EvalToolbox, which HFAN's README points to)
+leaves out the first and the last frame of every sequence: ``ignore_first_last=True``.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import MMLogger
+from mmengine.registry import METRICS
+
+__all__ = ['db_eval_iou', 'seg2bmap', 'db_eval_boundary', 'db_statistics', 'DAVISJFMetric',
+           'summarize_sequences']
+
+
+def db_eval_iou(gt: np.ndarray, pred: np.ndarray) -> float:
+    """Region similarity J of two binary masks (1 when both are empty)."""
+    gt, pred = gt.astype(bool), pred.astype(bool)
+    if gt.shape != pred.shape:
+        raise ValueError(f'mask shapes differ: ground truth {gt.shape}, prediction {pred.shape}')
+    union = np.logical_or(gt, pred).sum()
+    if union == 0:
+        return 1.0
+    return float(np.logical_and(gt, pred).sum() / union)
+
+
+def seg2bmap(seg: np.ndarray) -> np.ndarray:
+    """1-pixel boundary map of a binary mask (the DAVIS / Berkeley ``seg2bmap`` rule)."""
+    seg = seg.astype(bool)
+    east = np.zeros_like(seg)
+    south = np.zeros_like(seg)
+    south_east = np.zeros_like(seg)
+    east[:, :-1] = seg[:, 1:]
+    south[:-1, :] = seg[1:, :]
+    south_east[:-1, :-1] = seg[1:, 1:]
+    b = (seg ^ east) | (seg ^ south) | (seg ^ south_east)
+    b[-1, :] = seg[-1, :] ^ east[-1, :]
+    b[:, -1] = seg[:, -1] ^ south[:, -1]
+    b[-1, -1] = False
+    return b
+
+
+def _disk(radius: int) -> np.ndarray:
+    """Structuring element {(y, x): y^2 + x^2 <= r^2} (skimage's ``disk``)."""
+    r = int(radius)
+    yy, xx = np.mgrid[-r:r + 1, -r:r + 1]
+    return (yy ** 2 + xx ** 2 <= r ** 2).astype(np.uint8)
+
+
+def db_eval_boundary(gt: np.ndarray, pred: np.ndarray, bound_th: float = 0.008) -> float:
+    """Boundary F-measure of a predicted binary mask against the ground truth."""
+    if gt.shape != pred.shape:
+        raise ValueError(f'mask shapes differ: ground truth {gt.shape}, prediction {pred.shape}')
+    bound_pix = bound_th if bound_th >= 1 else math.ceil(bound_th * np.linalg.norm(gt.shape))
+    pred_b, gt_b = seg2bmap(pred), seg2bmap(gt)
+    disk = _disk(bound_pix)
+    pred_dil = cv2.dilate(pred_b.astype(np.uint8), disk).astype(bool)
+    gt_dil = cv2.dilate(gt_b.astype(np.uint8), disk).astype(bool)
+    n_pred, n_gt = int(pred_b.sum()), int(gt_b.sum())
+    if n_pred == 0 and n_gt == 0:
+        precision, recall = 1.0, 1.0
+    elif n_pred == 0:
+        precision, recall = 1.0, 0.0
+    elif n_gt == 0:
+        precision, recall = 0.0, 1.0
+    else:
+        precision = float((pred_b & gt_dil).sum() / n_pred)
+        recall = float((gt_b & pred_dil).sum() / n_gt)
+    if precision + recall == 0:
+        return 0.0
+    return 2 * precision * recall / (precision + recall)
+
+
+def db_statistics(values: Sequence[float]) -> tuple[float, float, float]:
+    """(mean, recall, decay) of the per-frame scores of one sequence (DAVIS definition).
+
+    Unlike the official code, the bin edges are not cast to ``uint8`` (which wraps around for
+    sequences longer than 255 frames); for shorter sequences the result is identical.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        raise ValueError('db_statistics needs at least one frame score')
+    mean = float(np.nanmean(values))
+    recall = float(np.nanmean(values > 0.5))
+    ids = (np.round(np.linspace(1, len(values), 5) + 1e-10) - 1).astype(int)
+    bins = [values[ids[i]:ids[i + 1] + 1] for i in range(4)]
+    decay = float(np.nanmean(bins[0]) - np.nanmean(bins[3]))
+    return mean, recall, decay
+
+
+def summarize_sequences(per_frame: dict[str, list[tuple[int, float, float]]],
+                        ignore_first_last: bool = True, group_depth: int = 0):
+    """Per-sequence and overall J / F statistics.
+
+    Args:
+        per_frame: ``{sequence: [(frame_index, J, F), ...]}`` in any order.
+        ignore_first_last: drop the first and the last frame of each sequence (DAVIS-2016).
+        group_depth: 0 averages over sequences; 1 first averages the sequences of each
+            ``<category>/<video>`` category (YouTube-Objects reports per-category means).
+
+    Returns:
+        ``(overall, per_sequence)``: overall ``{'J&F-Mean', 'J-Mean', 'J-Recall', 'J-Decay',
+        'F-Mean', 'F-Recall', 'F-Decay'}`` and ``{sequence: {...same keys...}}``.
+    """
+    per_seq = {}
+    for seq, rows in sorted(per_frame.items()):
+        rows = sorted(rows)
+        indices = [r[0] for r in rows]
+        if len(set(indices)) != len(indices):
+            raise ValueError(f'sequence {seq!r} has duplicate frame indices')
+        if ignore_first_last and len(rows) > 2:
+            rows = rows[1:-1]
+        stats = {}
+        for name, col in (('J', 1), ('F', 2)):
+            m, r, d = db_statistics([row[col] for row in rows])
+            stats.update({f'{name}-Mean': m, f'{name}-Recall': r, f'{name}-Decay': d})
+        stats['J&F-Mean'] = (stats['J-Mean'] + stats['F-Mean']) / 2
+        per_seq[seq] = stats
+    if not per_seq:
+        raise ValueError('no frames to evaluate')
+    groups = defaultdict(list)
+    for seq, stats in per_seq.items():
+        key = '/'.join(seq.split('/')[:group_depth]) if group_depth else seq
+        groups[key].append(stats)
+    keys = ['J-Mean', 'J-Recall', 'J-Decay', 'F-Mean', 'F-Recall', 'F-Decay']
+    group_means = [{k: float(np.mean([s[k] for s in g])) for k in keys} for g in groups.values()]
+    overall = {k: float(np.mean([g[k] for g in group_means])) for k in keys}
+    overall = {'J&F-Mean': (overall['J-Mean'] + overall['F-Mean']) / 2, **overall}
+    return overall, per_seq
+
+
+@METRICS.register_module()
+class DAVISJFMetric(BaseMetric):
+    """DAVIS J & F (mean, recall, decay) for binary VOS predictions, per sequence and overall.
+
+    Every data sample must carry ``seq_name`` and ``frame_index`` in its metainfo (add them to
+    ``PackSegInputs(meta_keys=...)``); the foreground is every predicted / annotated label > 0.
+    Results are fractions (0..1) under the keys ``davis/J&F-Mean``, ``davis/J-Mean``, ...
+
+    Args:
+        bound_th: boundary tolerance as a fraction of the image diagonal (DAVIS: 0.008).
+        ignore_first_last: drop each sequence's first and last frame (DAVIS-2016 protocol).
+        group_depth: 1 to average per ``<category>/`` first (YouTube-Objects), else 0.
+    """
+
+    default_prefix = 'davis'
+
+    def __init__(self, bound_th: float = 0.008, ignore_first_last: bool = True,
+                 group_depth: int = 0, collect_device: str = 'cpu', prefix: str | None = None):
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.bound_th = bound_th
+        self.ignore_first_last = ignore_first_last
+        self.group_depth = group_depth
+        self.per_sequence: dict = {}
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        for sample in data_samples:
+            if 'seq_name' not in sample or 'frame_index' not in sample:
+                raise KeyError(
+                    'DAVISJFMetric needs seq_name and frame_index in each data sample: add them '
+                    "to PackSegInputs(meta_keys=(..., 'seq_name', 'frame_index'))")
+            pred = sample['pred_sem_seg']['data'].squeeze(0).cpu().numpy() > 0
+            gt = sample['gt_sem_seg']['data'].squeeze(0).cpu().numpy()
+            gt = (gt > 0) & (gt != 255)
+            self.results.append((sample['seq_name'], int(sample['frame_index']),
+                                 db_eval_iou(gt, pred), db_eval_boundary(gt, pred, self.bound_th)))
+
+    def compute_metrics(self, results: list) -> dict:
+        per_frame = defaultdict(list)
+        for seq, index, j, f in results:
+            per_frame[seq].append((index, j, f))
+        overall, self.per_sequence = summarize_sequences(per_frame, self.ignore_first_last,
+                                                         self.group_depth)
+        logger = MMLogger.get_current_instance()
+        lines = ['sequence                       J-Mean  F-Mean']
+        lines += [f'{seq:<30} {s["J-Mean"]:.3f}   {s["F-Mean"]:.3f}'
+                  for seq, s in self.per_sequence.items()]
+        logger.info('DAVIS per-sequence results:\n' + '\n'.join(lines))
+        return overall
