@@ -1,0 +1,212 @@
+"""Local correlation (cost volume) and spatio-temporal self-similarity (STSS).
+
+Used by MotionSqueeze (Kwon et al., ECCV 2020) and SELFY (Kwon et al., ICCV 2021).
+
+Notation
+--------
+``f1`` is the *query* feature map and ``f2`` the *target* map, both ``(B, C, H, W)``.
+For a patch of ``P = 2r + 1`` displacements per axis (``patch_size``) and a patch dilation ``d``,
+the local correlation is
+
+.. math::
+
+    \\mathrm{out}[b, u, v, y, x] = \\sum_c f_1[b, c, y, x] \\,
+        f_2[b, c, y + (u - r) d, x + (v - r) d],   \\qquad u, v \\in \\{0, \\dots, P - 1\\},
+
+with ``f2`` taken as zero outside the image.  Output shape: ``(B, P, P, H, W)``; index ``u``
+is the vertical displacement (rows), ``v`` the horizontal one.  This is the convention of
+``spatial_correlation_sampler.SpatialCorrelationSampler(kernel_size=1, patch_size=P, stride=1,
+padding=0, dilation_patch=d)`` and of the naive fallback paths of the official SELFY and
+MotionSqueeze code (``_corr_abs_to_rel``); the golden-tensor tests check both.  MotionSqueeze
+views the output as ``(B, P*P, H*W)`` (displacement index ``u * P + v``).
+
+Implementation
+--------------
+:func:`local_correlation` computes the volume for blocks of ``R`` query rows at a time: one
+batched matrix product between the ``R*W`` query vectors of the block and the target rows that
+the block can reach (``R + 2 r d`` rows, clipped to the image), followed by a single ``gather``
+of the ``P*P`` entries of every query and a multiplication by the in-image mask.  Its memory is
+``O(B * R * W * (R + 2rd) * W)`` per block instead of the ``O(B * (HW)^2)`` of the official
+naive path, it is exact (the same dot products as a full ``bmm``) and differentiable by autograd.
+:func:`local_correlation_reference` is a plain shift-and-multiply loop kept as the test oracle.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+__all__ = [
+    'l2_normalize',
+    'local_correlation',
+    'local_correlation_reference',
+    'cosine_local_correlation',
+    'spatio_temporal_self_similarity',
+]
+
+
+def _pair(value: int | tuple[int, int], name: str) -> tuple[int, int]:
+    pair = (value, value) if isinstance(value, int) else tuple(value)
+    if len(pair) != 2 or any(int(p) != p or p < 1 for p in pair):
+        raise ValueError(f'{name} must be a positive int or a pair of them, got {value!r}')
+    return int(pair[0]), int(pair[1])
+
+
+def _check_pair_inputs(f1: Tensor, f2: Tensor, patch_size) -> tuple[int, int]:
+    if f1.dim() != 4 or f1.shape != f2.shape:
+        raise ValueError('local correlation expects f1 and f2 of the same shape (B, C, H, W), '
+                         f'got {tuple(f1.shape)} and {tuple(f2.shape)}')
+    pu, pv = _pair(patch_size, 'patch_size')
+    if pu % 2 == 0 or pv % 2 == 0:
+        raise ValueError(f'patch_size must be odd (P = 2r + 1), got {patch_size!r}')
+    return pu, pv
+
+
+def l2_normalize(x: Tensor, dim: int = 1, eps: float = 1e-6) -> Tensor:
+    """``x / sqrt(sum(x ** 2, dim) + eps)``.
+
+    The official SELFY / MotionSqueeze convention: ``eps`` is added to the *squared* norm (unlike
+    :func:`torch.nn.functional.normalize`, which clamps the norm).
+    """
+    return x / (x.pow(2).sum(dim=dim, keepdim=True) + eps).sqrt()
+
+
+def local_correlation(f1: Tensor, f2: Tensor, patch_size: int | tuple[int, int],
+                      dilation_patch: int = 1, rows_per_block: int | None = None) -> Tensor:
+    """Local correlation (see the module docstring for the exact definition).
+
+    Args:
+        f1: query features ``(B, C, H, W)``.
+        f2: target features ``(B, C, H, W)``.
+        patch_size: ``P`` (odd) or ``(P_u, P_v)``; displacements ``-r..r`` with ``r = P // 2``.
+        dilation_patch: step ``d`` between sampled displacements.
+        rows_per_block: query rows per matrix product (``R``); default ``max(1, (r_u + 1) // 2)``,
+            the fastest setting measured on CPU for P = 9 and P = 15 (see shared/README.md).
+
+    Returns:
+        ``(B, P_u, P_v, H, W)`` tensor, differentiable with respect to both inputs.
+    """
+    pu, pv = _check_pair_inputs(f1, f2, patch_size)
+    b, c, h, w = f1.shape
+    ru, rv = pu // 2, pv // 2
+    dil = int(dilation_patch)
+    if dil < 1:
+        raise ValueError(f'dilation_patch must be >= 1, got {dilation_patch!r}')
+    rows = rows_per_block or max(1, (ru + 1) // 2)
+    dev = f1.device
+    du = (torch.arange(pu, device=dev) - ru) * dil  # vertical displacements
+    dv = (torch.arange(pv, device=dev) - rv) * dil  # horizontal displacements
+    xs = torch.arange(w, device=dev)
+    x2 = xs.view(1, w, 1, 1) + dv.view(1, 1, 1, pv)  # (1, W, 1, P_v)
+    query = f1.flatten(2).transpose(1, 2)  # (B, HW, C)
+    target = f2.flatten(2)  # (B, C, HW)
+    out = f1.new_empty(b, h * w, pu * pv)  # filled block by block (autograd-safe slice writes)
+    for y0 in range(0, h, rows):
+        y1 = min(h, y0 + rows)
+        lo, hi = max(0, y0 - ru * dil), min(h, y1 + ru * dil)
+        # (B, R*W, (hi - lo)*W): every query of the block against every reachable target.
+        dots = torch.bmm(query[:, y0 * w:y1 * w], target[:, :, lo * w:hi * w])
+        y2 = torch.arange(y0, y1, device=dev).view(-1, 1, 1, 1) + du.view(1, 1, pu, 1)
+        inside = (y2 >= lo) & (y2 < hi) & (x2 >= 0) & (x2 < w)  # (R, W, P_u, P_v)
+        col = torch.where(inside, (y2 - lo) * w + x2, 0).reshape(1, (y1 - y0) * w, pu * pv)
+        picked = torch.gather(dots, 2, col.expand(b, -1, -1))
+        out[:, y0 * w:y1 * w] = picked * inside.reshape(1, (y1 - y0) * w, pu * pv).to(picked.dtype)
+    return out.transpose(1, 2).reshape(b, pu, pv, h, w)
+
+
+def local_correlation_reference(f1: Tensor, f2: Tensor, patch_size: int | tuple[int, int],
+                                dilation_patch: int = 1) -> Tensor:
+    """Shift-and-multiply loop over the ``P_u * P_v`` displacements (test oracle).
+
+    Same contract as :func:`local_correlation`; ``O(P^2)`` elementwise passes.
+    """
+    pu, pv = _check_pair_inputs(f1, f2, patch_size)
+    b, c, h, w = f1.shape
+    ru, rv, d = pu // 2, pv // 2, int(dilation_patch)
+    padded = F.pad(f2, (rv * d, rv * d, ru * d, ru * d))
+    out = f1.new_zeros(b, pu, pv, h, w)
+    for u in range(pu):
+        for v in range(pv):
+            shifted = padded[:, :, u * d:u * d + h, v * d:v * d + w]
+            out[:, u, v] = (f1 * shifted).sum(1)
+    return out
+
+
+def cosine_local_correlation(f1: Tensor, f2: Tensor, patch_size: int | tuple[int, int],
+                             dilation_patch: int = 1, eps: float = 1e-6) -> Tensor:
+    """Local correlation of channel-wise L2-normalised features (:func:`l2_normalize`).
+
+    MotionSqueeze's matching layer is ``relu(cosine_local_correlation(f_t, f_{t+1}, 15))``
+    viewed as ``(B, 225, H*W)``.  Output ``(B, P_u, P_v, H, W)``.
+    """
+    return local_correlation(l2_normalize(f1, eps=eps), l2_normalize(f2, eps=eps), patch_size,
+                             dilation_patch)
+
+
+def _swap_roles(corr: Tensor) -> Tensor:
+    """``local_correlation(b, a)`` from ``corr = local_correlation(a, b)`` without recomputing.
+
+    ``<b(p), a(p + delta)> = <a(p'), b(p' - delta)>`` with ``p' = p + delta``: flip both
+    displacement axes and move each slice by its displacement (zero where ``p + delta`` leaves
+    the image).  The values are the same dot products, bit for bit.
+    """
+    n, pu, pv, h, w = corr.shape
+    dev = corr.device
+    y2 = (torch.arange(pu, device=dev) - pu // 2).view(pu, 1, 1, 1) + torch.arange(
+        h, device=dev).view(1, 1, h, 1)
+    x2 = (torch.arange(pv, device=dev) - pv // 2).view(1, pv, 1, 1) + torch.arange(
+        w, device=dev).view(1, 1, 1, w)
+    inside = (y2 >= 0) & (y2 < h) & (x2 >= 0) & (x2 < w)  # (P_u, P_v, H, W)
+    flipped = ((pu - 1 - torch.arange(pu, device=dev)).view(pu, 1, 1, 1) * pv
+               + (pv - 1 - torch.arange(pv, device=dev)).view(1, pv, 1, 1))
+    src = (flipped * h + y2.clamp(0, h - 1)) * w + x2.clamp(0, w - 1)
+    src = torch.where(inside, src, 0).reshape(-1)
+    return corr.reshape(n, -1)[:, src].view(corr.shape) * inside.to(corr.dtype)
+
+
+def spatio_temporal_self_similarity(x: Tensor, window: tuple[int, int, int] = (5, 9, 9),
+                                    normalize: bool = True, eps: float = 1e-6) -> Tensor:
+    """SELFY's STSS tensor: every position against its ``L x U x V`` space-time neighbourhood.
+
+    .. math::
+
+        S[b, t, y, x, 0, l, u, v] = \\langle \\bar f_t(y, x),
+            \\bar f_{t + l - \\lfloor L/2 \\rfloor}(y + u - \\lfloor U/2 \\rfloor,
+                                                     x + v - \\lfloor V/2 \\rfloor) \\rangle
+
+    (paper Eq. 1 with cosine similarity), where ``f_bar`` is :func:`l2_normalize` d over channels
+    when ``normalize`` (the official SELFY setting) and the raw features otherwise (dot product).
+    Frames outside ``[0, T)`` (the official code zero-pads the time axis) and positions outside the
+    image contribute 0.  Only the offsets ``0..L//2`` are correlated; each negative offset is the
+    positive one with query and target swapped (:func:`_swap_roles`, exact).
+
+    Args:
+        x: features ``(B, T, C, H, W)`` (the official block reshapes its ``(B*T, C, H, W)`` input
+            with ``num_segments = T`` first).
+        window: ``(L, U, V)``, all odd.
+
+    Returns:
+        ``(B, T, H, W, 1, L, U, V)``, the official ``STSSTransformation`` output layout (a
+        permuted view, not contiguous).  Differentiable.
+    """
+    if x.dim() != 5:
+        raise ValueError(f'STSS expects x of shape (B, T, C, H, W), got {tuple(x.shape)}')
+    length, pu, pv = (int(k) for k in window)
+    if length % 2 == 0:
+        raise ValueError(f'temporal window L must be odd, got window={window!r}')
+    b, t, c, h, w = x.shape
+    if normalize:
+        x = l2_normalize(x, dim=2, eps=eps)
+    half = length // 2
+    stss = x.new_zeros(b, t, length, pu, pv, h, w)
+    for offset in range(min(half, t - 1) + 1):
+        # Frames t < T - offset against t + offset; the rest stays zero (time padding).  The
+        # pairs of offset -l are the pairs of +l with the roles swapped (_swap_roles).
+        n = t - offset
+        q = x[:, :n].reshape(-1, c, h, w)
+        k = x[:, offset:].reshape(-1, c, h, w)
+        corr = local_correlation(q, k, (pu, pv))
+        stss[:, :n, half + offset] = corr.view(b, n, pu, pv, h, w)
+        if offset:
+            stss[:, offset:, half - offset] = _swap_roles(corr).view(b, n, pu, pv, h, w)
+    return stss.permute(0, 1, 5, 6, 2, 3, 4).unsqueeze(4)
