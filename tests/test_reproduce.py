@@ -53,3 +53,14 @@ def test_aggregate_and_table():
                           {'a': {'toy/accuracy': 1.0}, 'b': {'toy/accuracy': 0.75}})
     assert '| toy/accuracy | 100.0 | 87.5 |' in table
     assert '| a | 100.0 |' in table and '| b | 75.0 |' in table
+
+
+def test_per_metric_scale():
+    """Fractions are shown in percent; metrics without a factor (GFLOPs) are shown as they are."""
+    from dataclasses import replace
+    spec = replace(TOY_SPEC, reported={'toy/accuracy': 100.0, 'flops/gflops': 1.5},
+                   metric_scale={'toy/accuracy': 100.0})
+    assert spec.scale('toy/accuracy') == 100.0 and spec.scale('flops/gflops') == 1.0
+    table = results_table(spec, {'toy/accuracy': 0.5, 'flops/gflops': 1.25}, True, {})
+    assert '| toy/accuracy | 100.0 | 50.0 |' in table
+    assert '| flops/gflops | 1.5 | 1.2 |' in table or '| flops/gflops | 1.5 | 1.3 |' in table

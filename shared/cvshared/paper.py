@@ -25,7 +25,8 @@ class PaperSpec:
         reported: The paper's reported numbers, ``{our metric key: value}``, in the units the
             paper prints (percent for AUROC).
         metric_scale: Factor from our metric value to the paper's unit (100 for a fraction
-            reported as a percentage).
+            reported as a percentage): one number for every metric, or ``{metric key: factor}``
+            (metrics not listed keep factor 1, e.g. GFLOPs).
         make_synthetic: ``fn(root)`` writes the synthetic data set in the benchmark's layout.
         check_data: ``fn(data_root, run_name)`` raises ``FileNotFoundError`` naming the
             expected tree when the real data set is not at ``data_root``.
@@ -39,7 +40,13 @@ class PaperSpec:
     reported: Mapping[str, float]
     make_synthetic: Callable[[str], None]
     check_data: Callable[[str, str], None]
-    metric_scale: float = 100.0
+    metric_scale: float | Mapping[str, float] = 100.0
     data_hint: str = ''
     notes: list[str] = field(default_factory=list)
     benchmark_config: str | None = None
+
+    def scale(self, metric: str) -> float:
+        """Factor that turns our value of ``metric`` into the paper's unit."""
+        if isinstance(self.metric_scale, Mapping):
+            return float(self.metric_scale.get(metric, 1.0))
+        return float(self.metric_scale)

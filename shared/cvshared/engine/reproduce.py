@@ -123,13 +123,13 @@ def results_table(spec: PaperSpec, mean: Mapping[str, float], synthetic: bool,
         paper = spec.reported.get(k)
         ours = mean.get(k)
         paper_s = f'{paper:.1f}' if paper is not None else '-'
-        ours_s = f'{ours * spec.metric_scale:.1f}' if ours is not None else 'not reported'
+        ours_s = f'{ours * spec.scale(k):.1f}' if ours is not None else 'not reported'
         lines.append(f'| {k} | {paper_s} | {ours_s} |')
     if len(per_run) > 1:
         lines += ['', '| run | ' + ' | '.join(spec.reported) + ' |',
                   '|---|' + '---|' * len(spec.reported)]
         for name, metrics in per_run.items():
-            vals = [f'{metrics[k] * spec.metric_scale:.1f}' if k in metrics else '-'
+            vals = [f'{metrics[k] * spec.scale(k):.1f}' if k in metrics else '-'
                     for k in spec.reported]
             lines.append(f'| {name} | ' + ' | '.join(vals) + ' |')
     if synthetic:
@@ -143,7 +143,8 @@ def write_results(work_dir: str, spec: PaperSpec, choice: DataChoice,
     """Write ``results.json`` and ``results.md`` to ``work_dir``; return the JSON payload."""
     mean = aggregate(per_run)
     payload = dict(paper=spec.key, title=spec.title, synthetic=choice.synthetic,
-                   data_root=choice.root, metric_scale=spec.metric_scale,
+                   data_root=choice.root,
+                   paper_units={k: v * spec.scale(k) for k, v in aggregate(per_run).items()},
                    reported=dict(spec.reported), ours=mean,
                    runs={k: dict(v) for k, v in per_run.items()})
     os.makedirs(work_dir, exist_ok=True)
