@@ -3,7 +3,7 @@ import glob
 import os.path as osp
 
 import pytest
-from cvshared.engine.launch import load_config
+from cvshared.engine.launch import drop_pretrained, load_config
 from repo_helpers import REPO
 
 CONFIGS = sorted(p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
@@ -38,30 +38,13 @@ def test_config_loads(path):
     assert '/nonexistent/data_root' in text, f'{path}: data_root must come from DATA_ROOT'
 
 
-def _without_pretrained(node):
-    """Drop pretrained-weight paths (tests use random initialisation; nothing is downloaded)."""
-    if isinstance(node, dict):
-        for key in list(node):
-            if key in ('checkpoint', 'pretrained'):
-                node[key] = None
-            elif key == 'init_cfg' and isinstance(node[key], dict) \
-                    and node[key].get('type') == 'Pretrained':
-                node[key] = None
-            else:
-                _without_pretrained(node[key])
-    elif isinstance(node, (list, tuple)):
-        for item in node:
-            _without_pretrained(item)
-    return node
-
-
 def test_every_config_builds_its_model():
     """Each distinct model definition is built once (per-category configs share one)."""
     import torch
     built = {}
     for path in CONFIGS:
         cfg = load_config(path, data_root='/nonexistent/data_root')
-        _without_pretrained(cfg.model)
+        drop_pretrained(cfg.model)  # random init: tests download nothing
         key = cfg.get('default_scope', '') + repr(cfg.model)
         if key in built:
             continue

@@ -5,7 +5,10 @@
 
 The model, data pipeline and optimizer are built from the config exactly as training builds
 them (mmengine Runner). With no data at the config's data root, the package's synthetic data set
-is generated first (so the figures are for synthetic images of the config's size). Timings
+is generated first and the synthetic run's config is the default (pass ``--config`` and, if
+needed, ``--cfg-options`` to time another config on it). Pretrained-weight paths are dropped
+(random initialisation; throughput does not depend on the weights) unless ``--keep-weights``.
+Timings
 cover ``model.train_step`` (forward, backward, optimizer step) and ``model.test_step``
 (forward and post-processing) on real batches; data loading is excluded. Peak memory is
 ``torch.cuda.max_memory_allocated`` on a GPU and the process's peak resident set size on CPU
@@ -22,7 +25,7 @@ import time
 
 import cvshared  # noqa: F401  (stack fixes)
 import torch
-from cvshared.engine.launch import load_config
+from cvshared.engine.launch import drop_pretrained, load_config
 from cvshared.engine.reproduce import choose_data, ensure_synthetic, load_spec
 from mmengine.config import DictAction
 from mmengine.runner import Runner
@@ -31,7 +34,10 @@ from mmengine.runner import Runner
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description='Benchmark a paper config')
     p.add_argument('paper', help='paper key (e.g. msflow)')
-    p.add_argument('--config', help='default: the spec\'s benchmark_config or its synthetic run')
+    p.add_argument('--config', help='default: the spec\'s benchmark_config on real data, '
+                   'its synthetic run on synthetic data')
+    p.add_argument('--keep-weights', action='store_true',
+                   help='load the pretrained weights named in the config')
     p.add_argument('--data-root', help='data set root (else the synthetic set)')
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     p.add_argument('--iters', type=int, default=10)
@@ -82,12 +88,16 @@ def time_steps(step, loader, iters: int, warmup: int, device: str):
 def main(argv=None):
     args = parse_args(argv)
     spec = load_spec(args.paper, args.spec)
-    config = args.config or spec.benchmark_config or next(iter(spec.synthetic_runs.values()))
     choice = choose_data(spec, args.data_root)
     if choice.synthetic:
         ensure_synthetic(spec, choice.root)
+        config = args.config or next(iter(spec.synthetic_runs.values()))
+    else:
+        config = args.config or spec.benchmark_config or next(iter(choice.runs.values()))
     cfg = load_config(config, args.cfg_options, osp.join('work_dirs', 'benchmark', spec.key),
                       choice.root)
+    if not args.keep_weights:
+        drop_pretrained(cfg.model)
     cfg.log_level = 'WARNING'
     runner = Runner.from_cfg(cfg)
     model = runner.model.to(args.device)

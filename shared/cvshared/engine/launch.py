@@ -83,3 +83,25 @@ def enable_show_dir(cfg: Config, show_dir: str) -> None:
                        'the config; this config has none.')
     hook['draw'] = True
     hook['test_out_dir'] = osp.abspath(show_dir)
+
+
+def drop_pretrained(node):
+    """Set every pretrained-weight path of a model config to None (random initialisation).
+
+    Clears keys named ``checkpoint`` or ``pretrained`` and ``init_cfg`` of type ``Pretrained``,
+    at any depth. Used where the weights do not matter (building every config in the tests,
+    throughput benchmarks) so that nothing has to be downloaded first.
+    """
+    if isinstance(node, dict):
+        for key in list(node):
+            if key in ('checkpoint', 'pretrained'):
+                node[key] = None
+            elif key == 'init_cfg' and isinstance(node[key], dict) \
+                    and node[key].get('type') == 'Pretrained':
+                node[key] = None
+            else:
+                drop_pretrained(node[key])
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            drop_pretrained(item)
+    return node
