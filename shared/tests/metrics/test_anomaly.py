@@ -120,3 +120,17 @@ def test_metric_errors_name_the_problem():
         metric.process(None, [dict(gt_mask=torch.zeros(4, 4))])
     with pytest.raises(ValueError, match='shape'):
         metric.process(None, [dict(gt_mask=torch.zeros(4, 4), anomaly_map=torch.zeros(2, 2))])
+
+
+def test_pro_exact_matches_anomalib_aupro():
+    """Our anomalib-style integration against anomalib 2.7.0's AUPRO (golden values).
+
+    Both integrate the PRO curve over every distinct threshold up to FPR 0.3 and divide by 0.3;
+    anomalib accumulates in float32, hence 5e-4. The official MSFlow definition (800 evenly
+    spaced thresholds, FPRs min-max rescaled) differs from anomalib's by up to about 1e-3 here.
+    """
+    cases = torch.load(osp.join(DATA, 'aupro_anomalib.pt'), weights_only=True)
+    for case in cases:
+        masks, maps = case['masks'].numpy(), case['maps'].numpy()
+        assert pro_auc_exact(masks, maps) == pytest.approx(case['aupro'], abs=5e-4)
+        assert pro_auc(masks, maps) == pytest.approx(case['aupro'], abs=3e-3)
