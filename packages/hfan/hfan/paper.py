@@ -22,10 +22,9 @@ SPEC = PaperSpec(
           '(Pei et al., ECCV 2022)',
     # The DAVIS-16 val run is the refine stage; it starts from the stage-1 (YouTube-VOS, 160k)
     # checkpoint given by HFAN_STAGE1_CHECKPOINT (see the README).
-    runs={'HFAN-Medium (MiT-b2), DAVIS-16 val':
-          'configs/hfan/hfan_mit-b2_2xb8-4k-refine_davis16-512x512.py'},
-    synthetic_runs={'synthetic DAVIS layout (tiny MiT)':
-                    'configs/hfan/hfan_mit-tiny_1xb4-600it_davis-synthetic.py'},
+    # run names are work-dir folders and `make reproduce ... CATEGORY=<name>` selectors
+    runs={'mit-b2_davis16': 'configs/hfan/hfan_mit-b2_2xb8-4k-refine_davis16-512x512.py'},
+    synthetic_runs={'synthetic': 'configs/hfan/hfan_mit-tiny_1xb4-600it_davis-synthetic.py'},
     # README / paper Tab. 4, HFAN-Medium with multi-scale + flip test
     reported={'davis/J&F-Mean': 88.7, 'davis/J-Mean': 88.0, 'davis/F-Mean': 89.3},
     make_synthetic=make_synthetic,
