@@ -63,4 +63,6 @@ def test_per_metric_scale():
     assert spec.scale('toy/accuracy') == 100.0 and spec.scale('flops/gflops') == 1.0
     table = results_table(spec, {'toy/accuracy': 0.5, 'flops/gflops': 1.25}, True, {})
     assert '| toy/accuracy | 100.0 | 50.0 |' in table
-    assert '| flops/gflops | 1.5 | 1.2 |' in table or '| flops/gflops | 1.5 | 1.3 |' in table
+    assert '| flops/gflops | 1.5 | 1.2 |' in table
+    small = results_table(spec, {'flops/gflops': 0.0015}, True, {})
+    assert '| flops/gflops | 1.5 | 0.0015 |' in small  # small values keep 3 significant digits

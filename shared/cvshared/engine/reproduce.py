@@ -113,6 +113,11 @@ def aggregate(per_run: Mapping[str, Mapping[str, float]]) -> dict:
     return {k: statistics.fmean(m[k] for m in per_run.values() if k in m) for k in keys}
 
 
+def _fmt(value: float) -> str:
+    """One decimal as papers print (99.7); three significant digits for small values (0.0015)."""
+    return f'{value:.1f}' if abs(value) >= 1 or value == 0 else f'{value:.3g}'
+
+
 def results_table(spec: PaperSpec, mean: Mapping[str, float], synthetic: bool,
                   per_run: Mapping[str, Mapping[str, float]]) -> str:
     """Markdown: the paper's numbers beside ours (in the paper's units), then every run."""
@@ -122,14 +127,14 @@ def results_table(spec: PaperSpec, mean: Mapping[str, float], synthetic: bool,
     for k in keys:
         paper = spec.reported.get(k)
         ours = mean.get(k)
-        paper_s = f'{paper:.1f}' if paper is not None else '-'
-        ours_s = f'{ours * spec.scale(k):.1f}' if ours is not None else 'not reported'
+        paper_s = _fmt(paper) if paper is not None else '-'
+        ours_s = _fmt(ours * spec.scale(k)) if ours is not None else 'not reported'
         lines.append(f'| {k} | {paper_s} | {ours_s} |')
     if len(per_run) > 1:
         lines += ['', '| run | ' + ' | '.join(spec.reported) + ' |',
                   '|---|' + '---|' * len(spec.reported)]
         for name, metrics in per_run.items():
-            vals = [f'{metrics[k] * spec.scale(k):.1f}' if k in metrics else '-'
+            vals = [_fmt(metrics[k] * spec.scale(k)) if k in metrics else '-'
                     for k in spec.reported]
             lines.append(f'| {name} | ' + ' | '.join(vals) + ' |')
     if synthetic:

@@ -271,9 +271,65 @@ class _PathMaxAffinity(torch.autograd.Function):
         return torch.stack(out, dim=1).flatten(2)
 
     @staticmethod
+    def _order_keys(grid: Tensor, shift: int) -> Tensor:
+        """int64 keys ``k(x) << shift`` with ``k`` strictly increasing in the float32 value.
+
+        ``-0.0`` is first turned into ``+0.0`` (they compare equal as floats); for negative
+        floats the 31 magnitude bits are inverted, so the signed integer order is the float
+        order.  The ``shift`` low bits are left free for a tie-break rank.
+        """
+        bits = (grid.float() + 0.0).view(torch.int32)
+        bits = bits ^ ((bits >> 31) & 0x7FFFFFFF)
+        return bits.long() << shift
+
+    @staticmethod
+    def _backward_keys(grid: Tensor, grad_out: Tensor, path_index: PathIndex) -> Tensor:
+        """Backward for 16/32-bit floats: one integer ``maximum`` per path pixel.
+
+        A path pixel at position ``j`` of a path gets the key ``k(B) << s | (L_max - 1 - j)``;
+        the largest key of a path is the largest value and, among equal values, the smallest
+        ``j`` -- exactly the first maximum in path order, read off the low bits.
+        """
+        rf = path_index.radius_floor
+        nb, h, w = grid.shape
+        hh, ww = h - rf, w - 2 * rf
+        dev = grid.device
+        l_max = max(int(paths.shape[1]) for paths in path_index.search_paths)
+        shift = max(1, (l_max - 1).bit_length())
+        rank = torch.arange(l_max - 1, -1, -1, device=dev).view(-1, 1, 1, 1)
+        keys = _PathMaxAffinity._order_keys(grid, shift).unsqueeze(0) + rank  # (L_max, B, H, W)
+        low = (1 << shift) - 1
+        src = (torch.arange(nb, device=dev).view(-1, 1, 1) * (h * w)
+               + torch.arange(hh, device=dev).view(1, -1, 1) * w
+               + torch.arange(rf, rf + ww, device=dev).view(1, 1, -1)).view(1, -1)
+        grad = torch.zeros(nb * h * w, dtype=grad_out.dtype, device=dev)
+        k = 0
+        for paths in path_index.search_paths:
+            n_dirs, length = paths.shape[:2]
+            best = torch.empty(n_dirs, nb, hh, ww, dtype=torch.long, device=dev)
+            for d, path in enumerate(paths.tolist()):
+                views = [keys[j, :, dy:dy + hh, rf + dx:rf + dx + ww]
+                         for j, (dy, dx) in enumerate(path)]
+                if length == 1:
+                    best[d].copy_(views[0])
+                    continue
+                torch.maximum(views[0], views[1], out=best[d])
+                for v in views[2:]:
+                    torch.maximum(best[d], v, out=best[d])
+            pos = (l_max - 1) - (best.view(n_dirs, -1) & low)  # first arg-max path position
+            table = (paths[..., 0] * w + paths[..., 1]).to(dev)  # (n_dirs, L) flat offsets
+            target = torch.gather(table, 1, pos).add_(src)
+            g = grad_out[:, k:k + n_dirs].transpose(0, 1).reshape(-1)  # (n_dirs, B, N) order
+            grad.index_add_(0, target.view(-1), g, alpha=-1)
+            k += n_dirs
+        return grad.view(nb, h, w)
+
+    @staticmethod
     def backward(ctx, grad_out: Tensor):
         (grid,) = ctx.saved_tensors
         path_index = ctx.path_index
+        if grid.dtype in (torch.float32, torch.float16, torch.bfloat16):
+            return _PathMaxAffinity._backward_keys(grid, grad_out, path_index), None
         rf = path_index.radius_floor
         nb, h, w = grid.shape
         hh, ww = h - rf, w - 2 * rf
