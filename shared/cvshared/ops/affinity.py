@@ -246,7 +246,10 @@ class _PathMaxAffinity(torch.autograd.Function):
 
     Only the boundary map is saved.  The backward pass recomputes, for the directions of one path
     length at a time, the first path pixel (in IRN path order) that attains the maximum and adds
-    the gradient there with one ``index_add_``.
+    the gradient there with one ``index_add_``.  For 16/32-bit floats the arg-max comes from a
+    running integer ``maximum`` of order-preserving keys carrying the path position in their low
+    bits (:meth:`_backward_keys`, one pass per path pixel, no ``(n_L, L, N)`` buffers); float64
+    uses explicit comparisons.
     """
 
     @staticmethod

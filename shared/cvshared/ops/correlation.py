@@ -27,10 +27,14 @@ batched matrix product between the ``R*W`` query vectors of the block and the ta
 the block can reach (``R + 2 r d`` rows, clipped to the image), followed by a single ``gather``
 of the ``P*P`` entries of every query and a multiplication by the in-image mask.  Its memory is
 ``O(B * R * W * (R + 2rd) * W)`` per block instead of the ``O(B * (HW)^2)`` of the official
-naive path, it is exact (the same dot products as a full ``bmm``) and differentiable by autograd.
+naive path, it is exact (the same dot products as a full ``bmm``) and has a hand-written backward
+(:class:`_LocalCorrelation`: per block, the output gradient is scattered into the block's
+dot-product layout and multiplied by the two inputs; only the inputs are saved).
 :func:`local_correlation_reference` is a plain shift-and-multiply loop kept as the test oracle.
 """
 from __future__ import annotations
+
+import functools
 
 import torch
 import torch.nn.functional as F
@@ -88,30 +92,78 @@ def local_correlation(f1: Tensor, f2: Tensor, patch_size: int | tuple[int, int],
     """
     pu, pv = _check_pair_inputs(f1, f2, patch_size)
     b, c, h, w = f1.shape
-    ru, rv = pu // 2, pv // 2
     dil = int(dilation_patch)
     if dil < 1:
         raise ValueError(f'dilation_patch must be >= 1, got {dilation_patch!r}')
-    rows = rows_per_block or max(1, (ru + 1) // 2)
-    dev = f1.device
+    rows = rows_per_block or max(1, (pu // 2 + 1) // 2)
+    out = _LocalCorrelation.apply(f1, f2, pu, pv, dil, rows)  # (B, HW, P_u * P_v)
+    return out.transpose(1, 2).reshape(b, pu, pv, h, w)
+
+
+def _row_blocks(h: int, w: int, pu: int, pv: int, dil: int, rows: int, dev):
+    """Per block of query rows: ``(y0, y1, lo, hi, col, inside)`` (see :func:`local_correlation`).
+
+    ``col`` ``(1, R*W, P_u*P_v)``: column of every neighbour in the block's ``(R*W, (hi-lo)*W)``
+    dot-product matrix (0 outside the image); ``inside`` the matching float-ready bool mask.
+    """
+    ru, rv = pu // 2, pv // 2
     du = (torch.arange(pu, device=dev) - ru) * dil  # vertical displacements
     dv = (torch.arange(pv, device=dev) - rv) * dil  # horizontal displacements
-    xs = torch.arange(w, device=dev)
-    x2 = xs.view(1, w, 1, 1) + dv.view(1, 1, 1, pv)  # (1, W, 1, P_v)
-    query = f1.flatten(2).transpose(1, 2)  # (B, HW, C)
-    target = f2.flatten(2)  # (B, C, HW)
-    out = f1.new_empty(b, h * w, pu * pv)  # filled block by block (autograd-safe slice writes)
+    x2 = torch.arange(w, device=dev).view(1, w, 1, 1) + dv.view(1, 1, 1, pv)  # (1, W, 1, P_v)
     for y0 in range(0, h, rows):
         y1 = min(h, y0 + rows)
         lo, hi = max(0, y0 - ru * dil), min(h, y1 + ru * dil)
-        # (B, R*W, (hi - lo)*W): every query of the block against every reachable target.
-        dots = torch.bmm(query[:, y0 * w:y1 * w], target[:, :, lo * w:hi * w])
         y2 = torch.arange(y0, y1, device=dev).view(-1, 1, 1, 1) + du.view(1, 1, pu, 1)
         inside = (y2 >= lo) & (y2 < hi) & (x2 >= 0) & (x2 < w)  # (R, W, P_u, P_v)
         col = torch.where(inside, (y2 - lo) * w + x2, 0).reshape(1, (y1 - y0) * w, pu * pv)
-        picked = torch.gather(dots, 2, col.expand(b, -1, -1))
-        out[:, y0 * w:y1 * w] = picked * inside.reshape(1, (y1 - y0) * w, pu * pv).to(picked.dtype)
-    return out.transpose(1, 2).reshape(b, pu, pv, h, w)
+        yield y0, y1, lo, hi, col, inside.reshape(1, (y1 - y0) * w, pu * pv)
+
+
+class _LocalCorrelation(torch.autograd.Function):
+    """Block-wise local correlation ``(B, HW, P_u * P_v)`` with a hand-written backward.
+
+    Saves only the two inputs.  The backward pass scatters each block's output gradient into the
+    block's dot-product layout and applies the two transposed matrix products, so no copy of the
+    whole output gradient is made (autograd's slice-assignment backward clones it per block).
+    """
+
+    @staticmethod
+    def forward(ctx, f1: Tensor, f2: Tensor, pu: int, pv: int, dil: int, rows: int) -> Tensor:
+        b, c, h, w = f1.shape
+        query = f1.flatten(2).transpose(1, 2)  # (B, HW, C)
+        target = f2.flatten(2)  # (B, C, HW)
+        out = f1.new_empty(b, h * w, pu * pv)
+        for y0, y1, lo, hi, col, inside in _row_blocks(h, w, pu, pv, dil, rows, f1.device):
+            # (B, R*W, (hi - lo)*W): every query of the block against every reachable target.
+            dots = torch.bmm(query[:, y0 * w:y1 * w], target[:, :, lo * w:hi * w])
+            picked = torch.gather(dots, 2, col.expand(b, -1, -1))
+            torch.mul(picked, inside.to(picked.dtype), out=out[:, y0 * w:y1 * w])
+        ctx.save_for_backward(f1, f2)
+        ctx.geometry = (pu, pv, dil, rows)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor):
+        f1, f2 = ctx.saved_tensors
+        pu, pv, dil, rows = ctx.geometry
+        b, c, h, w = f1.shape
+        need1, need2 = ctx.needs_input_grad[:2]
+        query = f1.flatten(2).transpose(1, 2)  # (B, HW, C)
+        target = f2.flatten(2)  # (B, C, HW)
+        grad_q = f1.new_empty(b, h * w, c) if need1 else None
+        grad_t = f2.new_zeros(b, c, h * w) if need2 else None
+        for y0, y1, lo, hi, col, inside in _row_blocks(h, w, pu, pv, dil, rows, f1.device):
+            g = grad_out[:, y0 * w:y1 * w] * inside.to(grad_out.dtype)
+            gd = g.new_zeros(b, (y1 - y0) * w, (hi - lo) * w).scatter_add_(
+                2, col.expand(b, -1, -1), g)
+            if need1:
+                torch.bmm(gd, target[:, :, lo * w:hi * w].transpose(1, 2),
+                          out=grad_q[:, y0 * w:y1 * w])
+            if need2:
+                grad_t[:, :, lo * w:hi * w].baddbmm_(query[:, y0 * w:y1 * w].transpose(1, 2), gd)
+        grad1 = grad_q.transpose(1, 2).reshape(b, c, h, w) if need1 else None
+        grad2 = grad_t.view(b, c, h, w) if need2 else None
+        return grad1, grad2, None, None, None, None
 
 
 def local_correlation_reference(f1: Tensor, f2: Tensor, patch_size: int | tuple[int, int],
@@ -164,6 +216,56 @@ def _swap_roles(corr: Tensor) -> Tensor:
     return corr.reshape(n, -1)[:, src].view(corr.shape) * inside.to(corr.dtype)
 
 
+@functools.lru_cache(maxsize=16)
+def _gram_picks(h: int, w: int, pu: int, pv: int, device: str) -> tuple[Tensor, Tensor]:
+    """Positions of every pixel's ``P_u x P_v`` neighbours in a flattened ``(HW, HW)`` Gram.
+
+    Returns ``picks`` ``(2 * HW * P_u * P_v,)``: first ``p * HW + q`` (query ``p`` against its
+    neighbour ``q``, row ``p`` of ``G = X_a X_b^T``), then ``q * HW + p`` (the same pairs read from
+    the transposed position, i.e. frame ``b`` as query against frame ``a``); 0 where ``q`` is
+    outside the image.  ``inside``: ``(HW, P_u * P_v)`` mask of the in-image neighbours.
+    """
+    dev = torch.device(device)
+    n = h * w
+    y = torch.arange(h, device=dev).view(h, 1, 1, 1)
+    x = torch.arange(w, device=dev).view(1, w, 1, 1)
+    y2 = y + (torch.arange(pu, device=dev) - pu // 2).view(1, 1, pu, 1)
+    x2 = x + (torch.arange(pv, device=dev) - pv // 2).view(1, 1, 1, pv)
+    inside = (y2 >= 0) & (y2 < h) & (x2 >= 0) & (x2 < w)  # (H, W, P_u, P_v)
+    q = torch.where(inside, y2 * w + x2, 0)
+    p = torch.where(inside, (y * w + x).expand(h, w, pu, pv), 0)
+    return torch.stack([p * n + q, q * n + p]).reshape(-1), inside.reshape(n, pu * pv)
+
+
+def _stss_gram(x: Tensor, length: int, pu: int, pv: int) -> Tensor:
+    """STSS of small frames from full per-pair Gram matrices ``(HW, HW)`` (see the caller)."""
+    b, t, c, h, w = x.shape
+    half, n_hw, uv = length // 2, h * w, pu * pv
+    picks, inside = _gram_picks(h, w, pu, pv, str(x.device))
+    inside = inside.to(x.dtype)
+    xf = x.reshape(b, t, c, n_hw)
+    out = x.new_empty(b, t, n_hw, length, uv)  # the output layout (B, T, H, W, 1, L, U, V)
+    for offset in range(half + 1):
+        n = t - offset  # frames t < T - offset against t + offset; the rest is time padding
+        if n <= 0:
+            out[:, :, :, half + offset] = 0
+            out[:, :, :, half - offset] = 0
+            continue
+        gram = torch.matmul(xf[:, :n].transpose(-1, -2), xf[:, offset:])  # (B, n, HW, HW)
+        gram = gram.reshape(b * n, n_hw * n_hw)
+        if offset == 0:
+            sel = gram.index_select(1, picks[:n_hw * uv]).view(b, n, n_hw, uv)
+            out[:, :, :, half] = sel * inside
+            continue
+        # +offset: rows of G (frame t as query); -offset: columns (frame t + offset as query)
+        sel = gram.index_select(1, picks).view(b, n, 2, n_hw, uv) * inside
+        out[:, :n, :, half + offset] = sel[:, :, 0]
+        out[:, n:, :, half + offset] = 0
+        out[:, offset:, :, half - offset] = sel[:, :, 1]
+        out[:, :offset, :, half - offset] = 0
+    return out.view(b, t, h, w, 1, length, pu, pv)
+
+
 def spatio_temporal_self_similarity(x: Tensor, window: tuple[int, int, int] = (5, 9, 9),
                                     normalize: bool = True, eps: float = 1e-6) -> Tensor:
     """SELFY's STSS tensor: every position against its ``L x U x V`` space-time neighbourhood.
@@ -178,7 +280,10 @@ def spatio_temporal_self_similarity(x: Tensor, window: tuple[int, int, int] = (5
     when ``normalize`` (the official SELFY setting) and the raw features otherwise (dot product).
     Frames outside ``[0, T)`` (the official code zero-pads the time axis) and positions outside the
     image contribute 0.  Only the offsets ``0..L//2`` are correlated; each negative offset is the
-    positive one with query and target swapped (:func:`_swap_roles`, exact).
+    positive one with query and target swapped (exact).  Small frames (``H <= 4 (U // 2) + 2`` and
+    ``HW <= 1024``, e.g. SELFY's 14 x 14 with U = 9) use one full ``(HW, HW)`` Gram matrix per
+    frame pair and read both offsets from it (rows for ``+l``, columns for ``-l``); larger ones use
+    the row blocks of :func:`local_correlation` and :func:`_swap_roles`.
 
     Args:
         x: features ``(B, T, C, H, W)`` (the official block reshapes its ``(B*T, C, H, W)`` input
@@ -186,8 +291,8 @@ def spatio_temporal_self_similarity(x: Tensor, window: tuple[int, int, int] = (5
         window: ``(L, U, V)``, all odd.
 
     Returns:
-        ``(B, T, H, W, 1, L, U, V)``, the official ``STSSTransformation`` output layout (a
-        permuted view, not contiguous).  Differentiable.
+        ``(B, T, H, W, 1, L, U, V)``, the official ``STSSTransformation`` output layout
+        (contiguous on the small-frame path, a permuted view otherwise).  Differentiable.
     """
     if x.dim() != 5:
         raise ValueError(f'STSS expects x of shape (B, T, C, H, W), got {tuple(x.shape)}')
@@ -197,6 +302,10 @@ def spatio_temporal_self_similarity(x: Tensor, window: tuple[int, int, int] = (5
     b, t, c, h, w = x.shape
     if normalize:
         x = l2_normalize(x, dim=2, eps=eps)
+    if h <= 4 * (pu // 2) + 2 and h * w <= 1024:
+        # Small frames (SELFY: 14 x 14, U = 9): the blocks of local_correlation would reach
+        # almost every row, so take the whole Gram matrix of each frame pair in one product.
+        return _stss_gram(x, length, pu, pv)
     half = length // 2
     stss = x.new_zeros(b, t, length, pu, pv, h, w)
     for offset in range(min(half, t - 1) + 1):

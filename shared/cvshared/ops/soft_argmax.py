@@ -48,11 +48,20 @@ def _as_volume(corr: Tensor, patch_size: int | None) -> Tensor:
     raise ValueError(f'corr must be (B, P, P, H, W) or (B, P*P, H, W), got {tuple(corr.shape)}')
 
 
-def _separable_gaussian(idx: Tensor, p: int, sigma: float, dtype) -> tuple[Tensor, Tensor]:
-    """Row and column factors ``(B, P, HW)`` of the Gaussian around flat argmax ``idx``."""
+def _separable_gaussian(idx: Tensor, p: int, sigma: float, dtype,
+                        pixel_major: bool = False) -> tuple[Tensor, Tensor]:
+    """Row and column factors ``(B, P, HW)`` of the Gaussian around flat argmax ``idx``.
+
+    ``pixel_major``: store them as ``(B, HW, P)`` in memory (returned as transposed views, same
+    values), to match a volume whose displacements are the innermost dimension.
+    """
+    if pixel_major:
+        g_u, g_v = _separable_gaussian(idx.transpose(1, 2), p, sigma, dtype)
+        return g_u.transpose(1, 2), g_v.transpose(1, 2)
     u_star = torch.div(idx, p, rounding_mode='floor').to(dtype)  # (B, 1, HW)
     v_star = (idx % p).to(dtype)
-    grid = torch.arange(p, device=idx.device, dtype=dtype).view(1, p, 1)
+    shape = (1, p, 1) if idx.shape[1] == 1 else (1, 1, p)
+    grid = torch.arange(p, device=idx.device, dtype=dtype).view(shape)
     g_u = torch.exp(-(grid - u_star) ** 2 / (2 * sigma ** 2))
     g_v = torch.exp(-(grid - v_star) ** 2 / (2 * sigma ** 2))
     return g_u, g_v
@@ -80,10 +89,12 @@ def argmax_gaussian_kernel(corr: Tensor, sigma: float = 5.0) -> Tensor:
 class _KernelSoftArgmax(torch.autograd.Function):
     """Steps 1-5 on ``flat`` ``(B, P*P, HW)`` with a hand-written backward.
 
-    Saves the probabilities and the two factors of the (constant) kernel; the backward pass is
-    ``d corr = kernel * p * (g - <g, p>)`` with ``g = table^T d flow``, plus the confidence
-    gradient at the argmax, computed in place without the zero-filled scatter buffers autograd
-    would allocate for ``max``.
+    Saves the probabilities, the flow and the two factors of the (constant) kernel; the backward
+    pass is ``d corr = kernel * p * (g - <g, p>)`` with ``g = table^T d flow`` and
+    ``<g, p> = <d flow, flow>`` (no ``(B, P*P, HW)`` temporary), plus the confidence gradient at
+    the argmax, computed in place without the zero-filled scatter buffers autograd would
+    allocate for ``max``.  The kernel factors and the gradient follow the memory layout of the
+    input (displacements innermost for a :func:`local_correlation` volume).
     """
 
     @staticmethod
@@ -91,28 +102,42 @@ class _KernelSoftArgmax(torch.autograd.Function):
         b, pp, n = flat.shape
         r = p // 2
         confidence, idx = flat.max(dim=1, keepdim=True)  # first maximum on ties, as official
-        g_u, g_v = _separable_gaussian(idx, p, sigma, flat.dtype)
+        # A volume from local_correlation has the displacements innermost in memory; the kernel
+        # factors and the gradient then get that layout too (mixed-layout broadcasts are slow).
+        pixel_major = flat.stride(1) == 1 and n > 1
+        g_u, g_v = _separable_gaussian(idx, p, sigma, flat.dtype, pixel_major)
         g_u = (g_u * temperature).unsqueeze(2)  # temperature folded into the constant kernel
         g_v = g_v.unsqueeze(1)
         # logits = corr * kernel, the (B, P, P, HW) kernel never materialised
         prob = (flat.view(b, p, p, n) * g_u).mul_(g_v).view(b, pp, n)
         # softmax over the displacements, in place: exp(z - max z) / sum exp(z - max z)
-        prob.sub_(prob.amax(dim=1, keepdim=True)).exp_()
+        if (temperature >= 0 and flat.device.type == 'cpu'
+                and bool((confidence >= 0).all())):
+            # max z = z at the arg-max = confidence * temperature, bit for bit: the kernel is
+            # exactly 1 there and at most 1 elsewhere, and rounding is monotone (no extra pass)
+            top = confidence * temperature
+        else:
+            top = prob.amax(dim=1, keepdim=True)
+        prob.sub_(top).exp_()
         prob.div_(prob.sum(dim=1, keepdim=True))
         grid = (torch.arange(p, device=flat.device, dtype=flat.dtype) - r) / r
         table = torch.stack([grid.repeat(p), grid.repeat_interleave(p)])  # (2, P*P)
         flow = torch.bmm(table.expand(b, 2, pp), prob)  # (B, 2, HW): E[(v - r)/r], E[(u - r)/r]
         if keep:
-            ctx.save_for_backward(prob, g_u, g_v, idx, table)
+            ctx.save_for_backward(prob, g_u, g_v, idx, table, flow)
         return flow, confidence
 
     @staticmethod
     def backward(ctx, grad_flow: Tensor, grad_conf: Tensor):
-        prob, g_u, g_v, idx, table = ctx.saved_tensors
+        prob, g_u, g_v, idx, table, flow = ctx.saved_tensors
         b, pp, n = prob.shape
         p = g_u.shape[1]
-        grad = torch.bmm(table.t().expand(b, pp, 2), grad_flow.contiguous())  # d prob
-        dot = (grad * prob).sum(dim=1, keepdim=True)
+        if prob.stride(1) == 1 and n > 1:  # pixel-major probabilities: same-layout gradient
+            grad = torch.bmm(grad_flow.transpose(1, 2), table.expand(b, 2, pp)).transpose(1, 2)
+        else:
+            grad = torch.bmm(table.t().expand(b, pp, 2), grad_flow.contiguous())  # d prob
+        # <d prob, prob> = <table^T d flow, prob> = <d flow, flow>: no (B, P*P, HW) product
+        dot = (grad_flow * flow).sum(dim=1, keepdim=True)
         grad.sub_(dot).mul_(prob)  # softmax backward
         grad.view(b, p, p, n).mul_(g_u).mul_(g_v)  # kernel product backward
         grad.scatter_add_(1, idx, grad_conf)
