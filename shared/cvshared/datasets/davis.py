@@ -40,11 +40,12 @@ import os
 import os.path as osp
 from collections.abc import Sequence
 
-import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine.registry import DATASETS, TRANSFORMS
 from mmseg.datasets.basesegdataset import BaseSegDataset
+
+from .io import imread
 
 __all__ = ['VOSFrameFlowDataset', 'DAVIS2016FrameFlowDataset', 'DAVIS2SEGFrameFlowDataset',
            'YouTubeObjectsFrameFlowDataset', 'LongVideosFrameFlowDataset', 'LoadFrameAndFlow',
@@ -304,16 +305,6 @@ class LongVideosFrameFlowDataset(VOSFrameFlowDataset):
         super().__init__(**kwargs)
 
 
-def _imread(path: str, flag: str = 'color') -> np.ndarray:
-    try:
-        img = mmcv.imread(path, flag=flag, backend='cv2')
-    except Exception as err:  # mmcv raises for unreadable files
-        raise OSError(f'cannot read image {path!r} ({err}); is the file corrupt?') from err
-    if img is None:
-        raise OSError(f'cannot read image {path!r}; is the file corrupt?')
-    return img
-
-
 @TRANSFORMS.register_module()
 class LoadFrameAndFlow(BaseTransform):
     """Load the frame and its flow image and stack them on channels: ``H x W x 6`` (BGR, BGR).
@@ -325,8 +316,8 @@ class LoadFrameAndFlow(BaseTransform):
         self.to_float32 = to_float32
 
     def transform(self, results: dict) -> dict:
-        frame = _imread(results['img_path'])
-        flow = _imread(results['flow_path'])
+        frame = imread(results['img_path'])
+        flow = imread(results['flow_path'])
         if frame.shape != flow.shape:
             raise ValueError(f"frame {results['img_path']} is {frame.shape[:2]} but its flow "
                              f"image {results['flow_path']} is {flow.shape[:2]}; they must match")
@@ -351,7 +342,7 @@ class LoadBinaryMask(BaseTransform):
         if path is None:
             raise ValueError(f"frame {results.get('img_path')} has no mask; use a pipeline "
                              'without LoadBinaryMask for unannotated frames')
-        mask = _imread(path, flag='unchanged')
+        mask = imread(path, flag='unchanged')
         if mask.ndim == 3:
             mask = mask.max(axis=-1)
         results['gt_seg_map'] = (mask > 0).astype(np.uint8)

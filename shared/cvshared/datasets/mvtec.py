@@ -32,7 +32,9 @@ from mmcv.transforms import BaseTransform
 from mmengine.dataset import BaseDataset
 from mmengine.registry import DATASETS, TRANSFORMS
 from mmengine.structures import BaseDataElement
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
+
+from .io import image_size, open_image
 
 MVTEC_AD_CATEGORIES = ('bottle', 'cable', 'capsule', 'carpet', 'grid', 'hazelnut', 'leather',
                        'metal_nut', 'pill', 'screw', 'tile', 'toothbrush', 'transistor', 'wood',
@@ -50,27 +52,6 @@ def _as_hw(size: int | Sequence[int]) -> tuple[int, int]:
         return size, size
     h, w = size
     return int(h), int(w)
-
-
-def open_image(path: str, mode: str) -> Image.Image:
-    """Open and fully decode ``path`` as ``mode``; raise a ``ValueError`` naming the file."""
-    try:
-        with Image.open(path) as img:
-            img.load()
-            return img.convert(mode)
-    except (UnidentifiedImageError, OSError, SyntaxError) as err:
-        raise ValueError(f'Cannot read image file {path!r} ({err}). The file is corrupt or not '
-                         'an image: re-extract the data set archive or remove the file.') from err
-
-
-def _image_size(path: str) -> tuple[int, int]:
-    """(width, height) from the file header only; raise a ``ValueError`` naming the file."""
-    try:
-        with Image.open(path) as img:
-            return img.size
-    except (UnidentifiedImageError, OSError, SyntaxError) as err:
-        raise ValueError(f'Cannot read image file {path!r} ({err}). The file is corrupt or not '
-                         'an image: re-extract the data set archive or remove the file.') from err
 
 
 class _AnomalyFolderDataset(BaseDataset):
@@ -170,10 +151,10 @@ class _AnomalyFolderDataset(BaseDataset):
                             f'{mask_path!r}. Every test/<defect>/ image needs its mask in '
                             'ground_truth/<defect>/ (re-extract the data set archive).')
                 if self.check_images:
-                    size = _image_size(img_path)
-                    if mask_path is not None and _image_size(mask_path) != size:
+                    size = image_size(img_path)
+                    if mask_path is not None and image_size(mask_path) != size:
                         raise ValueError(
-                            f'Mask {mask_path!r} has size {_image_size(mask_path)} but its image '
+                            f'Mask {mask_path!r} has size {image_size(mask_path)} but its image '
                             f'{img_path!r} has size {size} (width, height); the mask must '
                             'match its image pixel for pixel.')
                 data_list.append(dict(img_path=img_path, mask_path=mask_path,

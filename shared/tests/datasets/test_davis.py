@@ -21,6 +21,7 @@ from cvshared.datasets.davis_synthetic import (
     make_davis_synthetic,
     render_sequence,
 )
+from cvshared.datasets.io import CorruptImageError
 
 SMALL = dict(num_train=2, num_val=2, num_frames=4, size=(32, 40), seed=3)
 
@@ -134,7 +135,7 @@ def test_corrupt_image_names_the_file(tmp_path):
     with open(bad, 'wb') as f:
         f.write(b'not a jpeg')
     info = _davis(root).get_data_info(1)
-    with pytest.raises(OSError, match='00001.jpg'):
+    with pytest.raises(CorruptImageError, match='00001.jpg.*corrupt'):
         LoadFrameAndFlow()(dict(info))
 
 

@@ -6,6 +6,7 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from cvshared.datasets.io import CorruptImageError
 from cvshared.datasets.mvtec import (
     LoadAnomalyImageAndMask,
     MVTecADDataset,
@@ -118,5 +119,5 @@ def test_non_image_and_corrupt_files_are_named(mvtec_root):
         MVTecADDataset(mvtec_root, CAT, split='train')
     # without the start-up check the loader still names the file
     ds = MVTecADDataset(mvtec_root, CAT, split='train', check_images=False, pipeline=_pipeline())
-    with pytest.raises(ValueError, match='001.png.*corrupt'):
+    with pytest.raises(CorruptImageError, match='001.png.*corrupt'):
         ds[1]
