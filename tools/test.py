@@ -7,12 +7,15 @@
 """
 import argparse
 import json
-import os
 import os.path as osp
 
 import cvshared  # noqa: F401  (applies the stack fixes before anything loads a checkpoint)
-from cvshared.engine.launch import enable_show_dir, load_config
-from mmengine.config import DictAction
+from cvshared.engine.launch import (
+    add_run_arguments,
+    enable_show_dir,
+    load_config,
+    parse_run_arguments,
+)
 from mmengine.runner import Runner
 
 
@@ -20,18 +23,10 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test (and evaluate) a checkpoint')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='the dir to save logs and metrics')
     parser.add_argument('--show-dir', help='save pictures (heat maps, overlays) here')
     parser.add_argument('--out', help='write the metrics to this JSON file')
-    parser.add_argument('--data-root', help='sets DATA_ROOT for the config')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value pairs')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_run_arguments(parser)
+    return parse_run_arguments(parser, argv)
 
 
 def main(argv=None):

@@ -6,32 +6,27 @@
     bash tools/dist_train.sh CONFIG GPUS [same options]
 """
 import argparse
-import os
 
 import cvshared  # noqa: F401  (applies the stack fixes before anything loads a checkpoint)
-from cvshared.engine.launch import enable_amp, load_config, set_resume
-from mmengine.config import DictAction
+from cvshared.engine.launch import (
+    add_run_arguments,
+    enable_amp,
+    load_config,
+    parse_run_arguments,
+    set_resume,
+)
 from mmengine.runner import Runner
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and checkpoints')
     parser.add_argument(
         '--resume', nargs='?', const='auto', default=None,
         help='resume from the latest checkpoint in the work dir, or from the given checkpoint')
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
-    parser.add_argument('--data-root', help='sets DATA_ROOT for the config')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config settings, key=value pairs (e.g. train_cfg.max_epochs=2)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_run_arguments(parser)
+    return parse_run_arguments(parser, argv)
 
 
 def main(argv=None):

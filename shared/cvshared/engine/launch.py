@@ -7,7 +7,7 @@ import os.path as osp
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 
 @contextmanager
@@ -24,6 +24,25 @@ def data_root_env(data_root: str | None) -> Iterator[None]:
                 os.environ.pop('DATA_ROOT', None)
             else:
                 os.environ['DATA_ROOT'] = old
+
+
+def add_run_arguments(parser) -> None:
+    """The options that ``tools/train.py`` and ``tools/test.py`` share."""
+    parser.add_argument('--work-dir', help='the dir to save logs, checkpoints and metrics')
+    parser.add_argument('--data-root', help='sets DATA_ROOT for the config')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value pairs '
+                        '(e.g. train_cfg.max_epochs=2)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_run_arguments(parser, argv=None):
+    """Parse, and export ``LOCAL_RANK`` for launchers that pass ``--local-rank``."""
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
 
 
 def load_config(path: str,
