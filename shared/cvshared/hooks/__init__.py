@@ -1,0 +1,4 @@
+"""Hooks every package shares (in mmengine's root ``HOOKS``, so every scope finds them)."""
+from .fail_fast import FailFastHook, NonFiniteTrainingError
+
+__all__ = ['FailFastHook', 'NonFiniteTrainingError']
