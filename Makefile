@@ -1,6 +1,8 @@
 # The two commands of the README do all the set-up:
 #   make reproduce PAPER=msflow     (creates .venv on first use, then reproduces the paper)
 #   make test                       (creates .venv if needed, then runs every test)
+#   make test PAPER=<key>           (one paper: packages/<key> + the repository tests of its
+#                                    configs and package, its budget enforced: --budget-strict)
 
 PYTHON     ?= python3.11
 VENV       ?= .venv
@@ -12,7 +14,7 @@ MMCV_WHEEL := $(wildcard $(WHEELHOUSE)/mmcv-2.1.0-cp311-cp311-linux_x86_64.whl)
 PACKAGES   := $(sort $(wildcard packages/*/pyproject.toml))
 STAMP      := $(VENV)/.installed
 
-PAPER      ?= msflow
+PAPER      ?=
 GPUS       ?= 1
 TEST_ARGS  ?= -n 2
 
@@ -45,14 +47,19 @@ $(STAMP): $(CONSTRAINT) requirements/runtime.txt requirements/tests.txt shared/p
 	touch $(STAMP)
 
 test: install
+ifeq ($(strip $(PAPER)),)
 	$(VPY) -m pytest $(TEST_ARGS)
+else
+	@test -f packages/$(PAPER)/pyproject.toml || { echo "no package packages/$(PAPER)"; exit 2; }
+	$(VPY) -m pytest $(TEST_ARGS) --paper $(PAPER) --budget-strict packages/$(PAPER) tests
+endif
 
 lint: install
 	$(VENV)/bin/ruff check shared packages tools tests configs
 
 # make reproduce PAPER=<key> [DATA_ROOT=...] [CONFIG=...] [CATEGORY=...] [GPUS=...] [WORK_DIR=...]
 reproduce: install
-	$(VPY) tools/reproduce.py $(PAPER) \
+	$(VPY) tools/reproduce.py $(or $(PAPER),msflow) \
 	  $(if $(DATA_ROOT),--data-root $(DATA_ROOT)) \
 	  $(if $(CONFIG),--config $(CONFIG)) \
 	  $(if $(CATEGORY),--run $(CATEGORY)) \
@@ -61,7 +68,7 @@ reproduce: install
 
 # make benchmark PAPER=<key> [CONFIG=...] [DEVICE=cpu|cuda]
 benchmark: install
-	$(VPY) tools/benchmark.py $(PAPER) $(if $(CONFIG),--config $(CONFIG)) $(if $(DEVICE),--device $(DEVICE))
+	$(VPY) tools/benchmark.py $(or $(PAPER),msflow) $(if $(CONFIG),--config $(CONFIG)) $(if $(DEVICE),--device $(DEVICE))
 
 clean-venv:
 	rm -rf $(VENV)

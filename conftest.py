@@ -1,6 +1,9 @@
 """Repository-wide pytest fixtures (apply to tests/, shared/tests/ and packages/*/tests/)."""
 import pytest
 
+# Per-package time table and budget, `--paper KEY` selection (tests/ is on pytest's pythonpath).
+pytest_plugins = ['budget_plugin']
+
 
 @pytest.fixture(autouse=True)
 def _isolated_default_scope():
