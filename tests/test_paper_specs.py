@@ -16,9 +16,18 @@ PAPERS = sorted(d for d in os.listdir(osp.join(REPO, 'packages'))
 def test_spec_is_complete(key):
     spec = load_spec(key)
     assert spec.key == key
-    assert spec.runs and spec.synthetic_runs and spec.reported
+    assert len(spec.runs) >= 1 and len(spec.synthetic_runs) >= 1 and len(spec.reported) >= 1
     for config in list(spec.runs.values()) + list(spec.synthetic_runs.values()):
-        assert osp.isfile(osp.join(REPO, config)) or osp.isfile(config), config
+        assert config.replace(os.sep, '/').startswith(f'configs/{key}/'), \
+            f'{config}: a run of {key} must be a config of configs/{key}/'
+        assert osp.isfile(osp.join(REPO, config)), config
+    for metric, value in spec.reported.items():
+        assert isinstance(value, (int, float)) and not isinstance(value, bool), (metric, value)
+        assert spec.scale(metric) > 0, metric
+    if not isinstance(spec.metric_scale, (int, float)):
+        unknown = set(spec.metric_scale) - set(spec.reported)
+        assert not unknown or all('/' in m for m in unknown), unknown
+    assert callable(spec.make_synthetic) and callable(spec.check_data)
 
 
 @pytest.mark.parametrize('key', PAPERS)

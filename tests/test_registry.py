@@ -9,7 +9,9 @@ import importlib
 import os
 import os.path as osp
 from collections import defaultdict
+from functools import cache
 
+import pytest
 from repo_helpers import REPO
 
 OUR_MODULES = ['cvshared'] + sorted(
@@ -35,25 +37,50 @@ def _import_everything():
         importlib.import_module(name)
 
 
-def test_our_packages_import():
-    for name in OUR_MODULES:
-        importlib.import_module(name)
-
-
-def test_no_shadowed_names():
+@cache
+def _owners():
+    """``{(registry kind, name): [(scope, module), ...]}`` over every registry tree."""
     _import_everything()
     import mmengine.registry as root
 
     roots = {name: obj for name, obj in vars(root).items()
              if isinstance(obj, root.Registry) and obj.parent is None}
-    ours = tuple(m + '.' for m in OUR_MODULES) + tuple(OUR_MODULES)
-    problems = []
+    owners = defaultdict(list)
     for kind, registry in roots.items():
-        owners = defaultdict(list)
         for reg in _descendants(registry):
             for name, obj in reg.module_dict.items():
-                owners[name].append((reg.scope, getattr(obj, '__module__', '?')))
-        for name, regs in owners.items():
-            if len(regs) > 1 and any(mod.startswith(ours) for _, mod in regs):
-                problems.append(f'{kind}: {name!r} registered in {regs}')
+                owners[kind, name].append((reg.scope, getattr(obj, '__module__', '?')))
+    return owners
+
+
+@pytest.mark.parametrize('module', OUR_MODULES)
+def test_package_imports_and_registers(module):
+    importlib.import_module(module)
+    mine = [key for key, regs in _owners().items()
+            if any(mod == module or mod.startswith(module + '.') for _, mod in regs)]
+    assert mine, f'{module} registers nothing in any mmengine registry tree'
+
+
+@pytest.mark.parametrize('module', OUR_MODULES)
+def test_no_shadowed_names(module):
+    problems = [f'{kind}: {name!r} registered in {regs}'
+                for (kind, name), regs in _owners().items()
+                if len(regs) > 1
+                and any(mod == module or mod.startswith(module + '.') for _, mod in regs)]
     assert not problems, '\n'.join(problems)
+
+
+def test_shadowing_is_detected():
+    """A name of ours registered again in a child registry shows up as two owners."""
+    from mmengine.registry import MODELS, Registry
+
+    child = Registry('model', parent=MODELS, scope='_shadow_probe')
+    first = next(name for name, obj in MODELS.module_dict.items()
+                 if getattr(obj, '__module__', '').startswith('cvshared'))
+    child.register_module(name=first, module=type('Probe', (), {}))
+    try:
+        regs = [(reg.scope, name) for reg in _descendants(MODELS) for name in reg.module_dict
+                if name == first]
+        assert len(regs) == 2, regs
+    finally:
+        MODELS.children.pop('_shadow_probe', None)
