@@ -8,7 +8,10 @@ reports ``site-packages`` instead, where no ``<module>`` folder exists, so mim f
 Run by ``make install`` after the editable installs, this script (idempotent):
 1. links ``<package dir>/.mim/tools`` to the repository's ``tools/`` and ``.mim/configs`` to
    ``configs/<key>/`` (as OpenMMLab's own packages do in develop mode);
-2. links ``site-packages/<module>`` to the package's source folder, so mim's lookup lands on it.
+2. links ``<package dir>/.mim/model-index.yml`` to ``configs/<key>/metafile.yml``: ``mim search
+   <key>`` loads the package's model zoo from there and ``mim list`` lists only packages that
+   have one (the repository-wide ``model-index.yml`` imports every metafile);
+3. links ``site-packages/<module>`` to the package's source folder, so mim's lookup lands on it.
    Python then imports the package through that link, which is the same source tree.
 
     python tools/install_mim_links.py [--check]
@@ -58,6 +61,9 @@ def main(argv=None):
         ok &= link(osp.join(REPO, 'tools'), osp.join(src, '.mim', 'tools'), args.check)
         if configs and osp.isdir(configs):
             ok &= link(configs, osp.join(src, '.mim', 'configs'), args.check)
+        metafile = osp.join(configs, 'metafile.yml') if configs else None
+        if metafile and osp.isfile(metafile):
+            ok &= link(metafile, osp.join(src, '.mim', 'model-index.yml'), args.check)
         ok &= link(src, osp.join(site, module), args.check)
     if args.check and not ok:
         print('mim links missing: run `python tools/install_mim_links.py`', file=sys.stderr)
