@@ -59,3 +59,23 @@ def test_bad_input_errors():
         STTSSpatialSelector(8, k=64).eval()(torch.randn(1, 2, 4, 4, 8), 0.1)
     with pytest.raises(ValueError, match='divisible by 4'):
         STTSTemporalSelector(3, k=1)
+
+
+def test_topk_defaults_agree_across_layers():
+    """Selectors and backbones take the perturbed top-K defaults of cvshared.ops.topk, which are
+    the official STTS values (grad 'diag', sigma 0.05, 500 samples)."""
+    import inspect
+
+    from cvshared.ops import topk
+    from stts.models import STTSMViT, STTSSwinTransformer3D
+    official = {'grad': 'diag', 'sigma': 0.05, 'num_samples': 500}
+    ops = inspect.signature(topk.perturbed_topk).parameters
+    assert {k: ops[k].default for k in official} == official
+    for cls in (STTSTemporalSelector, STTSSpatialSelector, STTSSwinTransformer3D, STTSMViT):
+        params = inspect.signature(cls.__init__).parameters
+        assert params['topk_grad'].default == official['grad'], cls
+        assert params['num_samples'].default == official['num_samples'], cls
+        if 'sigma' in params:
+            assert params['sigma'].default == official['sigma'], cls
+    for cls in (STTSTemporalSelector, STTSSpatialSelector):
+        assert inspect.signature(cls.forward).parameters['sigma'].default == official['sigma']

@@ -23,6 +23,15 @@ STTS, Wang et al. ECCV 2022, and TW-BERT):
   which is ``grad='diag'`` here (kept for fidelity to STTS; it is not the gradient of
   ``Y_sigma``; see ``shared/tests/ops/test_topk.py`` for the analytic d = 2 check).
 
+Defaults (the ONE place they are set; the STTS selectors and backbones take theirs from here,
+and ``shared/tests/ops/test_topk.py`` / ``packages/stts/tests/test_selection.py`` fail if any
+layer drifts from them): ``DEFAULT_GRAD = 'diag'`` (the only estimator of the official STTS
+code), ``DEFAULT_SIGMA = 0.05`` (official ``PerturbedTopKFunction`` default, PySlowFast
+``MVIT.SIGMA`` default and VideoSwin ``SwinTransformer3D(sigma=0.05)``; the STTS MViT configs
+set 0.1 and decay it), ``DEFAULT_NUM_SAMPLES = 500`` (official ``PatchNet(num_samples=500)``, the
+value every STTS selector passes; the bare official function's own default is 1000, never used
+by STTS).
+
 At evaluation the hard top-K (sorted indices) is used; :func:`gather_by_indices` and
 :func:`gather_by_indicator` turn indices / soft indicators into selected tokens.
 
@@ -36,11 +45,14 @@ import torch
 from torch import Tensor, nn
 
 __all__ = [
-    'PerturbedTopK', 'PerturbedTopKFunction', 'gather_by_indicator', 'gather_by_indices',
+    'DEFAULT_GRAD', 'DEFAULT_NUM_SAMPLES', 'DEFAULT_SIGMA', 'PerturbedTopK', 'PerturbedTopKFunction', 'gather_by_indicator', 'gather_by_indices',
     'hard_topk_indicator', 'hard_topk_indices', 'linear_sigma_decay', 'perturbed_topk'
 ]
 
 _GRAD_MODES = ('full', 'diag')
+DEFAULT_GRAD = 'diag'
+DEFAULT_SIGMA = 0.05
+DEFAULT_NUM_SAMPLES = 500
 
 
 def hard_topk_indices(x: Tensor, k: int) -> Tensor:
@@ -126,8 +138,8 @@ class PerturbedTopKFunction(torch.autograd.Function):
         return (grad_x, ) + none
 
 
-def perturbed_topk(x: Tensor, k: int, num_samples: int = 500, sigma: float = 0.05,
-                   grad: str = 'full', generator: torch.Generator | None = None) -> Tensor:
+def perturbed_topk(x: Tensor, k: int, num_samples: int = DEFAULT_NUM_SAMPLES,
+                   sigma: float = DEFAULT_SIGMA, grad: str = DEFAULT_GRAD, generator: torch.Generator | None = None) -> Tensor:
     """Smoothed top-K indicator ``Y_sigma(x)`` of shape ``(B, k, d)`` for scores ``x`` (B, d).
 
     Args:
@@ -136,8 +148,8 @@ def perturbed_topk(x: Tensor, k: int, num_samples: int = 500, sigma: float = 0.0
         num_samples: Monte-Carlo samples ``n`` (STTS uses 500 in its selector networks).
         sigma: Noise scale; ``sigma == 0`` gives the hard top-K indicator and a zero gradient
             (as the STTS code does at the end of its sigma schedule).
-        grad: ``'full'`` for the perturbed-optimiser Jacobian (Berthet et al. 2020), ``'diag'``
-            for the diagonal-only estimator of the STTS code.
+        grad: ``'diag'`` (default) for the diagonal-only estimator of the STTS code, ``'full'``
+            for the perturbed-optimiser Jacobian (Berthet et al. 2020).
         generator: Optional CPU generator for the noise; by default the global RNG.
 
     Rows ``k`` of the output each sum to 1, and every entry is a selection frequency in [0, 1].
@@ -155,7 +167,8 @@ def perturbed_topk(x: Tensor, k: int, num_samples: int = 500, sigma: float = 0.0
 class PerturbedTopK(nn.Module):
     """Module form: perturbed top-K indicator in training mode, hard indicator in eval mode."""
 
-    def __init__(self, k: int, num_samples: int = 500, sigma: float = 0.05, grad: str = 'full'):
+    def __init__(self, k: int, num_samples: int = DEFAULT_NUM_SAMPLES,
+                 sigma: float = DEFAULT_SIGMA, grad: str = DEFAULT_GRAD):
         super().__init__()
         if grad not in _GRAD_MODES:
             raise ValueError(f"grad must be one of {_GRAD_MODES}; got {grad!r}.")

@@ -157,6 +157,30 @@ def test_module_train_eval_and_errors():
         hard_topk_indices(x[0], 1)
 
 
+def test_defaults_are_the_official_stts_values():
+    """grad 'diag' (the only official estimator), sigma 0.05 (official PerturbedTopKFunction,
+    MVIT.SIGMA and VideoSwin defaults), 500 samples (official PatchNet); every layer agrees."""
+    import inspect
+
+    from cvshared.ops import topk
+    assert (topk.DEFAULT_GRAD, topk.DEFAULT_SIGMA, topk.DEFAULT_NUM_SAMPLES) == ('diag', 0.05, 500)
+    for fn in (perturbed_topk, PerturbedTopK.__init__):
+        params = inspect.signature(fn).parameters
+        assert params['grad'].default == 'diag', fn
+        assert params['sigma'].default == 0.05, fn
+        assert params['num_samples'].default == 500, fn
+    assert PerturbedTopK(k=1).grad == 'diag'
+    # the default really is the diagonal estimator: same gradient as grad='diag' explicitly
+    x = torch.tensor([[0.3, 0.1, 0.5]], requires_grad=True)
+    g = torch.tensor([[[1.0, -2.0, 0.5]]])
+    grads = []
+    for kw in ({}, {'grad': 'diag'}, {'grad': 'full'}):
+        x.grad = None
+        perturbed_topk(x, 1, 200, 0.2, generator=torch.Generator().manual_seed(0), **kw).backward(g)
+        grads.append(x.grad.clone())
+    assert torch.equal(grads[0], grads[1]) and not torch.allclose(grads[0], grads[2])
+
+
 def test_linear_sigma_decay():
     assert linear_sigma_decay(0.1, 0, 100) == 0.1
     assert math.isclose(linear_sigma_decay(0.1, 25, 100), 0.075)

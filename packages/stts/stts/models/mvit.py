@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
+from cvshared.ops.topk import DEFAULT_GRAD, DEFAULT_NUM_SAMPLES, DEFAULT_SIGMA
 from mmaction.models.backbones.mvit import MViT
 from mmaction.registry import MODELS
 from mmengine.model.weight_init import trunc_normal_
@@ -41,8 +42,8 @@ class STTSMViT(MViT):
             kept fractions (``[0]`` and e.g. ``[0.625]``: 5 of 8 slices).
         space_pruning_loc, space_left_ratio: the same for the spatial anchor (``[4]``,
             e.g. ``[0.863]``: ``int(196 * 0.863) = 169`` tokens, a 13 x 13 anchor of 14 x 14).
-        sigma, num_samples, topk_grad: perturbed top-K settings (STTS MViT: sigma 0.1 with
-            linear decay, 500 samples, diagonal gradient).
+        sigma, num_samples, topk_grad: perturbed top-K settings, defaults from
+            :mod:`cvshared.ops.topk` (the STTS MViT configs set sigma 0.1 with linear decay).
     """
 
     def __init__(self, arch: str | dict = MVIT_V1_B, spatial_size: int = 224,
@@ -50,8 +51,9 @@ class STTSMViT(MViT):
                  time_pruning_loc: Sequence[int] | None = None,
                  time_left_ratio: Sequence[float] = (0.5, ),
                  space_pruning_loc: Sequence[int] | None = None,
-                 space_left_ratio: Sequence[float] = (0.5, ), sigma: float = 0.1,
-                 num_samples: int = 500, topk_grad: str = 'diag', **kwargs):
+                 space_left_ratio: Sequence[float] = (0.5, ), sigma: float = DEFAULT_SIGMA,
+                 num_samples: int = DEFAULT_NUM_SAMPLES, topk_grad: str = DEFAULT_GRAD,
+                 **kwargs):
         for key, v1_value in (('rel_pos_embed', False), ('residual_pooling', False),
                               ('dim_mul_in_attention', False), ('use_abs_pos_embed', False),
                               ('with_cls_token', True), ('rel_pos_zero_init', True)):

@@ -3,6 +3,9 @@
 Notation: a video is a grid of ``T x N`` tokens of ``C`` channels (``N = H x W`` spatial
 tokens per temporal slice). STTS makes two decisions with lightweight scorer networks:
 
+Perturbed top-K defaults (``num_samples``, ``topk_grad``, ``sigma``) come from
+:mod:`cvshared.ops.topk` (documented there once).
+
 * **Temporal selection** ("T^l_r": before block/stage ``l`` keep ``K = int(T r)`` of the ``T``
   temporal slices). Each slice is described by ``[mean_N(x), max_N(x)]`` (``2C`` channels); the
   scorer gives one score per slice; scores are min-max normalised per video and the top-``K``
@@ -25,6 +28,9 @@ import math
 import torch
 import torch.nn.functional as F
 from cvshared.ops.topk import (
+    DEFAULT_GRAD,
+    DEFAULT_NUM_SAMPLES,
+    DEFAULT_SIGMA,
     gather_by_indicator,
     gather_by_indices,
     hard_topk_indices,
@@ -92,7 +98,8 @@ class STTSTemporalSelector(_Selector):
         topk_grad: ``'diag'`` (the STTS estimator) or ``'full'`` (see :mod:`cvshared.ops.topk`).
     """
 
-    def __init__(self, in_channels: int, k: int, num_samples: int = 500, topk_grad: str = 'diag'):
+    def __init__(self, in_channels: int, k: int, num_samples: int = DEFAULT_NUM_SAMPLES,
+                 topk_grad: str = DEFAULT_GRAD):
         super().__init__(num_samples, topk_grad)
         self.k = k
         self.predictor = STTSScorePredictor(2 * in_channels)
@@ -101,7 +108,7 @@ class STTSTemporalSelector(_Selector):
         desc = torch.cat([x.mean(dim=2), x.amax(dim=2)], dim=-1)  # (B, T, 2C)
         return min_max_norm(self.predictor(desc))
 
-    def forward(self, x: Tensor, sigma: float) -> Tensor:
+    def forward(self, x: Tensor, sigma: float = DEFAULT_SIGMA) -> Tensor:
         b, t, n, c = x.shape
         if self.k > t:
             raise ValueError(f'temporal selection keeps k={self.k} of T={t} slices: the clip is '
@@ -129,7 +136,7 @@ class STTSSpatialSelector(_Selector):
     """
 
     def __init__(self, in_channels: int, k: int, stride: int | None = None,
-                 num_samples: int = 500, topk_grad: str = 'diag'):
+                 num_samples: int = DEFAULT_NUM_SAMPLES, topk_grad: str = DEFAULT_GRAD):
         super().__init__(num_samples, topk_grad)
         self.k = k
         self.anchor_size = int(math.sqrt(k))
@@ -153,7 +160,7 @@ class STTSSpatialSelector(_Selector):
         tok = self.predictor(x.reshape(b * t, h * w, c)).view(b * t, 1, h, w)
         return min_max_norm(F.unfold(tok, kernel_size=a, stride=s).mean(dim=1))
 
-    def forward(self, x: Tensor, sigma: float) -> Tensor:
+    def forward(self, x: Tensor, sigma: float = DEFAULT_SIGMA) -> Tensor:
         b, t, h, w, c = x.shape
         a, s, per_row = self.anchor_grid(h, w)
         scores = self.scores(x)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cvshared.ops.topk import DEFAULT_GRAD, DEFAULT_NUM_SAMPLES, DEFAULT_SIGMA
 from einops import rearrange
 from mmaction.models.backbones.swin import SwinTransformer3D
 from mmaction.registry import MODELS
@@ -46,8 +47,9 @@ class STTSSwinTransformer3D(SwinTransformer3D):
                  time_pruning_loc: Sequence[int] | None = None,
                  time_left_ratio: Sequence[float] = (0.5, ),
                  space_pruning_loc: Sequence[int] | None = None,
-                 space_left_ratio: Sequence[float] = (0.5, ), sigma: float = 0.05,
-                 num_samples: int = 500, topk_grad: str = 'diag', **kwargs):
+                 space_left_ratio: Sequence[float] = (0.5, ), sigma: float = DEFAULT_SIGMA,
+                 num_samples: int = DEFAULT_NUM_SAMPLES, topk_grad: str = DEFAULT_GRAD,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.sigma_max = self.sigma = sigma
         t_plan = selection_plan(time_pruning_loc, time_left_ratio, 'time_pruning_loc')
