@@ -22,7 +22,9 @@ def test_reproduce_falls_back_to_synthetic(in_tmp_cwd, capsys):
     assert results['ours']['toy/accuracy'] == pytest.approx(per_run['toy']['toy/accuracy'])
     assert results['ours']['toy/accuracy'] > 0.9
     md = open(osp.join(work, 'results.md')).read()
-    assert '| toy/accuracy | 100.0 |' in md and 'synthetic' in md
+    assert '| toy/accuracy | 100.0 | single-scale |' in md and 'synthetic' in md
+    assert results['protocol'] == {'toy/accuracy': 'single-scale'}
+    assert results['our_protocol'] == 'single-scale'
 
 
 def test_reproduce_real_data_root(toy_root, in_tmp_cwd, capsys):
@@ -40,10 +42,48 @@ def test_explicit_missing_data_root_is_an_error(in_tmp_cwd):
 
 
 def test_unknown_paper_and_run():
-    with pytest.raises(SystemExit, match='Unknown paper'):
+    with pytest.raises(SystemExit, match='Unknown paper') as err:
         load_spec('no_such_paper_xyz')
+    assert 'Valid PAPER= keys: hfan, msflow, stts' in str(err.value)
     with pytest.raises(SystemExit, match='Unknown run'):
         choose_data(TOY_SPEC, None, ['nope'])
+
+
+def test_paper_key_that_is_a_module_but_not_a_paper():
+    """`make reproduce PAPER=cvshared` raised AttributeError (cvshared.paper has no SPEC)."""
+    with pytest.raises(SystemExit, match=r"Unknown paper 'cvshared' \(cvshared.paper has no "
+                       r"SPEC.*Valid PAPER= keys: hfan, msflow, stts"):
+        load_spec('cvshared')
+
+
+def test_category_without_data_root_is_refused(in_tmp_cwd):
+    """`make reproduce PAPER=msflow CATEGORY=bottle` without DATA_ROOT used to run synthetic."""
+    from dataclasses import replace
+    spec = replace(TOY_SPEC, runs={'real_a': TOY_SPEC.runs['toy']},
+                   synthetic_runs={'synthetic': TOY_SPEC.runs['toy']})
+    with pytest.raises(SystemExit, match=r'real_a \(CATEGORY=/--run\) select the real '
+                       r'benchmark.*DATA_ROOT=.*synthetic'):
+        choose_data(spec, None, ['real_a'])
+    choice = choose_data(spec, None, ['synthetic'])  # naming a synthetic run is fine
+    assert choice.synthetic and list(choice.runs) == ['synthetic']
+    reproduce = load_tool('reproduce')
+    with pytest.raises(SystemExit, match='select the real benchmark'):
+        reproduce.main(['msflow', '--run', 'bottle', '--work-dir', str(in_tmp_cwd / 'w')])
+
+
+def test_reproduce_tta_protocol_in_table(in_tmp_cwd):
+    reproduce = load_tool('reproduce')
+    work = str(in_tmp_cwd / 'rep')
+    reproduce.main(['toy', '--spec', 'cvshared.testing:TOY_SPEC', '--work-dir', work,
+                    '--tta', '--cfg-options', 'train_cfg.max_epochs=2'])
+    md = open(osp.join(work, 'results.md')).read()
+    assert '| toy/accuracy | 100.0 | single-scale |' in md
+    assert '| two views (x, -x) (differs) |' in md
+    assert 'Protocols differ for toy/accuracy' in md
+    results = json.load(open(osp.join(work, 'results.json')))
+    assert results['our_protocol'] == 'two views (x, -x)'
+    # the toy TTA averages x and -x: accuracy falls to one class's share, so TTA really ran
+    assert results['ours']['toy/accuracy'] < 0.8
 
 
 def test_aggregate_and_table():
@@ -51,7 +91,8 @@ def test_aggregate_and_table():
     assert aggregate(per_run) == {'m': 0.75, 'n': 1.0}
     table = results_table(TOY_SPEC, {'toy/accuracy': 0.875}, False,
                           {'a': {'toy/accuracy': 1.0}, 'b': {'toy/accuracy': 0.75}})
-    assert '| toy/accuracy | 100.0 | 87.5 |' in table
+    assert '| toy/accuracy | 100.0 | single-scale | 87.5 | single-scale |' in table
+    assert 'differ' not in table
     assert '| a | 100.0 |' in table and '| b | 75.0 |' in table
 
 
@@ -62,7 +103,19 @@ def test_per_metric_scale():
                    metric_scale={'toy/accuracy': 100.0})
     assert spec.scale('toy/accuracy') == 100.0 and spec.scale('flops/gflops') == 1.0
     table = results_table(spec, {'toy/accuracy': 0.5, 'flops/gflops': 1.25}, True, {})
-    assert '| toy/accuracy | 100.0 | 50.0 |' in table
-    assert '| flops/gflops | 1.5 | 1.2 |' in table
+    assert '| toy/accuracy | 100.0 | single-scale | 50.0 |' in table
+    assert '| flops/gflops | 1.5 | - | 1.2 |' in table
     small = results_table(spec, {'flops/gflops': 0.0015}, True, {})
-    assert '| flops/gflops | 1.5 | 0.0015 |' in small  # small values keep 3 significant digits
+    assert '| flops/gflops | 1.5 | - | 0.0015 |' in small  # small values: 3 significant digits
+
+
+def test_protocol_per_metric():
+    from dataclasses import replace
+    spec = replace(TOY_SPEC, protocol={'toy/accuracy': 'multi-scale + flip'})
+    table = results_table(spec, {'toy/accuracy': 0.5}, False, {})
+    assert '| toy/accuracy | 100.0 | multi-scale + flip | 50.0 | single-scale (differs) |' \
+        in table
+    assert 'try --tta' in table
+    table = results_table(replace(spec, tta_protocol='multi-scale + flip'),
+                          {'toy/accuracy': 0.5}, False, {}, tta=True)
+    assert '| multi-scale + flip |' in table and 'differ' not in table

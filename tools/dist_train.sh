@@ -9,8 +9,14 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-PYTHON=${PYTHON:-python}
 DIR="$(cd "$(dirname "$0")" && pwd)"
+# The project's interpreter: the repository's .venv (found from this script), else $PYTHON,
+# else python3 on PATH.
+if [ -x "$DIR/../.venv/bin/python" ]; then
+    PYTHON="$DIR/../.venv/bin/python"
+else
+    PYTHON=${PYTHON:-python3}
+fi
 exec "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
     --nproc_per_node="$GPUS" --master_port="$PORT" \

@@ -5,23 +5,29 @@
     python tools/reproduce.py msflow [--data-root D] [--config C] [--run NAME ...] [--gpus N]
 
 With no data root and no data at the configs' default location, it runs the package's synthetic
-data set (generated in the benchmark's real layout) and says so loudly. Results are written to
-``<work_dir>/results.json`` and ``results.md``.
+data set (generated in the benchmark's real layout) and says so loudly; ``--run`` / ``CATEGORY=``
+naming a real run without data is an error. The data root reaches the configs one way,
+``load_config(..., data_root=...)``, as in ``tools/train.py``. ``--tta`` tests with the configs'
+``tta_model`` / ``tta_pipeline``. Results (each paper number beside ours, with the protocol of
+each) are written to ``<work_dir>/results.json`` and ``results.md``.
 """
 import argparse
+import copy
 import os
 import os.path as osp
 import subprocess
 import sys
 
 import cvshared  # noqa: F401  (stack fixes)
-from cvshared.engine.launch import load_config
+from cvshared.engine.config_check import registry_hints
+from cvshared.engine.launch import enable_tta, load_config
 from cvshared.engine.reproduce import (
     SYNTHETIC_BANNER,
     DataChoice,
     choose_data,
     ensure_synthetic,
     load_spec,
+    resolve_config,
     results_table,
     write_results,
 )
@@ -42,6 +48,8 @@ def parse_args(argv=None):
     p.add_argument('--spec', help='module:attribute of a PaperSpec (default <paper>.paper:SPEC)')
     p.add_argument('--cfg-options', nargs='+', action=DictAction,
                    help='override settings of every config, key=value pairs')
+    p.add_argument('--tta', action='store_true',
+                   help='test with the configs\' test-time augmentation (tta_model)')
     p.add_argument('--launcher', choices=['none', 'pytorch'], default='none')
     p.add_argument('--local_rank', '--local-rank', type=int, default=0)
     return p.parse_args(argv)
@@ -53,6 +61,21 @@ def relaunch_distributed(args, argv):
            f'--master_port={os.environ.get("PORT", "29500")}', osp.abspath(__file__),
            *argv, '--launcher', 'pytorch']
     raise SystemExit(subprocess.call(cmd))
+
+
+def test_with_tta(runner, tta_cfg):
+    """Test the trained weights of ``runner`` wrapped in the config's TTA model."""
+    from mmengine.model import is_model_wrapper
+
+    trained = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    tta_cfg.load_from = None
+    tta_cfg.resume = False
+    tta_cfg.experiment_name = f'{runner.experiment_name}_tta'
+    tta_runner = Runner.from_cfg(tta_cfg)
+    tta_model = tta_runner.model.module if is_model_wrapper(tta_runner.model) \
+        else tta_runner.model
+    tta_model.module.load_state_dict(trained.state_dict(), strict=True)
+    return tta_runner.test()
 
 
 def main(argv=None):
@@ -79,16 +102,25 @@ def main(argv=None):
     per_run = {}
     for name, config in choice.runs.items():
         print(f'>>> {spec.key}: run {name!r} with {config}', flush=True)
-        cfg = load_config(config, args.cfg_options, osp.join(work_dir, name), choice.root)
+        cfg = load_config(resolve_config(config), args.cfg_options, osp.join(work_dir, name),
+                          choice.root)
         cfg.launcher = args.launcher
-        runner = Runner.from_cfg(cfg)
-        runner.train()
-        metrics = runner.test()
+        if args.tta:  # fail before training when the config has no TTA
+            tta_cfg = copy.deepcopy(cfg)
+            enable_tta(tta_cfg)
+        with registry_hints():
+            runner = Runner.from_cfg(cfg)
+            runner.train()
+            if args.tta:
+                metrics = test_with_tta(runner, tta_cfg)
+            else:
+                metrics = runner.test()
         per_run[name] = {k: float(v) for k, v in metrics.items()}
 
     if get_rank() == 0:
-        payload = write_results(work_dir, spec, choice, per_run)
-        print('\n' + results_table(spec, payload['ours'], choice.synthetic, per_run))
+        payload = write_results(work_dir, spec, choice, per_run, tta=args.tta)
+        print('\n' + results_table(spec, payload['ours'], choice.synthetic, per_run,
+                                    tta=args.tta))
         print(f'Results written to {osp.join(work_dir, "results.json")} and results.md')
     return per_run
 

@@ -1,13 +1,18 @@
 """Train a model from a config with mmengine's Runner.
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--non-strict]
                                  [--cfg-options k=v ...] [--launcher pytorch]
     mim train <package> CONFIG [same options]
     bash tools/dist_train.sh CONFIG GPUS [same options]
+
+A checkpoint to resume or to start from (``load_from``) is read safely and must fit the model
+exactly (``--non-strict`` for a deliberate partial load). A paper's synthetic config generates
+its data set at its default data root on first use.
 """
 import argparse
 
 import cvshared  # noqa: F401  (applies the stack fixes before anything loads a checkpoint)
+from cvshared.engine.config_check import registry_hints
 from cvshared.engine.launch import (
     add_run_arguments,
     enable_amp,
@@ -15,6 +20,7 @@ from cvshared.engine.launch import (
     parse_run_arguments,
     set_resume,
 )
+from cvshared.engine.weights import paper_of, verify_runner_checkpoint
 from mmengine.runner import Runner
 
 
@@ -36,8 +42,12 @@ def main(argv=None):
     if args.amp:
         enable_amp(cfg)
     set_resume(cfg, args.resume)
-    runner = Runner.from_cfg(cfg)
-    runner.train()
+    with registry_hints():
+        runner = Runner.from_cfg(cfg)
+        verify_runner_checkpoint(runner, strict=not args.non_strict,
+                                 paper=paper_of(args.config))
+        runner.train()
+    return runner
 
 
 if __name__ == '__main__':

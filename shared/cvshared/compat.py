@@ -19,7 +19,14 @@
    ``torch.cuda.set_device`` and wraps the model in DDP with ``device_ids=[LOCAL_RANK]``; both
    fail without a GPU, so ``tools/dist_train.sh`` could not even be smoke-tested on CPU (gloo).
    When CUDA is unavailable we skip ``set_device`` and pass ``device_ids=None`` for CPU
-   modules, which is what DDP requires there; on a GPU machine nothing changes.
+   modules, which is what DDP requires there; on a GPU machine nothing changes. A config that
+   asks for ``nccl`` (the runtime bases do) gets ``gloo`` on a CPU-only machine, with a log line.
+4. One loader for every checkpoint. mmengine reads local checkpoints (``load_from``,
+   ``resume``, ``init_cfg=dict(type='Pretrained')``) with ``torch.load(filename,
+   map_location)``, which under torch 2.13 means ``weights_only=True`` (tests/
+   test_checkpoint_safety.py checks it). We register :func:`cvshared.checkpoint.
+   load_checkpoint_file` as mmengine's loader for local paths, so those loads also get its
+   errors that name the file (a crafted pickle, random bytes).
 
 :func:`apply` is idempotent and runs on ``import cvshared``.
 """
@@ -125,8 +132,10 @@ def enable_cpu_distributed() -> None:
         if torch.cuda.is_available():
             return original_init_dist(backend, init_backend=init_backend, **kwargs)
         if backend == 'nccl':
-            raise RuntimeError("dist_cfg backend 'nccl' needs GPUs; on a CPU-only machine set "
-                               "env_cfg.dist_cfg.backend='gloo' in the config.")
+            from mmengine.logging import print_log
+            print_log("dist_cfg backend 'nccl' needs GPUs and none is available: using 'gloo' "
+                      '(cvshared.compat).', logger='current', level=30)
+            backend = 'gloo'
         torch.distributed.init_process_group(backend=backend, **kwargs)
 
     _init_dist_pytorch._cvshared_cpu = True
@@ -144,6 +153,21 @@ def enable_cpu_distributed() -> None:
     mm_ddp.MMDistributedDataParallel.__init__ = ddp_init
 
 
+def _safe_local_loader(filename, map_location):
+    """mmengine's loader for local paths, through the repository's one safe loader."""
+    import os.path as osp
+
+    from .checkpoint import load_checkpoint_file
+    return load_checkpoint_file(osp.expanduser(filename), map_location=map_location)
+
+
+def route_mmengine_checkpoint_loading() -> None:
+    """Make mmengine's ``CheckpointLoader`` read local files with ``load_checkpoint_file``."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    CheckpointLoader.register_scheme(prefixes='', loader=_safe_local_loader, force=True)
+
+
 def apply() -> None:
     """Apply every fix once."""
     global _APPLIED
@@ -152,4 +176,5 @@ def apply() -> None:
     allow_mmengine_checkpoints()
     patch_mmaction_drn()
     enable_cpu_distributed()
+    route_mmengine_checkpoint_loading()
     _APPLIED = True

@@ -31,6 +31,17 @@ class PaperSpec:
         check_data: ``fn(data_root, run_name)`` raises ``FileNotFoundError`` naming the
             expected tree when the real data set is not at ``data_root``.
         data_hint: One line shown when no data set is found (where to download it).
+        protocol: The test protocol of the reported numbers: one string for all, or
+            ``{metric key: protocol}`` (e.g. ``{'davis/J&F-Mean': 'multi-scale + flip'}``).
+            The results table prints it beside the protocol of our run and says when they
+            differ. Empty: not stated.
+        test_protocol: What ``tools/test.py`` / ``reproduce`` do without ``--tta``, in the same
+            words (e.g. ``'single-scale'``).
+        tta_protocol: What they do with ``--tta`` (the configs' ``tta_model``).
+        official_benchmark: The official implementation's recorded speed / memory figures,
+            ``{figure name: value}`` (numbers or strings with units), printed by
+            ``tools/benchmark.py`` beside ours; put the setting (hardware, batch, image size,
+            source) under the key ``'setting'``.
     """
 
     key: str
@@ -44,6 +55,19 @@ class PaperSpec:
     data_hint: str = ''
     notes: list[str] = field(default_factory=list)
     benchmark_config: str | None = None
+    protocol: str | Mapping[str, str] = ''
+    test_protocol: str = 'single-scale'
+    tta_protocol: str = 'multi-scale + flip'
+    official_benchmark: Mapping[str, float | str] = field(default_factory=dict)
+
+    def protocol_of(self, metric: str) -> str:
+        """The protocol of the paper's ``metric`` ('' when not stated)."""
+        if isinstance(self.protocol, Mapping):
+            return str(self.protocol.get(metric, ''))
+        return str(self.protocol)
+
+    def our_protocol(self, tta: bool = False) -> str:
+        return self.tta_protocol if tta else self.test_protocol
 
     def scale(self, metric: str) -> float:
         """Factor that turns our value of ``metric`` into the paper's unit."""

@@ -18,8 +18,9 @@ import torch
 import torch.nn as nn
 from mmengine.dataset import BaseDataset
 from mmengine.evaluator import BaseMetric
-from mmengine.model import BaseModel
-from mmengine.registry import DATASETS, METRICS, MODELS
+from mmengine.hooks import Hook
+from mmengine.model import BaseModel, BaseTTAModel
+from mmengine.registry import DATASETS, HOOKS, METRICS, MODELS, TRANSFORMS
 
 from .paper import PaperSpec
 
@@ -84,8 +85,49 @@ class CvsharedToyClassifier(BaseModel):
             return dict(loss=nn.functional.binary_cross_entropy_with_logits(
                 logits, label.float()))
         if mode == 'predict':
-            return [dict(pred=int(p), label=int(t)) for p, t in zip(logits > 0, label)]
+            return [dict(pred=int(p), label=int(t), logit=float(v))
+                    for p, t, v in zip(logits > 0, label, logits)]
         return logits
+
+
+@TRANSFORMS.register_module()
+class CvsharedToyTwoViews:
+    """Toy test-time augmentation: the views ``x`` and ``-x`` of each point."""
+
+    def __call__(self, results: dict) -> dict:
+        x = results['inputs']
+        return dict(inputs=[x, -x], label=[results['label'], results['label']])
+
+
+@MODELS.register_module()
+class CvsharedToyTTAModel(BaseTTAModel):
+    """Averages the logits of the views. With the views ``x`` and ``-x`` the mean logit is the
+    bias alone, so TTA visibly changes the toy's accuracy (the tests use that)."""
+
+    def merge_preds(self, data_samples_list):
+        merged = []
+        for views in data_samples_list:
+            logit = float(np.mean([v['logit'] for v in views]))
+            merged.append(dict(pred=int(logit > 0), label=views[0]['label'], logit=logit))
+        return merged
+
+
+@HOOKS.register_module()
+class CvsharedToyVisualizationHook(Hook):
+    """Writes one text 'picture' per test batch when ``draw`` (the --show-dir contract:
+    ``test_out_dir`` relative to ``<work_dir>/<timestamp>/``, as mmseg)."""
+
+    def __init__(self, draw: bool = False, test_out_dir: str | None = None):
+        self.draw = draw
+        self.test_out_dir = test_out_dir
+
+    def after_test_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        if not self.draw or self.test_out_dir is None:
+            return
+        out = osp.join(runner.work_dir, runner.timestamp, self.test_out_dir)
+        os.makedirs(out, exist_ok=True)
+        with open(osp.join(out, f'batch_{batch_idx}.txt'), 'w') as f:
+            f.write(' '.join(str(o['pred']) for o in outputs))
 
 
 @METRICS.register_module()
@@ -99,7 +141,9 @@ class CvsharedToyAccuracy(BaseMetric):
         return dict(accuracy=float(np.mean(results)))
 
 
-TOY_CONFIG = osp.join(osp.dirname(__file__), 'toy_config.py')
+# realpath: the toy config's _base_ is relative to the repository (cvshared may be imported
+# through the site-packages link that tools/install_mim_links.py makes)
+TOY_CONFIG = osp.join(osp.dirname(osp.realpath(__file__)), 'toy_config.py')
 
 TOY_SPEC = PaperSpec(
     key='toy',
@@ -111,4 +155,8 @@ TOY_SPEC = PaperSpec(
     check_data=check_toy_data,
     data_hint='(toy: the data set is always generated)',
     benchmark_config=TOY_CONFIG,
+    protocol={'toy/accuracy': 'single-scale'},
+    tta_protocol='two views (x, -x)',
+    official_benchmark={'setting': 'toy figures for the tests of tools/benchmark.py',
+                        'train step (ms)': 1.0},
 )

@@ -1,5 +1,7 @@
-# Toy config used by the repository's tests of tools/ (see cvshared/testing.py).
-custom_imports = dict(imports=['cvshared.testing'], allow_failed_imports=False)
+# Toy config used by the repository's tests of tools/ (see cvshared/testing.py). It inherits the
+# shared mmengine runtime base like a package config (FailFastHook, nccl -> gloo on CPU).
+_base_ = ['../../configs/_base_/runtime/mmengine.py']
+custom_imports = dict(imports=['cvshared.testing', 'cvshared.hooks'], allow_failed_imports=False)
 default_scope = 'mmengine'
 data_root = '{{$DATA_ROOT:data/toy}}'
 
@@ -21,12 +23,8 @@ train_cfg = dict(by_epoch=True, max_epochs=4, val_interval=2)
 val_cfg = dict()
 test_cfg = dict()
 
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=2),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
-env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'))
-randomness = dict(seed=0)
+default_hooks = dict(logger=dict(type='LoggerHook', interval=2),
+                     visualization=dict(type='CvsharedToyVisualizationHook'))
 log_level = 'WARNING'
+tta_model = dict(type='CvsharedToyTTAModel')
+tta_pipeline = [dict(type='CvsharedToyTwoViews')]

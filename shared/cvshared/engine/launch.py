@@ -35,6 +35,9 @@ def add_run_arguments(parser) -> None:
                         '(e.g. train_cfg.max_epochs=2)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
+    parser.add_argument('--non-strict', action='store_true',
+                        help='load a checkpoint whose keys do not all match the model '
+                        '(deliberate partial load); the default is strict')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
@@ -48,23 +51,110 @@ def parse_run_arguments(parser, argv=None):
 def load_config(path: str,
                 cfg_options: dict | None = None,
                 work_dir: str | None = None,
-                data_root: str | None = None) -> Config:
+                data_root: str | None = None,
+                check_keys: bool = True,
+                generate_synthetic: bool = True) -> Config:
     """Load a config with the usual OpenMMLab precedence for the work dir.
 
     Precedence: ``work_dir`` argument > ``work_dir`` in the config > ``./work_dirs/<stem>``.
+    ``data_root`` is the data set's own root (``DATA_ROOT`` while the config is parsed): the one
+    route from every tool to the dataset. Unknown top-level keys in the config or in
+    ``cfg_options`` are errors (:mod:`cvshared.engine.config_check`). When the config is a
+    paper's synthetic run, no data root was given and the config's default data root does not
+    exist, the synthetic set is generated there first (said loudly).
     """
+    from .config_check import check_cfg_options, check_config_keys
+
     if not osp.isfile(path):
         raise FileNotFoundError(f'Config file not found: {path!r}. Configs live in '
                                 f'configs/<paper key>/ of the repository.')
     with data_root_env(data_root):
         cfg = Config.fromfile(path)
+    if check_keys:
+        check_config_keys(cfg, source=path)
+        check_cfg_options(cfg.keys(), cfg_options, source=path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(path))[0])
+    if generate_synthetic and data_root is None and os.environ.get('DATA_ROOT') is None:
+        ensure_synthetic_for_config(path, cfg)
     return cfg
+
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.realpath(__file__)))))
+
+
+def synthetic_spec_of(path: str):
+    """The PaperSpec whose synthetic run is the config at ``path``, or None."""
+    from .reproduce import load_spec
+    from .weights import paper_of
+
+    target = osp.realpath(path)
+    candidates = []
+    key = paper_of(path)
+    if key:
+        try:
+            candidates.append(load_spec(key))
+        except (SystemExit, ImportError, AttributeError, TypeError):
+            pass
+    from ..testing import TOY_SPEC
+    candidates.append(TOY_SPEC)
+    for spec in candidates:
+        for config in spec.synthetic_runs.values():
+            for base in ('', REPO):
+                if osp.realpath(osp.join(base, config)) == target:
+                    return spec
+    return None
+
+
+SYNTHETIC_FIRST_USE = """
+############################################################################
+#  SYNTHETIC DATA SET of '{key}' not found at {root}:
+#  generating it now (first use of {config}).
+#  Numbers on it show the pipeline runs and learns; they are NOT the paper's.
+############################################################################
+"""
+
+
+def ensure_synthetic_for_config(path: str, cfg: Config) -> str | None:
+    """Generate the synthetic set at the config's data root if it is a synthetic run's config
+    and the root does not exist; returns the root generated, else None."""
+    import sys
+
+    root = cfg.get('data_root')
+    if not isinstance(root, str) or osp.exists(root):
+        return None
+    spec = synthetic_spec_of(path)
+    if spec is None:
+        return None
+    from .reproduce import ensure_synthetic
+    print(SYNTHETIC_FIRST_USE.format(key=spec.key, root=osp.abspath(root),
+                                     config=osp.basename(path)), file=sys.stderr, flush=True)
+    ensure_synthetic(spec, root)
+    return root
+
+
+def enable_tta(cfg: Config) -> None:
+    """Test-time augmentation as mmseg's ``tools/test.py --tta``: the test pipeline becomes
+    ``cfg.tta_pipeline`` and the model is wrapped in ``cfg.tta_model``."""
+    missing = [k for k in ('tta_model', 'tta_pipeline') if cfg.get(k) is None]
+    if missing:
+        raise KeyError(f'--tta needs {" and ".join(missing)} in the config (as mmseg configs '
+                       'define them); this config has none, so it has no test-time '
+                       'augmentation protocol.')
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+    cfg.tta_model.module = cfg.model
+    cfg.model = cfg.tta_model
+
+
+def tta_protocol(cfg: Config, tta: bool) -> str:
+    """How the run tests, in words (printed beside the paper's protocol)."""
+    if not tta:
+        return 'single-scale'
+    return str(cfg.get('tta_protocol') or 'multi-scale + flip')
 
 
 def enable_amp(cfg: Config) -> None:
@@ -93,7 +183,9 @@ def enable_show_dir(cfg: Config, show_dir: str) -> None:
     """Make the config's visualization hook draw and save pictures into ``show_dir``.
 
     Every package puts its visualization hook at ``default_hooks.visualization`` with the
-    arguments ``draw`` and ``test_out_dir`` (as mmseg's ``SegVisualizationHook``).
+    arguments ``draw`` and ``test_out_dir`` (as mmseg's ``SegVisualizationHook``). As in mmseg,
+    a relative ``show_dir`` is under ``<work_dir>/<timestamp>/`` (the hook joins them); an
+    absolute one is used as it is.
     """
     hooks = cfg.get('default_hooks') or {}
     hook = hooks.get('visualization')
@@ -101,7 +193,7 @@ def enable_show_dir(cfg: Config, show_dir: str) -> None:
         raise KeyError('--show-dir needs a visualization hook at default_hooks.visualization in '
                        'the config; this config has none.')
     hook['draw'] = True
-    hook['test_out_dir'] = osp.abspath(show_dir)
+    hook['test_out_dir'] = show_dir
 
 
 def drop_pretrained(node):

@@ -27,6 +27,24 @@ SYNTHETIC_BANNER = """
 """
 
 
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.realpath(__file__)))))
+
+
+def paper_keys() -> list:
+    """The paper keys: folders of ``packages/`` with a ``pyproject.toml``."""
+    packages = osp.join(REPO, 'packages')
+    if not osp.isdir(packages):
+        return []
+    return sorted(d for d in os.listdir(packages)
+                  if osp.isfile(osp.join(packages, d, 'pyproject.toml')))
+
+
+def _unknown_paper(key: str, why: str) -> SystemExit:
+    keys = paper_keys()
+    return SystemExit(f"Unknown paper '{key}' ({why}). Valid PAPER= keys: "
+                      f"{', '.join(keys) or '(no package under packages/)'}.")
+
+
 def load_spec(key: str, spec_path: str | None = None) -> PaperSpec:
     """``<key>.paper.SPEC``, or ``module:attribute`` given by ``spec_path``."""
     module_name, attr = (spec_path.split(':') if spec_path else (f'{key}.paper', 'SPEC'))
@@ -35,20 +53,28 @@ def load_spec(key: str, spec_path: str | None = None) -> PaperSpec:
     except ModuleNotFoundError as err:
         if err.name not in (key, module_name):
             raise
-        raise SystemExit(
-            f"Unknown paper '{key}': no importable module '{module_name}'. Papers with a "
-            f"package are the folders of packages/ (installed by `make install`).") from err
-    spec = getattr(module, attr)
+        raise _unknown_paper(key, f"no importable module '{module_name}'") from err
+    spec = getattr(module, attr, None)
+    if spec is None:
+        raise _unknown_paper(key, f'{module_name} has no {attr}: not a paper package')
     if not isinstance(spec, PaperSpec):
-        raise TypeError(f'{module_name}.{attr} is a {type(spec).__name__}, not a PaperSpec.')
+        raise _unknown_paper(key, f'{module_name}.{attr} is a {type(spec).__name__}, '
+                             'not a PaperSpec')
     return spec
+
+
+def resolve_config(path: str) -> str:
+    """A spec's config path (relative to the repository root) from any working directory."""
+    if osp.isfile(path) or osp.isabs(path) or not osp.isfile(osp.join(REPO, path)):
+        return path
+    return osp.join(REPO, path)
 
 
 def default_data_root(config_path: str) -> str | None:
     """The ``data_root`` a config falls back to when ``DATA_ROOT`` is not set."""
     saved = os.environ.pop('DATA_ROOT', None)
     try:
-        cfg = Config.fromfile(config_path)
+        cfg = Config.fromfile(resolve_config(config_path))
     finally:
         if saved is not None:
             os.environ['DATA_ROOT'] = saved
@@ -84,12 +110,18 @@ def choose_data(spec: PaperSpec,
     back to the synthetic set.
     """
     runs = dict(spec.runs)
+    synthetic_runs = dict(spec.synthetic_runs)
     if selected:
-        unknown = [name for name in selected if name not in runs]
+        unknown = [name for name in selected if name not in runs and name not in synthetic_runs]
         if unknown:
             raise SystemExit(f'Unknown run(s) {unknown} for {spec.key}; '
-                             f'choose from: {", ".join(runs)}')
-        runs = {name: runs[name] for name in selected}
+                             f'choose from: {", ".join(runs)} (real data) or '
+                             f'{", ".join(synthetic_runs)} (synthetic data)')
+        if all(name in synthetic_runs for name in selected) \
+                and not any(name in runs for name in selected):
+            root = synthetic_root or osp.join('data', 'synthetic', spec.key)
+            return DataChoice(True, root, {n: synthetic_runs[n] for n in selected})
+        runs = {name: runs[name] for name in selected if name in runs}
     if data_root is not None:
         for name in runs:
             spec.check_data(data_root, name)  # raises FileNotFoundError with the tree
@@ -103,6 +135,12 @@ def choose_data(spec: PaperSpec,
             return DataChoice(False, default, runs)
         except FileNotFoundError:
             pass
+    if selected:
+        raise SystemExit(
+            f'Run(s) {", ".join(selected)} (CATEGORY=/--run) select the real benchmark of '
+            f'{spec.key}, but no data root was given and none was found at the configs\' '
+            f'default {default!r}. Pass DATA_ROOT=/path/to/the/data/set (--data-root), or '
+            f'choose a synthetic run: {", ".join(synthetic_runs)}.')
     root = synthetic_root or osp.join('data', 'synthetic', spec.key)
     return DataChoice(True, root, dict(spec.synthetic_runs))
 
@@ -119,17 +157,32 @@ def _fmt(value: float) -> str:
 
 
 def results_table(spec: PaperSpec, mean: Mapping[str, float], synthetic: bool,
-                  per_run: Mapping[str, Mapping[str, float]]) -> str:
-    """Markdown: the paper's numbers beside ours (in the paper's units), then every run."""
+                  per_run: Mapping[str, Mapping[str, float]], tta: bool = False) -> str:
+    """Markdown: the paper's numbers beside ours (in the paper's units) with the protocol of
+    each (and a mark where they differ), then every run."""
     label = 'ours (synthetic data)' if synthetic else 'ours'
-    lines = [f'## {spec.title}', '', f'| metric | paper | {label} |', '|---|---|---|']
+    ours_protocol = spec.our_protocol(tta)
+    lines = [f'## {spec.title}', '',
+             f'| metric | paper | paper protocol | {label} | our protocol |',
+             '|---|---|---|---|---|']
     keys = list(spec.reported) + [k for k in mean if k not in spec.reported]
+    differ = []
     for k in keys:
         paper = spec.reported.get(k)
         ours = mean.get(k)
         paper_s = _fmt(paper) if paper is not None else '-'
         ours_s = _fmt(ours * spec.scale(k)) if ours is not None else 'not reported'
-        lines.append(f'| {k} | {paper_s} | {ours_s} |')
+        theirs = spec.protocol_of(k) if paper is not None else ''
+        mark = ''
+        if theirs and theirs != ours_protocol:
+            mark = ' (differs)'
+            differ.append(k)
+        lines.append(f'| {k} | {paper_s} | {theirs or "-"} | {ours_s} | '
+                     f'{ours_protocol}{mark} |')
+    if differ:
+        lines += ['', f'_Protocols differ for {", ".join(differ)}: the paper tests with '
+                  f'{", ".join(sorted({spec.protocol_of(k) for k in differ}))}, this run with '
+                  f'{ours_protocol}' + ('' if tta else ' (try --tta)') + '._']
     if len(per_run) > 1:
         lines += ['', '| run | ' + ' | '.join(spec.reported) + ' |',
                   '|---|' + '---|' * len(spec.reported)]
@@ -144,17 +197,19 @@ def results_table(spec: PaperSpec, mean: Mapping[str, float], synthetic: bool,
 
 
 def write_results(work_dir: str, spec: PaperSpec, choice: DataChoice,
-                  per_run: Mapping[str, Mapping[str, float]]) -> dict:
+                  per_run: Mapping[str, Mapping[str, float]], tta: bool = False) -> dict:
     """Write ``results.json`` and ``results.md`` to ``work_dir``; return the JSON payload."""
     mean = aggregate(per_run)
     payload = dict(paper=spec.key, title=spec.title, synthetic=choice.synthetic,
                    data_root=choice.root,
                    paper_units={k: v * spec.scale(k) for k, v in aggregate(per_run).items()},
                    reported=dict(spec.reported), ours=mean,
+                   protocol={k: spec.protocol_of(k) for k in spec.reported},
+                   our_protocol=spec.our_protocol(tta),
                    runs={k: dict(v) for k, v in per_run.items()})
     os.makedirs(work_dir, exist_ok=True)
     with open(osp.join(work_dir, 'results.json'), 'w') as f:
         json.dump(payload, f, indent=2)
     with open(osp.join(work_dir, 'results.md'), 'w') as f:
-        f.write(results_table(spec, mean, choice.synthetic, per_run))
+        f.write(results_table(spec, mean, choice.synthetic, per_run, tta=tta))
     return payload
