@@ -1,32 +1,18 @@
-"""Convert an official HFAN checkpoint (or a SegFormer MiT ImageNet checkpoint) to our layout.
+"""Convert an official HFAN checkpoint (or a SegFormer MiT ImageNet checkpoint) to this repository.
 
 Usage::
 
     python tools/model_converters/hfan_official_to_ours.py HFAN-s-converted.pth hfan_small.pth
-    python tools/model_converters/hfan_official_to_ours.py mit_b1.pth mit_b1_mmseg.pth --mit-only
+    python tools/model_converters/hfan_official_to_ours.py mit_b1.pth checkpoints/mit_b1_mmseg.pth
 
-The first form maps ``backbone.backbone.*`` (SegFormer MiT names) and ``decode_head.*`` of the
-official mmseg 0.11 EncoderDecoder to :mod:`hfan` (mmseg 1.x ``MixVisionTransformer``); the
-second converts the bare ImageNet MiT weights for the configs' ``init_cfg`` (Pretrained).
+A whole official checkpoint (mmseg 0.11 ``EncoderDecoder``: ``backbone.backbone.*`` SegFormer
+MiT names, ``decode_head.*``) becomes our ``EncoderDecoder`` (``load_from`` /
+``tools/test.py``); a bare SegFormer ``mit_b*.pth`` (recognised by its keys) becomes the keys of
+mmseg's ``MixVisionTransformer`` for the configs' ``init_cfg`` (Pretrained). The file is loaded
+safely (weights_only). See ``packages/hfan/hfan/convert.py``.
 """
-import argparse
-
-import torch
-from hfan.convert import convert_state_dict
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('src', help='official checkpoint (.pth)')
-    parser.add_argument('dst', help='output checkpoint (.pth)')
-    parser.add_argument('--mit-only', action='store_true',
-                        help='the source is a bare SegFormer MiT checkpoint (mit_b*.pth)')
-    args = parser.parse_args(argv)
-    ckpt = torch.load(args.src, map_location='cpu', weights_only=False)
-    state = convert_state_dict(ckpt, prefix='' if args.mit_only else 'backbone.backbone.')
-    torch.save({'state_dict': state, 'meta': {'converted_from': args.src}}, args.dst)
-    print(f'wrote {len(state)} tensors to {args.dst}')
-
+from cvshared.checkpoint import converter_main
+from hfan.convert import convert
 
 if __name__ == '__main__':
-    main()
+    converter_main(convert, __doc__)

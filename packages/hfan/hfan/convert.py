@@ -20,7 +20,8 @@ Ours (``EncoderDecoder`` > :class:`FrameFlowBackbone` > mmseg ``MixVisionTransfo
     decode_head.*  minus the unused ``conv_seg``
 
 A bare SegFormer ImageNet checkpoint (``mit_b1.pth``, keys without prefix) converts with
-``prefix=''`` to the keys of a plain ``MixVisionTransformer`` (for ``init_cfg`` Pretrained).
+``prefix=''`` to the keys of a plain ``MixVisionTransformer`` (for ``init_cfg`` Pretrained);
+:func:`convert` recognises it by its keys (no ``backbone.`` / ``decode_head.`` key).
 """
 from __future__ import annotations
 
@@ -88,3 +89,21 @@ def convert_state_dict(state_dict: dict, prefix: str = 'backbone.backbone.') -> 
     if q_cache:
         raise KeyError(f'unpaired attention q/kv keys: {sorted(q_cache)}')
     return out
+
+
+def is_bare_mit(state_dict: dict) -> bool:
+    """True for a SegFormer ImageNet MiT checkpoint (``patch_embed1.*``, ``block1.*``, ...)."""
+    keys = list(state_dict.get('state_dict', state_dict))
+    return bool(keys) and not any(k.startswith(('backbone.', 'decode_head.')) for k in keys) \
+        and any(k.startswith('patch_embed1.') for k in keys)
+
+
+def convert(official: dict) -> OrderedDict:
+    """Official HFAN checkpoint (or a bare SegFormer ``mit_b*.pth``) -> our state dict.
+
+    A whole HFAN checkpoint gives the keys of our ``EncoderDecoder`` (``load_from``); a bare
+    MiT checkpoint gives the keys of a plain ``MixVisionTransformer`` (the configs'
+    ``init_cfg=dict(type='Pretrained', ...)`` of the encoder).
+    """
+    return convert_state_dict(official, prefix='' if is_bare_mit(official) else
+                              'backbone.backbone.')

@@ -5,7 +5,7 @@ import pytest
 import torch
 from mmengine.registry import init_default_scope
 
-GOLDEN = osp.join(osp.dirname(__file__), 'data', 'golden')
+GOLDEN = osp.join(osp.dirname(__file__), 'golden')
 
 
 @pytest.fixture(autouse=True)
