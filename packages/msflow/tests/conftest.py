@@ -1,28 +1,25 @@
 """Shared fixtures of the msflow tests."""
-import importlib.util
+import os
 import os.path as osp
 
 import pytest
-import torch
+from cvshared.checkpoint import load_checkpoint_file
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..', '..'))
-DATA = osp.join(osp.dirname(__file__), 'data')
+GOLDEN = osp.join(osp.dirname(__file__), 'golden')
 
 
 def load_golden(name: str) -> dict:
-    return torch.load(osp.join(DATA, name), map_location='cpu', weights_only=True)
+    return load_checkpoint_file(osp.join(GOLDEN, name))
 
 
 @pytest.fixture(scope='session')
 def golden():
-    """``golden(name)`` loads a golden file of data/ (see data/PROVENANCE.md)."""
+    """``golden(name)`` loads a golden file of golden/ (see golden/PROVENANCE.md)."""
     return load_golden
 
 
-@pytest.fixture(scope='session')
-def converter():
-    path = osp.join(REPO, 'tools', 'model_converters', 'msflow_official_to_ours.py')
-    spec = importlib.util.spec_from_file_location('msflow_official_to_ours', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+if os.environ.get('PYTEST_XDIST_WORKER'):
+    # one torch thread per xdist worker: -n 2 on 2 cores, without oversubscription
+    import torch
+    torch.set_num_threads(1)

@@ -63,6 +63,53 @@ class ConvLNSubnet(nn.Module):
         return self.conv_out(F.relu(h))
 
 
+class PermAllInOneBlock(Fm.AllInOneBlock):
+    """FrEIA's ``AllInOneBlock`` with an optional fast fixed permutation (same state dict).
+
+    FrEIA applies the block's hard random channel permutation as a dense C x C 1x1
+    convolution with the one-hot matrix ``w_perm``. With ``index_permute = True`` the same
+    permutation is an index gather along channels (``out[:, o] = x[:, argmax_j w_perm[o, j]]``),
+    bit-identical and O(C) instead of O(C^2) per pixel. The index is re-derived when
+    ``w_perm`` changes (e.g. a checkpoint is loaded); a ``w_perm`` that is not a 0/1
+    permutation matrix falls back to the convolution. A channels-last input stays
+    channels-last.
+    """
+
+    index_permute: bool = False
+
+    def _perm_index(self, rev: bool) -> torch.Tensor | None:
+        w = self.w_perm_inv if rev else self.w_perm
+        key = (rev, w.data_ptr(), w._version, w.device)
+        cache = self.__dict__.setdefault('_perm_cache', {})
+        if cache.get(rev, (None,))[0] != key:
+            m = w.detach().reshape(w.shape[0], w.shape[1])
+            idx = m.argmax(dim=1)
+            exact = bool((m.sum() == m.shape[0]) and (m.gather(1, idx[:, None]) == 1).all()
+                         and torch.equal(idx.sort().values, torch.arange(len(idx),
+                                                                         device=idx.device)))
+            cache[rev] = (key, idx if exact else None)
+        return cache[rev][1]
+
+    def _gather(self, x: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+        if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) \
+                and not x.is_contiguous():
+            return x.permute(0, 2, 3, 1).index_select(3, idx).permute(0, 3, 1, 2)
+        return x.index_select(1, idx)
+
+    def _permute(self, x, rev=False):
+        idx = None
+        if self.index_permute and not self.GIN and self.w_perm is not None \
+                and not self.householder:
+            idx = self._perm_index(rev)
+        if idx is None:
+            return super()._permute(x, rev)
+        scale = self.global_scale_activation(self.global_scale)
+        perm_log_jac = torch.sum(torch.log(scale))
+        if rev:
+            return (self._gather(x, idx) - self.global_offset) / scale, perm_log_jac
+        return self._gather(x * scale + self.global_offset, idx), perm_log_jac
+
+
 def build_parallel_flow(channels: int, cond_channels: int, num_blocks: int,
                         clamp_alpha: float) -> Ff.SequenceINN:
     """One parallel flow f_k: ``num_blocks`` FrEIA AllInOneBlocks conditioned on c_k.
@@ -70,11 +117,13 @@ def build_parallel_flow(channels: int, cond_channels: int, num_blocks: int,
     Dimensions are declared as (C, 1, 1) so that the same flow runs on any H x W (the blocks
     are fully convolutional and FrEIA scales the global-affine log-det by the pixel count).
     Each block: affine coupling with soft clamp ``clamp_alpha`` (tanh), SOFTPLUS global affine
-    (init 1.0), a fixed random hard permutation, no GIN.
+    (init 1.0), a fixed random hard permutation, no GIN. The blocks are
+    :class:`PermAllInOneBlock` (FrEIA's block; its fast permutation is off until
+    ``MSFlow(fast_path=True)`` switches it on).
     """
     flow = Ff.SequenceINN(channels, 1, 1)
     for _ in range(num_blocks):
-        flow.append(Fm.AllInOneBlock, cond=0, cond_shape=(cond_channels, 1, 1),
+        flow.append(PermAllInOneBlock, cond=0, cond_shape=(cond_channels, 1, 1),
                     subnet_constructor=ConvLNSubnet, affine_clamping=clamp_alpha,
                     global_affine_type='SOFTPLUS')
     return flow

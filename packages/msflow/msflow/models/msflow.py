@@ -14,7 +14,7 @@ from mmengine.structures import BaseDataElement
 from torch import nn
 
 from ..registry import MODELS
-from .flows import FusionFlow, build_parallel_flow, positional_encoding_2d
+from .flows import FusionFlow, PermAllInOneBlock, build_parallel_flow, positional_encoding_2d
 from .scoring import anomaly_map_add, anomaly_map_mul, log_likelihood_maps, top_k_image_score
 
 
@@ -32,12 +32,27 @@ class MSFlow(BaseModel):
         pool: ``nn.AvgPool2d`` arguments applied to every extracted map.
         top_k_ratio: Fraction of pixels averaged into the image score (0.03).
         data_preprocessor: Normalisation config (ImageNet mean/std for ImageNet weights).
+        fast_path: The inference/training fast path at equal numerics (default on): the fixed
+            channel permutations of the parallel flows as an index gather instead of FrEIA's
+            dense C x C 1x1 convolution (bit-identical), and channels-last memory format for
+            the extractor and the flows (float round-off only, ~5e-7 on the maps;
+            ``tests/test_fast_path.py``). ``False`` runs the reference path.
+
+    State dict and strict loading: the frozen extractor's weights are part of the state dict
+    (``backbone.net.*``), so our own checkpoints are self-contained. A checkpoint that holds
+    the flows only (a converted official checkpoint: the official code never saves the
+    extractor) still loads with ``strict=True`` *when the extractor was initialised from its
+    configured ImageNet file* (``backbone.checkpoint``): those weights are the ones the flows
+    were trained on, so the missing ``backbone.*`` keys are not an error. With a randomly
+    initialised extractor they stay missing keys (strict loading fails), since the features
+    would be meaningless. Partially missing extractor keys are always reported.
     """
 
     def __init__(self, backbone: dict, cond_channels: int = 64,
                  parallel_blocks: Sequence[int] = (2, 5, 8), clamp_alpha: float = 1.9,
                  pool: dict | None = None, top_k_ratio: float = 0.03,
-                 data_preprocessor: dict | None = None, init_cfg: dict | None = None):
+                 data_preprocessor: dict | None = None, init_cfg: dict | None = None,
+                 fast_path: bool = True):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
         channels = list(self.backbone.out_channels)
@@ -52,6 +67,23 @@ class MSFlow(BaseModel):
             for c, n in zip(channels, parallel_blocks))
         self.fusion_flow = FusionFlow(channels, clamp_alpha)
         self.top_k_ratio = top_k_ratio
+        self.fast_path = fast_path
+        self.register_load_state_dict_post_hook(_forgive_pretrained_extractor)
+
+    @property
+    def fast_path(self) -> bool:
+        return self._fast_path
+
+    @fast_path.setter
+    def fast_path(self, value: bool) -> None:
+        self._fast_path = bool(value)
+        for m in self.modules():
+            if isinstance(m, PermAllInOneBlock):
+                m.index_permute = self._fast_path
+        fmt = torch.channels_last if self._fast_path else torch.contiguous_format
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):  # the only 4-D weights that matter for speed
+                m.weight.data = m.weight.data.contiguous(memory_format=fmt)
 
     def init_weights(self) -> None:
         """Nothing to do: the flows are initialised when built (FrEIA / torch defaults, as in
@@ -61,6 +93,8 @@ class MSFlow(BaseModel):
     # ------------------------------------------------------------------ core
     def extract_feat(self, inputs: torch.Tensor) -> list[torch.Tensor]:
         """Pooled multi-scale features y_k (no gradient: the extractor is frozen)."""
+        if self._fast_path:
+            inputs = inputs.contiguous(memory_format=torch.channels_last)
         with torch.no_grad():
             return [self.pool(h) for h in self.backbone(inputs)]
 
@@ -69,7 +103,11 @@ class MSFlow(BaseModel):
         zs, logdet = [], 0.
         for y, f in zip(ys, self.parallel_flows):
             cond = positional_encoding_2d(self.cond_channels, *y.shape[-2:]).to(y)
-            z, ld = f(y, c=[cond.expand(y.shape[0], -1, -1, -1)])
+            cond = cond.expand(y.shape[0], -1, -1, -1)
+            if self._fast_path:
+                y = y.contiguous(memory_format=torch.channels_last)
+                cond = cond.contiguous(memory_format=torch.channels_last)
+            z, ld = f(y, c=[cond])
             zs.append(z)
             logdet = logdet + ld
         zs, ld_fusion = self.fusion_flow(zs)
@@ -109,3 +147,15 @@ class MSFlow(BaseModel):
             sample.anomaly_map = a_add[i].cpu()
             sample.anomaly_map_mul = a_mul[i].cpu()
         return data_samples
+
+
+def _forgive_pretrained_extractor(model: MSFlow, incompatible_keys) -> None:
+    """Load post-hook: a flows-only checkpoint may omit ``backbone.*`` (see ``MSFlow``)."""
+    backbone = getattr(model, 'backbone', None)
+    if not getattr(backbone, 'pretrained_loaded', False):
+        return
+    own = {f'backbone.{k}' for k in backbone.state_dict()}
+    missing = [k for k in incompatible_keys.missing_keys if k in own]
+    if len(missing) == len(own):  # all of them absent: a flows-only checkpoint
+        for k in missing:
+            incompatible_keys.missing_keys.remove(k)
