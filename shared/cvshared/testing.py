@@ -160,3 +160,36 @@ TOY_SPEC = PaperSpec(
     official_benchmark={'setting': 'toy figures for the tests of tools/benchmark.py',
                         'train step (ms)': 1.0},
 )
+
+
+def _toy_inferencer():
+    from .engine.infer import CvsharedInferencer, stem
+
+    class CvsharedToyInferencer(CvsharedInferencer):
+        """Input: a text file holding one point ``x y``; output: class and logit."""
+
+        def input_to_data(self, item) -> dict:
+            x, y = (float(v) for v in open(item).read().split()[:2])
+            return dict(inputs=torch.tensor([x, y]), label=-1)
+
+        def result_of(self, item, pred) -> dict:
+            out = dict(label=int(pred['pred']), logit=float(pred['logit']))
+            if self.threshold is not None:
+                out['positive'] = bool(out['logit'] > self.threshold)
+            return out
+
+        def save(self, item, pred, result, out_dir):
+            path = osp.join(out_dir, stem(item) + '.txt')
+            with open(path, 'w') as f:
+                f.write(f"{result['label']} {result['logit']:.6f}\n")
+            return [path]
+
+    return CvsharedToyInferencer
+
+
+def __getattr__(name):  # built lazily: cvshared.engine.infer imports this module's siblings
+    if name == 'CvsharedToyInferencer':
+        cls = _toy_inferencer()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(name)
