@@ -115,7 +115,8 @@ def torch_load_problems(root: str, allowed=(), base: str | None = None) -> list[
 def shape_problems(repo: str, key: str, load_config=None) -> list[str]:
     """Every departure of paper ``key`` from the package template (empty: it has the shape).
 
-    ``load_config(path)`` (default mmengine's ``Config.fromfile``) reads the synthetic config
+    ``load_config(path)`` (default mmengine's ``Config.fromfile``, without importing the
+    ``custom_imports``) reads the synthetic config
     to check its ``default_hooks.visualization``.
     """
     pkg = osp.join(repo, 'packages', key)
@@ -192,7 +193,9 @@ def shape_problems(repo: str, key: str, load_config=None) -> list[str]:
     elif hook_classes:
         if load_config is None:
             from mmengine.config import Config
-            load_config = Config.fromfile
+
+            def load_config(path):
+                return Config.fromfile(path, import_custom_modules=False)
         cfg = load_config(osp.join(configs, synthetic[0]))
         vis_cfg = (cfg.get('default_hooks') or {}).get('visualization') or {}
         if vis_cfg.get('type') not in hook_classes:
