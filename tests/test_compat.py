@@ -59,13 +59,40 @@ def test_safe_loading_still_on(tmp_path):
 def test_mmaction_models_import_and_drn_placeholder():
     import mmaction.models  # noqa: F401  (fails without the fix on the PyPI 1.2.0 wheel)
     from mmaction.models.localizers import BMN, DRN
-    assert BMN is not None
-    if compat.DRN_MODULES[0] in sys.modules and DRN is compat._MissingDRN:
+    assert issubclass(BMN, torch.nn.Module) and BMN.__name__ == 'BMN'
+    patched = sys.modules[compat.DRN_MODULES[1]].__dict__.get('DRN') is compat._MissingDRN
+    if patched:  # the wheel lacks the subpackage: the placeholder is what mmaction imported
+        assert DRN is compat._MissingDRN
         with pytest.raises(ImportError, match='localizers.drn'):
             DRN()
+    else:  # a release that ships it: the real class, nothing patched
+        assert DRN is not compat._MissingDRN and issubclass(DRN, torch.nn.Module)
+    assert compat.patch_mmaction_drn() is False  # a second call changes nothing
 
 
 def test_apply_is_idempotent():
+    from mmengine.dist import utils as dist_utils
+    from mmengine.model.wrappers import distributed as mm_ddp
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    before = (dist_utils._init_dist_pytorch, mm_ddp.MMDistributedDataParallel.__init__,
+              len(torch.serialization.get_safe_globals()))
     compat.apply()
-    compat.apply()
-    assert compat._APPLIED
+    compat.enable_cpu_distributed()  # even called directly, nothing is wrapped twice
+    after = (dist_utils._init_dist_pytorch, mm_ddp.MMDistributedDataParallel.__init__,
+             len(torch.serialization.get_safe_globals()))
+    assert after == before
+    assert dist_utils._init_dist_pytorch._cvshared_cpu is True
+    assert CheckpointLoader._schemes[''] is compat._safe_local_loader
+
+
+def test_nccl_on_a_cpu_machine_becomes_gloo(monkeypatch):
+    """The runtime bases ask for nccl; without CUDA the process group is gloo (it raised)."""
+    from mmengine.dist import utils as dist_utils
+    calls = []
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    monkeypatch.setattr(torch.distributed, 'init_process_group',
+                        lambda backend, **kw: calls.append(backend))
+    dist_utils._init_dist_pytorch('nccl')
+    dist_utils._init_dist_pytorch('gloo')
+    assert calls == ['gloo', 'gloo']

@@ -14,8 +14,8 @@ from repo_helpers import REPO, load_tool, toy_config
 
 
 def test_toy_stops_at_the_first_non_finite_loss(toy_root, tmp_path):
-    """Epoch 1 trains normally (lr 0.5) and is saved; from epoch 2 the lr is 3e38 (float32's largest), the weights
-    overflow and the loss goes non-finite within a few iterations of epoch 2."""
+    """Epoch 1 trains normally (lr 0.5) and is saved; from epoch 2 the lr is 3e38 (float32's
+    largest), the weights overflow and the loss goes non-finite within a few iterations."""
     work = tmp_path / 'w'
     with pytest.raises(NonFiniteTrainingError) as err:
         load_tool('train').main([
