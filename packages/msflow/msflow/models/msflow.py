@@ -156,6 +156,8 @@ def _forgive_pretrained_extractor(model: MSFlow, incompatible_keys) -> None:
         return
     own = {f'backbone.{k}' for k in backbone.state_dict()}
     missing = [k for k in incompatible_keys.missing_keys if k in own]
-    if len(missing) == len(own):  # all of them absent: a flows-only checkpoint
+    # BatchNorm may fill in its num_batches_tracked itself (old-version state dicts)
+    weights = {k for k in own if not k.endswith('num_batches_tracked')}
+    if weights <= set(missing):  # every extractor weight absent: a flows-only checkpoint
         for k in missing:
             incompatible_keys.missing_keys.remove(k)
