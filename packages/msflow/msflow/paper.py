@@ -38,4 +38,13 @@ SPEC = PaperSpec(
            'Synthetic mode: random-init ResNet-18, 128x128 textures, 32 epochs; its numbers '
            'only show that the pipeline learns, they are not comparable to the paper.'],
     benchmark_config='configs/msflow/msflow_wrn50-2_100e_mvtec-bottle.py',
+    # README "Benchmark": the official model_forward + loss + Adam + clip, 512x512, CPU,
+    # 2 threads, random wide_resnet50_2 weights, 2026-11-21, nearly idle machine
+    official_benchmark={
+        'setting': 'official code, 512x512, CPU, 2 threads, wide_resnet50_2 + paper flows '
+                   '(README Benchmark, 2026-11-21)',
+        'train step, batch 1 (s)': 3.81, 'inference, batch 1 (s)': 1.09,
+        'peak RSS, batch 1 (GB)': 3.80,
+        'train step, batch 4 (s)': 15.1, 'inference, batch 4 (s)': 4.03,
+        'peak RSS, batch 4 (GB)': 6.66},
 )
