@@ -5,11 +5,8 @@
 # (BACKBONE_LR), weight decay 0.05 (none on 1-D parameters), clip grad 1.0; sigma 0.1 decaying
 # linearly to 0; mixup 0.8 / cutmix 1.0, label smoothing 0.1, random erasing 0.25; 8 GPUs x 16
 # clips (here batch_size is per GPU: 2); test 10 clips x 1 centre crop.
-_base_ = ['./k400_runtime.py']
+_base_ = ['../../_base_/runtime/mmaction.py', '../../_base_/datasets/kinetics400.py']
 custom_imports = dict(imports=['stts'], allow_failed_imports=False)
-default_scope = 'mmaction'
-
-data_root = '{{$DATA_ROOT:data/kinetics400}}'
 num_classes = 400
 model = dict(
     type='Recognizer3D',
@@ -45,9 +42,8 @@ model = dict(
             ]),
         format_shape='NCTHW'))
 
-file_client_args = dict(io_backend='disk')
 train_pipeline = [
-    dict(type='STTSDecordInit', **file_client_args),
+    dict(type='STTSDecordInit', io_backend='disk'),
     dict(type='SampleFrames', clip_len=16, frame_interval=4, num_clips=1),
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(-1, 256)),
@@ -59,7 +55,7 @@ train_pipeline = [
     dict(type='PackActionInputs')
 ]
 val_pipeline = [
-    dict(type='STTSDecordInit', **file_client_args),
+    dict(type='STTSDecordInit', io_backend='disk'),
     dict(type='SampleFrames', clip_len=16, frame_interval=4, num_clips=1, test_mode=True),
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(-1, 224)),
@@ -68,7 +64,7 @@ val_pipeline = [
     dict(type='PackActionInputs')
 ]
 test_pipeline = [
-    dict(type='STTSDecordInit', **file_client_args),
+    dict(type='STTSDecordInit', io_backend='disk'),
     dict(type='SampleFrames', clip_len=16, frame_interval=4, num_clips=10, test_mode=True),
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(-1, 224)),
@@ -76,45 +72,11 @@ test_pipeline = [
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')
 ]
-dataset_type = 'STTSKineticsVideoDataset'
-train_dataloader = dict(
-    batch_size=2,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=f'{data_root}/kinetics400_train_list_videos.txt',
-        data_prefix=dict(video=f'{data_root}/videos_train'),
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=4,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=f'{data_root}/kinetics400_val_list_videos.txt',
-        data_prefix=dict(video=f'{data_root}/videos_val'),
-        pipeline=val_pipeline,
-        test_mode=True))
-test_dataloader = dict(
-    batch_size=1,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=f'{data_root}/kinetics400_val_list_videos.txt',
-        data_prefix=dict(video=f'{data_root}/videos_val'),
-        pipeline=test_pipeline,
-        test_mode=True))
-val_evaluator = dict(type='AccMetric')
-test_evaluator = val_evaluator
+train_dataloader = dict(batch_size=2, num_workers=8, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(batch_size=4, num_workers=8, dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(batch_size=1, num_workers=8, dataset=dict(pipeline=test_pipeline))
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=20, val_begin=1, val_interval=2)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
 
 # predictors at the base lr, the rest at BACKBONE_LR x base lr (0.1) and frozen for 3 epochs
 optim_wrapper = dict(
@@ -143,3 +105,6 @@ auto_scale_lr = dict(enable=False, base_batch_size=16)
 # STTS checkpoint with tools/model_converters/stts_official_to_ours.py).
 load_from = None
 randomness = dict(seed=0)
+default_hooks = dict(
+    checkpoint=dict(interval=1, save_best='auto', max_keep_ckpts=3),
+    visualization=dict(type='STTSVisualizationHook', draw=False, test_out_dir=None))

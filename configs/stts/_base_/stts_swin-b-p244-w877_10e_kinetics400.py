@@ -3,11 +3,8 @@
 # fine-tuned 10 epochs from the Video Swin-B K400 checkpoint (set load_from), AdamW 3e-4,
 # predictor lr x 0.001, cosine with 0.8-epoch linear warm-up, 8 GPUs x 8 clips x 8 accumulation
 # steps, fp16; test 4 clips x 3 crops. The official VideoSwin code never decays sigma (0.05).
-_base_ = ['./k400_runtime.py']
+_base_ = ['../../_base_/runtime/mmaction.py', '../../_base_/datasets/kinetics400.py']
 custom_imports = dict(imports=['stts'], allow_failed_imports=False)
-default_scope = 'mmaction'
-
-data_root = '{{$DATA_ROOT:data/kinetics400}}'
 model = dict(
     type='Recognizer3D',
     backbone=dict(
@@ -39,9 +36,8 @@ model = dict(
         std=[58.395, 57.12, 57.375],
         format_shape='NCTHW'))
 
-file_client_args = dict(io_backend='disk')
 train_pipeline = [
-    dict(type='STTSDecordInit', **file_client_args),
+    dict(type='STTSDecordInit', io_backend='disk'),
     dict(type='SampleFrames', clip_len=32, frame_interval=2, num_clips=1),
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(-1, 256)),
@@ -52,7 +48,7 @@ train_pipeline = [
     dict(type='PackActionInputs')
 ]
 val_pipeline = [
-    dict(type='STTSDecordInit', **file_client_args),
+    dict(type='STTSDecordInit', io_backend='disk'),
     dict(type='SampleFrames', clip_len=32, frame_interval=2, num_clips=1, test_mode=True),
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(-1, 256)),
@@ -61,7 +57,7 @@ val_pipeline = [
     dict(type='PackActionInputs')
 ]
 test_pipeline = [
-    dict(type='STTSDecordInit', **file_client_args),
+    dict(type='STTSDecordInit', io_backend='disk'),
     dict(type='SampleFrames', clip_len=32, frame_interval=2, num_clips=4, test_mode=True),
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(-1, 224)),
@@ -69,45 +65,11 @@ test_pipeline = [
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')
 ]
-dataset_type = 'STTSKineticsVideoDataset'
-train_dataloader = dict(
-    batch_size=8,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=f'{data_root}/kinetics400_train_list_videos.txt',
-        data_prefix=dict(video=f'{data_root}/videos_train'),
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=f'{data_root}/kinetics400_val_list_videos.txt',
-        data_prefix=dict(video=f'{data_root}/videos_val'),
-        pipeline=val_pipeline,
-        test_mode=True))
-test_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=f'{data_root}/kinetics400_val_list_videos.txt',
-        data_prefix=dict(video=f'{data_root}/videos_val'),
-        pipeline=test_pipeline,
-        test_mode=True))
-val_evaluator = dict(type='AccMetric')
-test_evaluator = val_evaluator
+train_dataloader = dict(batch_size=8, num_workers=4, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(batch_size=1, num_workers=4, dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(batch_size=1, num_workers=4, dataset=dict(pipeline=test_pipeline))
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=10, val_begin=1, val_interval=5)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
 
 optim_wrapper = dict(
     type='AmpOptimWrapper',
@@ -130,3 +92,6 @@ auto_scale_lr = dict(enable=False, base_batch_size=64)
 # official STTS checkpoint with tools/model_converters/stts_official_to_ours.py.
 load_from = None
 randomness = dict(seed=0)
+default_hooks = dict(
+    checkpoint=dict(interval=1, save_best='auto', max_keep_ckpts=3),
+    visualization=dict(type='STTSVisualizationHook', draw=False, test_out_dir=None))

@@ -14,7 +14,7 @@ CONFIG = (Path(__file__).resolve().parents[3] / 'configs' / 'stts'
 @pytest.mark.slow
 def test_synthetic_selected_model_learns(tmp_path, monkeypatch):
     root = tmp_path / 'data'
-    make_synthetic_kinetics(str(root))  # 96 train / 48 val clips, 4 classes
+    make_synthetic_kinetics(str(root))  # 192 train / 96 val clips, 12 classes
     monkeypatch.setenv('DATA_ROOT', str(root))
     cfg = Config.fromfile(str(CONFIG))
     cfg.work_dir = str(tmp_path / 'work')
@@ -24,9 +24,11 @@ def test_synthetic_selected_model_learns(tmp_path, monkeypatch):
     runner.train()
     sigma = runner.model.backbone.sigma
     metrics = runner.test()
-    # chance is 0.25 on 48 balanced clips; a model that ignores the motion stays within
-    # 0.25 +- 0.13 (2 std of a binomial proportion); measured 0.50-0.60 on this config
-    assert metrics['acc/top1'] >= 0.40, metrics
+    # chance is 1/12 = 0.083 on 96 balanced clips; a model that learned nothing stays below
+    # 0.083 + 3 std of a binomial proportion (0.085) = 0.17; the colour alone gives 0.25, so
+    # >= 0.35 needs the motion of the kept frames too (measured 0.458)
+    assert 'acc/top5' not in metrics, metrics  # not printed: trivially 100 % here
+    assert metrics['acc/top1'] >= 0.35, metrics
     # T^0_0.5 keeps 2 of the 4 temporal slices: the selected backbone costs about half
     assert metrics['flops/gflops'] < 0.6 * metrics['flops/gflops_unselected'], metrics
     # the sigma schedule decayed towards 0 over training

@@ -2,9 +2,9 @@
 
 Each clip (``num_frames`` frames, ``size x size`` RGB, written as a real .mp4 with OpenCV's
 MPEG-4 encoder) shows a static textured background, a static distractor square, and an identical
-square that **moves** in one of four directions, at a random place and only during a short
-window of ``active_frames`` consecutive frames at a random time. The label is the direction
-(4 classes: chance = 25 %). The evidence is *where and when* something moves: most frames and
+bar that **moves** in one of four directions, in one of three colours, at a random place and
+only during a short window of ``active_frames`` consecutive frames at a random time. The label is
+(colour, direction): 12 classes, chance 1/12 = 8.3 %, so top-1 and top-5 both mean something. The evidence is *where and when* something moves: most frames and
 most of each frame carry none, so choosing when (temporal selection) and where (spatial
 selection) matters. (The class is the direction, not the place: Video Swin has no absolute
 position embedding and average-pools its output, so a "which quadrant" label would be
@@ -19,8 +19,11 @@ import numpy as np
 
 from .kinetics import TRAIN_LIST, VAL_LIST
 
-CLASSES = ('moves_right', 'moves_left', 'moves_down', 'moves_up')
-_DIRECTIONS = ((0, 1), (0, -1), (1, 0), (-1, 0))  # (dy, dx) per class
+_DIRECTION_NAMES = ('moves_right', 'moves_left', 'moves_down', 'moves_up')
+_DIRECTIONS = ((0, 1), (0, -1), (1, 0), (-1, 0))  # (dy, dx) per direction
+COLOURS = {'yellow': (250, 240, 60), 'cyan': (60, 230, 250), 'magenta': (250, 60, 230)}
+#: label = colour index * 4 + direction index
+CLASSES = tuple(f'{c}_{d}' for c in COLOURS for d in _DIRECTION_NAMES)
 
 
 def render_clip(label: int, rng: np.random.Generator, num_frames: int = 16, size: int = 32,
@@ -34,7 +37,8 @@ def render_clip(label: int, rng: np.random.Generator, num_frames: int = 16, size
     width, step = max(size // 4, 2), max(size // 16, 1)
     frames = np.full((num_frames, size, size, 3), 40, dtype=np.uint8)
     frames += rng.integers(0, 12, size=(1, size, size, 3), dtype=np.uint8)  # static texture
-    vy, vx = _DIRECTIONS[label]
+    vy, vx = _DIRECTIONS[label % len(_DIRECTIONS)]
+    colour = list(COLOURS.values())[label // len(_DIRECTIONS)]
     travel = step * (active_frames - 1)
     v = vx + vy  # +1 or -1 along the motion axis
     lo, hi = max(0, -v * travel), size - width - max(0, v * travel)
@@ -43,9 +47,9 @@ def render_clip(label: int, rng: np.random.Generator, num_frames: int = 16, size
     for j in range(active_frames):
         p = p0 + v * step * j
         if vx:
-            frames[start + j, :, p:p + width] = (250, 240, 60)
+            frames[start + j, :, p:p + width] = colour
         else:
-            frames[start + j, p:p + width, :] = (250, 240, 60)
+            frames[start + j, p:p + width, :] = colour
     return frames
 
 
@@ -60,7 +64,7 @@ def write_mp4(path: str, frames: np.ndarray, fps: int = 8) -> None:
     writer.release()
 
 
-def make_synthetic_kinetics(root: str, num_train: int = 96, num_val: int = 48,
+def make_synthetic_kinetics(root: str, num_train: int = 192, num_val: int = 96,
                             num_frames: int = 8, size: int = 32, active_frames: int = 6,
                             seed: int = 0) -> None:
     """Write the synthetic set under ``root`` in the Kinetics-400 video-list layout."""

@@ -27,7 +27,7 @@ from mmaction.registry import MODELS
 from mmengine.model.weight_init import trunc_normal_
 from torch import Tensor, nn
 
-from .selection import STTSSpatialSelector, STTSTemporalSelector
+from .selection import SelectionTracker, STTSSpatialSelector, STTSTemporalSelector
 from .swin import selection_plan
 
 MVIT_V1_B = dict(embed_dims=96, num_layers=16, num_heads=1, downscale_indices=[1, 3, 14])
@@ -120,21 +120,31 @@ class STTSMViT(MViT):
         x = torch.cat([self.cls_token.expand(b, -1, -1), x], dim=1)
         x = x + torch.cat([self.pos_embed_class, pos], dim=1)
 
+        track = SelectionTracker(b, t, self.patch_embed.projection.stride[0], x.device)
         outs = []
         for i, block in enumerate(self.blocks):
             if i in self._time_at:
                 cls, tok = x[:, :1], x[:, 1:].reshape(b, t, h * w, -1)
-                tok = self.time_selectors[self._time_at[i]](tok, self.sigma)
+                sel = self.time_selectors[self._time_at[i]]
+                tok = sel(tok, self.sigma)
                 t = tok.shape[1]
                 x = torch.cat([cls, tok.flatten(1, 2)], dim=1)
+                if not self.training:
+                    track.temporal(sel.last_indices)
             if i in self._space_at:
                 cls, tok = x[:, :1], x[:, 1:].reshape(b, t, h, w, -1)
-                tok = self.space_selectors[self._space_at[i]](tok, self.sigma)
+                sel = self.space_selectors[self._space_at[i]]
+                tok = sel(tok, self.sigma)
                 h, w = tok.shape[2:4]
                 x = torch.cat([cls, tok.flatten(1, 3)], dim=1)
+                if not self.training:
+                    track.spatial(sel.last_box)
             x, (t, h, w) = block(x, (t, h, w))
             if i in self.stage_indices and self.stage_indices[i] in self.out_scales:
                 x = getattr(self, f'norm{self.stage_indices[i]}')(x)
                 tokens = x.transpose(1, 2)
                 outs.append([tokens[:, :, 1:].reshape(b, -1, t, h, w), tokens[:, :, 0]])
+        if not self.training:
+            #: what the last eval forward kept (stts.hooks.STTSVisualizationHook draws it)
+            self.last_selection = track.as_dict()
         return tuple(outs)

@@ -40,6 +40,39 @@ from mmaction.registry import MODELS
 from torch import Tensor, nn
 
 
+class SelectionTracker:
+    """What the hard (eval) selection of one forward kept, in the clip's terms.
+
+    ``slices`` (B, K): indices of the kept temporal token slices among the ``num_slices`` of the
+    clip (in temporal order); ``boxes`` (B, K, 4) or None: the kept spatial window of each kept
+    slice as (y0, x0, y1, x1) fractions of the frame; ``frames_per_slice``: frames per slice
+    (the temporal patch size). Backbones update it after each selector in eval mode.
+    """
+
+    def __init__(self, batch: int, num_slices: int, frames_per_slice: int, device):
+        self.num_slices, self.frames_per_slice = num_slices, frames_per_slice
+        self.slices = torch.arange(num_slices, device=device).expand(batch, -1)
+        self.boxes = None
+
+    def temporal(self, indices: Tensor) -> None:
+        self.slices = torch.gather(self.slices, 1, indices)
+        if self.boxes is not None:
+            self.boxes = torch.gather(self.boxes, 1, indices[..., None].expand(-1, -1, 4))
+
+    def spatial(self, box: Tensor) -> None:
+        if self.boxes is None:
+            self.boxes = box
+            return
+        y0, x0, y1, x1 = self.boxes.unbind(-1)  # nest the new window inside the previous one
+        hh, ww = y1 - y0, x1 - x0
+        self.boxes = torch.stack([y0 + box[..., 0] * hh, x0 + box[..., 1] * ww,
+                                  y0 + box[..., 2] * hh, x0 + box[..., 3] * ww], -1)
+
+    def as_dict(self) -> dict:
+        return dict(slices=self.slices, boxes=self.boxes, num_slices=self.num_slices,
+                    frames_per_slice=self.frames_per_slice)
+
+
 def min_max_norm(s: Tensor, eps: float = 1e-5) -> Tensor:
     """Per-row ``(s - min) / (max - min + eps)`` of scores ``(B, d)``."""
     lo = s.min(dim=-1, keepdim=True).values
@@ -117,7 +150,9 @@ class STTSTemporalSelector(_Selector):
         if self.training:
             out = gather_by_indicator(x, self._soft(s, self.k, sigma))
         else:
-            out = gather_by_indices(x, hard_topk_indices(s, self.k))
+            idx = hard_topk_indices(s, self.k)
+            self.last_indices = idx.detach()  # (B, K) kept slices, for the visualization
+            out = gather_by_indices(x, idx)
         return out
 
     def extra_repr(self) -> str:
@@ -174,6 +209,9 @@ class STTSSpatialSelector(_Selector):
         # inference: slice the chosen window directly (same values as the unfold + gather)
         idx = hard_topk_indices(scores, 1)[:, 0]
         row, col = (idx // per_row) * s, (idx % per_row) * s
+        # kept window per slice as (y0, x0, y1, x1) fractions of the token grid (visualization)
+        self.last_box = (torch.stack([row, col, row + a, col + a], -1).view(b, t, 4).float()
+                         / torch.tensor([h, w, h, w], device=x.device, dtype=torch.float32))
         ar = torch.arange(a, device=x.device)
         rows = (row[:, None] + ar)[:, :, None].expand(-1, a, a)
         cols = (col[:, None] + ar)[:, None, :].expand(-1, a, a)

@@ -17,7 +17,7 @@ from mmaction.models.backbones.swin import SwinTransformer3D
 from mmaction.registry import MODELS
 from torch import Tensor, nn
 
-from .selection import STTSSpatialSelector, STTSTemporalSelector
+from .selection import SelectionTracker, STTSSpatialSelector, STTSTemporalSelector
 
 
 def selection_plan(loc, ratios, name):
@@ -83,17 +83,25 @@ class STTSSwinTransformer3D(SwinTransformer3D):
 
     def forward(self, x: Tensor) -> Tensor | tuple[Tensor, ...]:
         x = self.pos_drop(self.patch_embed(x))  # (B, C, T, H, W)
+        p = self.patch_size if isinstance(self.patch_size, Sequence) else [self.patch_size] * 3
+        track = SelectionTracker(x.shape[0], x.shape[2], p[0], x.device)
         outs = []
         for i, layer in enumerate(self.layers):
             if i in self._time_at:
                 h = x.shape[3]
                 tok = rearrange(x, 'b c t h w -> b t (h w) c')
-                tok = self.time_selectors[self._time_at[i]](tok, self.sigma)
+                sel = self.time_selectors[self._time_at[i]]
+                tok = sel(tok, self.sigma)
                 x = rearrange(tok, 'b t (h w) c -> b c t h w', h=h)
+                if not self.training:
+                    track.temporal(sel.last_indices)
             if i in self._space_at:
                 tok = rearrange(x, 'b c t h w -> b t h w c')
-                tok = self.space_selectors[self._space_at[i]](tok, self.sigma)
+                sel = self.space_selectors[self._space_at[i]]
+                tok = sel(tok, self.sigma)
                 x = rearrange(tok, 'b t h w c -> b c t h w')
+                if not self.training:
+                    track.spatial(sel.last_box)
             x = layer(x.contiguous(), do_downsample=self.out_after_downsample)
             if i in self.out_indices:
                 out = getattr(self, f'norm{i}')(x)
@@ -102,4 +110,7 @@ class STTSSwinTransformer3D(SwinTransformer3D):
                 x = layer.downsample(x)
             if i < self.num_layers - 1:
                 x = rearrange(x, 'b d h w c -> b c d h w')
+        if not self.training:
+            #: what the last eval forward kept (stts.hooks.STTSVisualizationHook draws it)
+            self.last_selection = track.as_dict()
         return outs[0] if len(outs) == 1 else tuple(outs)
