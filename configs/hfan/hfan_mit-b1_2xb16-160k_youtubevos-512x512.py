@@ -1,17 +1,11 @@
 # HFAN-Small stage 1 (official hfan.small.512x512.160k.py): YouTube-VOS (official "YouTube2SEG"
 # frame / flow / mask release, flat <video>_<frame> names), 160k iterations, 2 GPUs x 16 images,
-# evaluated on DAVIS-2016 val.  DATA_ROOT holds both data sets: <DATA_ROOT>/YouTube2SEG and
-# <DATA_ROOT>/DAVIS.
-_base_ = ['./_base_/hfan_runtime.py', './_base_/hfan_model.py',
-          './_base_/hfan_davis16_frameflow.py']
-data_root = '{{$DATA_ROOT:data}}'
-train_dataloader = dict(
-    batch_size=16, num_workers=8, persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(type='DAVIS2SEGFrameFlowDataset', data_root=data_root + '/YouTube2SEG',
-                 split='train', pipeline={{_base_.train_pipeline}}))
-val_dataloader = dict(dataset=dict(data_root=data_root + '/DAVIS'))
-test_dataloader = val_dataloader
+# evaluated on DAVIS-2016 val. Two roots: YTVOS_ROOT = the YouTube2SEG folder (training),
+# DATA_ROOT = the DAVIS folder (validation).
+_base_ = ['./_base_/hfan_model.py', '../_base_/datasets/davis16_frameflow.py',
+          '../_base_/datasets/youtubevos2seg_frameflow.py']
+train_dataloader = dict(batch_size=16, num_workers=8, persistent_workers=True,
+                        dataset=dict(pipeline={{_base_.train_pipeline}}))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=3000),
     dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=3000, end=160000),
@@ -19,3 +13,4 @@ param_scheduler = [
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=160000, val_interval=16000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
+default_hooks = dict(checkpoint=dict(interval=16000))

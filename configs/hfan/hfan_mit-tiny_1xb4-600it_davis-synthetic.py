@@ -1,11 +1,11 @@
-# HFAN on the synthetic DAVIS-layout set (cvshared.datasets.davis_synthetic), CPU in about two minutes:
-# a tiny randomly initialised MiT (16/16/32/32 channels, one block per stage), 64 x 64 frames.
-_base_ = ['./_base_/hfan_runtime.py', './_base_/hfan_model.py',
-          './_base_/hfan_davis16_frameflow.py']
-data_root = '{{$DATA_ROOT:data/davis_synthetic}}'
+# HFAN on the synthetic DAVIS-layout set (cvshared.datasets.davis_synthetic, written by the tools
+# on first use to data/synthetic/hfan), CPU in about two minutes: a tiny randomly initialised
+# MiT (16/16/32/32 channels, one block per stage), 64 x 64 frames.
+_base_ = ['./_base_/hfan_model.py', '../_base_/datasets/davis16_frameflow.py']
+data_root = '{{$DATA_ROOT:data/synthetic/hfan}}'
 crop_size = (64, 64)
 randomness = dict(seed=0, deterministic=False)
-env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'))
+env_cfg = dict(cudnn_benchmark=False)
 model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(backbone=dict(
@@ -27,6 +27,17 @@ test_pipeline = [
     dict(type='LoadFrameAndFlow'),
     dict(type='LoadBinaryMask'),
     dict(type='PackSegInputs', meta_keys=meta_keys),
+]
+# the paper's multi-scale + flip protocol at this frame size (ratios of the 64 x 64 frames)
+tta_pipeline = [
+    dict(type='LoadFrameAndFlow'),
+    dict(type='TestTimeAug', transforms=[
+        [dict(type='Resize', scale=(int(64 * r), int(64 * r)), keep_ratio=True)
+         for r in (0.75, 1.0, 1.75)],
+        [dict(type='RandomFlip', prob=0., direction='horizontal'),
+         dict(type='RandomFlip', prob=1., direction='horizontal')],
+        [dict(type='LoadBinaryMask')],
+        [dict(type='PackSegInputs', meta_keys=meta_keys)]]),
 ]
 train_dataloader = dict(
     batch_size=4, num_workers=0, persistent_workers=False,

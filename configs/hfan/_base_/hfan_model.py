@@ -1,4 +1,12 @@
 # HFAN model (official hfan.*.512x512.*.py), MiT-b1 by default; b2 configs override.
+# It inherits the shared mmseg runtime and adds what every HFAN config needs there.
+_base_ = ['../../_base_/runtime/mmseg.py']
+custom_imports = dict(imports=['hfan'], allow_failed_imports=False)
+# official: --seed 1208 --deterministic
+randomness = dict(seed=1208, deterministic=False)
+default_hooks = dict(
+    # tools/test.py --show-dir X sets draw=True, test_out_dir=X: per-frame mask overlays
+    visualization=dict(type='VOSMaskOverlayHook', draw=False, test_out_dir=None))
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='FrameFlowDataPreProcessor',
@@ -9,15 +17,15 @@ model = dict(
     data_preprocessor=data_preprocessor,
     backbone=dict(
         type='FrameFlowBackbone',
+        segformer_eps=True,  # SegFormer's LayerNorm eps (see FrameFlowBackbone)
         backbone=dict(
             type='MixVisionTransformer', in_channels=3, embed_dims=64, num_stages=4,
             num_layers=[2, 2, 2, 2], num_heads=[1, 2, 5, 8], patch_sizes=[7, 3, 3, 3],
             sr_ratios=[8, 4, 2, 1], out_indices=(0, 1, 2, 3), mlp_ratio=4, qkv_bias=True,
             drop_rate=0.0, attn_drop_rate=0.0, drop_path_rate=0.1,
             # SegFormer ImageNet-1K weights converted with
-            # tools/model_converters/hfan_official_to_ours.py mit_b1.pth <out> --mit-only
-            init_cfg=dict(type='Pretrained',
-                          checkpoint='{{$MIT_CHECKPOINT:checkpoints/mit_b1_mmseg.pth}}'))),
+            # tools/model_converters/hfan_official_to_ours.py mit_b1.pth <out>
+            init_cfg=dict(type='Pretrained', checkpoint='checkpoints/mit_b1_mmseg.pth'))),
     decode_head=dict(
         type='HFANHead', select_method='hfan', in_channels=[64, 128, 320, 512],
         in_index=[0, 1, 2, 3], channels=128, embed_dim=256, fusion_width=16,
