@@ -334,7 +334,9 @@ class LoadFrameAndFlow(BaseTransform):
 class LoadBinaryMask(BaseTransform):
     """Load a VOS mask as {0: background, 1: object} (any value > 0 is the object).
 
-    DAVIS-2016 masks are 0 / 255, DAVIS-2017 ones palette indices; both become binary.
+    DAVIS-2016 masks are 0 / 255, DAVIS-2017 ones palette indices; both become binary. A mask
+    whose size differs from its frame's (``ori_shape``, set by :class:`LoadFrameAndFlow`) is an
+    error naming both files and both sizes, in training and at test alike.
     """
 
     def transform(self, results: dict) -> dict:
@@ -345,6 +347,14 @@ class LoadBinaryMask(BaseTransform):
         mask = imread(path, flag='unchanged')
         if mask.ndim == 3:
             mask = mask.max(axis=-1)
+        frame_shape = results.get('ori_shape')
+        if frame_shape is not None and tuple(mask.shape[:2]) != tuple(frame_shape[:2]):
+            (mh, mw), (fh, fw) = mask.shape[:2], frame_shape[:2]
+            raise ValueError(
+                f'mask {path} is {mw} x {mh} (W x H) but its frame {results.get("img_path")} '
+                f'is {fw} x {fh}: a mask must have the size of its frame (wrong file, or the '
+                'frames were resized without their masks, e.g. 480p frames with full-resolution '
+                'annotations).')
         results['gt_seg_map'] = (mask > 0).astype(np.uint8)
         results.setdefault('seg_fields', []).append('gt_seg_map')
         return results

@@ -172,3 +172,25 @@ def test_sparse_layouts(tmp_path):
     assert len(ds) == 2
     with pytest.raises(ValueError, match='masks'):  # dense reading of sparse data is an error
         LongVideosFrameFlowDataset(data_root=lv, annotated_only=False, pipeline=[])
+
+
+def test_mask_of_another_size_names_both_files(tmp_path):
+    """Training and test pipelines alike: the error names the mask, the frame and the sizes
+    when the mask is loaded (the frame is 40 x 32, the mask 20 x 16)."""
+    import cv2
+    root = str(tmp_path)
+    make_davis_synthetic(root, **SMALL)
+    bad = osp.join(root, 'Annotations/480p/synth-val-000/00001.png')
+    cv2.imwrite(bad, np.zeros((16, 20), np.uint8))
+    info = _davis(root).get_data_info(1)
+    with pytest.raises(ValueError, match=r'mask .*00001\.png is 20 x 16 .* frame .*00001\.jpg '
+                                         r'is 40 x 32'):
+        LoadBinaryMask()(LoadFrameAndFlow()(dict(info)))
+    from mmseg.datasets.transforms import Resize
+    resized = Resize(scale=(80, 64), keep_ratio=True)(LoadFrameAndFlow()(dict(info)))
+    assert resized['img'].shape[:2] == (64, 80)
+    with pytest.raises(ValueError, match='is 20 x 16'):  # test pipeline: resize first
+        LoadBinaryMask()(resized)
+    good = _davis(root).get_data_info(0)
+    res = LoadBinaryMask()(Resize(scale=(80, 64), keep_ratio=True)(LoadFrameAndFlow()(dict(good))))
+    assert res['gt_seg_map'].shape == (32, 40)  # masks stay at the frame's original size

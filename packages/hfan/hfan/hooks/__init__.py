@@ -1,3 +1,3 @@
-from .visualization import VOSMaskOverlayHook
+from .visualization import VOSMaskOverlayHook, draw_sample
 
-__all__ = ['VOSMaskOverlayHook']
+__all__ = ['VOSMaskOverlayHook', 'draw_sample']
