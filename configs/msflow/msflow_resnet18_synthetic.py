@@ -2,10 +2,11 @@
 # minutes: `make reproduce PAPER=msflow` with no DATA_ROOT. The flows are the paper's (64-channel
 # condition, parallel blocks (2, 5, 8), clamp 1.9, fusion flow, same loss and scoring); only the
 # extractor (random-init ResNet-18, no download), the image size (128), the schedule and the
-# learning rate differ from the paper config.
+# learning rate differ from the paper config. `tools/train.py` on this config generates the set at
+# data/synthetic/msflow on first use.
 _base_ = ['./_base_/msflow_wrn50-2_100e_mvtec.py']
 
-data_root = '{{$DATA_ROOT:data/mvtec_synthetic}}'
+data_root = '{{$DATA_ROOT:data/synthetic/msflow}}'  # where SPEC.make_synthetic writes
 category = 'synthetic_texture'
 img_size = 128
 

@@ -65,6 +65,12 @@ class _AnomalyFolderDataset(BaseDataset):
             ``PackAnomalyInputs``.
         check_images: Read every image header (and mask header) while listing, so a corrupt or
             mis-sized file fails at start-up instead of mid-training.
+        require_both_classes: The test split must hold good/ and at least one defect folder
+            (the metrics are undefined otherwise); ``False`` lists whatever is there.
+
+    ``category`` may be any folder name: a custom data set in this layout (e.g.
+    ``data_root/my_part/...``) works for training and test; the benchmark's own category
+    names (``CATEGORIES``) only appear in the error message of a missing category.
 
     Each data info has ``img_path``, ``mask_path`` (``None`` for good images), ``gt_label``
     (0 normal / 1 anomalous), ``defect_type`` and ``category``.
@@ -76,10 +82,14 @@ class _AnomalyFolderDataset(BaseDataset):
     DOWNLOAD_HINT = ''
 
     def __init__(self, data_root: str, category: str, split: str = 'train', pipeline=(),
-                 check_images: bool = True, **kwargs):
+                 check_images: bool = True, require_both_classes: bool = True, **kwargs):
         if split not in ('train', 'test'):
             raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        if not isinstance(category, str) or not category or osp.sep in category:
+            raise ValueError(f'category must be the name of one folder of data_root, got '
+                             f'{category!r}')
         self.category = category
+        self.require_both_classes = require_both_classes
         self.split = split
         self.check_images = check_images
         kwargs.setdefault('serialize_data', False)
@@ -135,9 +145,30 @@ class _AnomalyFolderDataset(BaseDataset):
         split_dir = osp.join(cat_dir, self.split)
         defect_types = sorted(d for d in os.listdir(split_dir)
                               if osp.isdir(osp.join(split_dir, d)))
+        loose = sorted(f for f in os.listdir(split_dir) if not f.startswith('.')
+                       and osp.isfile(osp.join(split_dir, f)))
+        if loose:
+            where = ('good/' if self.split == 'train' else
+                     'good/ (normal images) and one folder per defect type, e.g. '
+                     'test/scratch/, with each defective image\'s mask in '
+                     'ground_truth/<defect>/')
+            raise ValueError(
+                f'{split_dir!r} holds files directly ({len(loose)}, e.g. {loose[0]!r}); the '
+                f'{self.NAME} layout keeps them in sub-folders: move them into {where}.\n'
+                f'Expected:\n{self.expected_tree(self.data_root, self.category)}')
         if self.split == 'train' and defect_types != ['good']:
             raise ValueError(f'{split_dir!r} must hold only good/ (found {defect_types}); '
                              'the training split of a one-class data set has no defects.')
+        if self.split == 'test' and self.require_both_classes:
+            anomalous = [d for d in defect_types if d != 'good']
+            if not anomalous or 'good' not in defect_types:
+                lacking = ('no defect folder (only good/)' if not anomalous
+                           else f'no good/ folder (only {anomalous})')
+                raise ValueError(
+                    f'{split_dir!r} has {lacking}: image AUROC, pixel AUROC and PRO need both '
+                    'normal (test/good/) and defective (test/<defect>/ with masks in '
+                    'ground_truth/<defect>/) test images, or they are undefined. Add the '
+                    'missing class; to score images without labels use tools/infer.py.')
         data_list = []
         for defect in defect_types:
             for img_path in self._list_images(osp.join(split_dir, defect)):

@@ -16,10 +16,15 @@ evaluation most MVTec papers ship (e.g. MSFlow's ``eval_seg_pro``), in :func:`pr
 
 :func:`pro_auc_exact` is the other integration in common use (anomalib's ``AUPRO``): every
 distinct score is a threshold, the curve is cut at exactly FPR = ``fpr_limit`` by linear
-interpolation and the area is divided by ``fpr_limit``. The two agree to about 1e-2 on
-realistic maps; they differ by the threshold grid (800 equispaced vs every score), by the
-right end (last FPR below 0.3 vs interpolated at 0.3) and by the normalisation (min-max of the
-kept FPRs vs 1 / 0.3).
+interpolation and the area is divided by ``fpr_limit``. They differ by the threshold grid
+(800 equispaced vs every score), by the right end (last FPR below 0.3 vs interpolated at 0.3)
+and by the normalisation (min-max of the kept FPRs vs 1 / 0.3). On well-spread maps they are
+close (57.45 vs 57.64 on the official golden maps; 1.1e-3 apart on anomalib's golden cases),
+but they are NOT interchangeable in general: on saturated maps, where most scores sit in a few
+of the 800 bins (MSFlow's A_mul = 1 - exp(L) is ~1 on most of a defective image), the coarse
+grid keeps only a handful of FPR points below 0.3 and the two differed by up to 0.147 on
+MSFlow maps of a held-out set (issue 8). Report both: ``AnomalyPRO(integration='both')`` gives
+``PRO`` (the official 800-threshold value, the papers' metric) and ``PRO_exact``.
 """
 from __future__ import annotations
 
@@ -194,15 +199,16 @@ class AnomalyPixelAUROC(_MapMetric):
 class AnomalyPRO(_MapMetric):
     """Normalised PRO area up to ``fpr_limit`` (see the module docstring); key ``<prefix>/PRO``.
 
-    ``integration='official'`` is the 800-threshold definition, ``'exact'`` the anomalib-style
-    one.
+    ``integration='official'`` is the 800-threshold definition (key ``PRO``), ``'exact'`` the
+    anomalib-style one (key ``PRO`` too, for configs that want only it), ``'both'`` gives
+    ``PRO`` (official) and ``PRO_exact``.
     """
 
     def __init__(self, map_key: str = 'anomaly_map', num_thresholds: int = 800,
                  fpr_limit: float = 0.3, integration: str = 'official', **kwargs):
         super().__init__(map_key=map_key, **kwargs)
-        if integration not in ('official', 'exact'):
-            raise ValueError("integration must be 'official' or 'exact'")
+        if integration not in ('official', 'exact', 'both'):
+            raise ValueError("integration must be 'official', 'exact' or 'both'")
         self.num_thresholds, self.fpr_limit, self.integration = (num_thresholds, fpr_limit,
                                                                  integration)
 
@@ -210,4 +216,7 @@ class AnomalyPRO(_MapMetric):
         masks, maps = self._stack(results)
         if self.integration == 'exact':
             return {'PRO': pro_auc_exact(masks, maps, self.fpr_limit)}
-        return {'PRO': pro_auc(masks, maps, self.num_thresholds, self.fpr_limit)}
+        out = {'PRO': pro_auc(masks, maps, self.num_thresholds, self.fpr_limit)}
+        if self.integration == 'both':
+            out['PRO_exact'] = pro_auc_exact(masks, maps, self.fpr_limit)
+        return out

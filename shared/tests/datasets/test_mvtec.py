@@ -121,3 +121,45 @@ def test_non_image_and_corrupt_files_are_named(mvtec_root):
     ds = MVTecADDataset(mvtec_root, CAT, split='train', check_images=False, pipeline=_pipeline())
     with pytest.raises(CorruptImageError, match='001.png.*corrupt'):
         ds[1]
+
+
+def test_test_folder_with_loose_images_names_the_folder_and_the_fix(mvtec_root):
+    test_dir = osp.join(mvtec_root, CAT, 'test')
+    Image.new('RGB', (32, 32)).save(osp.join(test_dir, 'loose.png'))
+    with pytest.raises(ValueError, match=r"holds files directly.*'loose.png'") as err:
+        MVTecADDataset(data_root=mvtec_root, category=CAT, split='test')
+    assert test_dir in str(err.value) and 'ground_truth/<defect>/' in str(err.value)
+
+
+def test_test_split_without_a_defect_class_is_an_error(mvtec_root):
+    import shutil
+    for d in ('blob', 'scratch'):
+        shutil.rmtree(osp.join(mvtec_root, CAT, 'test', d))
+    test_dir = osp.join(mvtec_root, CAT, 'test')
+    with pytest.raises(ValueError, match='no defect folder') as err:
+        MVTecADDataset(data_root=mvtec_root, category=CAT, split='test')
+    assert repr(test_dir) in str(err.value) and 'ground_truth/<defect>/' in str(err.value)
+    # the training split and an explicit opt-out still list what is there
+    assert len(MVTecADDataset(data_root=mvtec_root, category=CAT, split='train')) == 3
+    ds = MVTecADDataset(data_root=mvtec_root, category=CAT, split='test',
+                        require_both_classes=False)
+    assert [d['defect_type'] for d in ds.data_list] == ['good', 'good']
+
+
+def test_test_split_without_good_images_is_an_error(mvtec_root):
+    import shutil
+    shutil.rmtree(osp.join(mvtec_root, CAT, 'test', 'good'))
+    with pytest.raises(ValueError, match='no good/ folder'):
+        MVTecADDataset(data_root=mvtec_root, category=CAT, split='test')
+
+
+def test_any_category_name_works(tmp_path):
+    root = write_synthetic_mvtec(str(tmp_path / 'custom'), categories=('my_part',), **SMALL)
+    for cls in (MVTecADDataset,):
+        train = cls(data_root=root, category='my_part', split='train', pipeline=_pipeline())
+        test = cls(data_root=root, category='my_part', split='test', pipeline=_pipeline())
+        assert len(train) == 3 and len(test) == 2 + 2 * 2
+        assert {d['category'] for d in test.data_list} == {'my_part'}
+        assert test[0]['data_samples'].metainfo['category'] == 'my_part'
+    with pytest.raises(ValueError, match='one folder'):
+        MVTecADDataset(data_root=root, category='a/b')

@@ -89,9 +89,38 @@ def test_pro_invariants_and_alternative_integration():
     noise = np.random.default_rng(5).random(grid.shape)
     assert pro_auc(grid, noise) == pytest.approx(0.15, abs=0.01)
     assert pro_auc_exact(grid, noise) == pytest.approx(0.15, abs=0.01)
-    # both integrations of an informative map: they differ in grid, right end and
-    # normalisation (module docstring); on 18k pixels that is a difference of about 1e-2
-    assert pro_auc(masks, maps) == pytest.approx(pro_auc_exact(masks, maps), abs=0.02)
+    # both integrations of this well-spread map (measured 6.8e-4 apart): they differ in grid,
+    # right end and normalisation (module docstring)
+    assert abs(pro_auc(masks, maps) - pro_auc_exact(masks, maps)) == pytest.approx(6.8e-4,
+                                                                                   abs=5e-5)
+
+
+def test_pro_integrations_on_saturated_maps():
+    """Saturating the scores (A = 1 - exp(-k s), as MSFlow's A_mul does) leaves the exact PRO
+    unchanged -- it only depends on the order of the scores -- but moves the 800-threshold one,
+    whose equispaced grid then puts most pixels in a few bins; fully saturated, it has fewer
+    than two FPR points below 0.3 and is NaN."""
+    masks, maps = _random_case(0, n=8, size=48)
+    exact = [pro_auc_exact(masks, (1 - np.exp(-k * maps)).astype(np.float32)) for k in (3, 7)]
+    official = [pro_auc(masks, (1 - np.exp(-k * maps)).astype(np.float32)) for k in (3, 7)]
+    assert exact[0] == pytest.approx(exact[1], abs=1e-4)
+    assert official[1] - official[0] == pytest.approx(0.0098, abs=5e-4)
+    with pytest.warns(UserWarning, match='fewer than two'):
+        assert np.isnan(pro_auc(masks, (1 - np.exp(-12 * maps)).astype(np.float32)))
+
+
+def test_pro_metric_reports_both_integrations():
+    masks, maps = _random_case(1)
+    metric = AnomalyPRO(map_key='anomaly_map', integration='both', prefix='mvtec')
+    metric.process(None, [dict(gt_mask=torch.from_numpy(m), anomaly_map=torch.from_numpy(a))
+                          for m, a in zip(masks, maps)])
+    out = metric.evaluate(len(masks))
+    assert set(out) == {'mvtec/PRO', 'mvtec/PRO_exact'}
+    assert out['mvtec/PRO'] == pro_auc(masks, maps)
+    assert out['mvtec/PRO_exact'] == pro_auc_exact(masks, maps)
+    assert out['mvtec/PRO'] != out['mvtec/PRO_exact']
+    with pytest.raises(ValueError, match='both'):
+        AnomalyPRO(integration='sometimes')
 
 
 def test_metrics_as_mmengine_evaluator():
