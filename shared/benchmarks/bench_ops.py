@@ -3,7 +3,14 @@
 Usage::
 
     python shared/benchmarks/bench_ops.py [--official-root DIR] [--threads 1] [--repeat 5]
-                                          [--only CASE ...] [--no-memory]
+                                          [--only CASE ...] [--only-impl NAME ...]
+                                          [--modes fwd fwd+bwd] [--clock wall|cpu]
+                                          [--no-memory] [--json FILE]
+
+Every figure of ``shared/README.md``'s benchmark table is one run of this script (the README
+gives the command per case). The header prints the thread count, the machine's load averages
+(``os.getloadavg()``) before the run and the CPU count; the footer prints the load after it.
+Both go into ``--json`` too, so a figure always comes with the conditions it was measured in.
 
 ``--official-root`` (or env ``CVSHARED_OFFICIAL_ROOT``) is a folder holding unmodified clones
 ``SELFY/`` (arunos728/SELFY), ``MotionSqueeze/`` (arunos728/MotionSqueeze), ``psa/``
@@ -325,6 +332,15 @@ def main(argv=None):
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--repeat', type=int, default=5)
     parser.add_argument('--only', nargs='*', choices=sorted(CASES))
+    parser.add_argument('--only-impl', nargs='*', metavar='NAME',
+                        help='time only these implementations (prefix match, e.g. ours '
+                             'official); the first one kept is the reference of the ratios')
+    parser.add_argument('--modes', nargs='*', choices=['fwd', 'fwd+bwd'],
+                        help='only these modes (default: both where the case has gradients)')
+    parser.add_argument('--clock', choices=['wall', 'cpu'], default='wall',
+                        help="'wall' (perf_counter, default) or 'cpu' (process_time: the "
+                             "process's CPU seconds, not inflated by waiting for a core on a "
+                             "loaded machine)")
     parser.add_argument('--no-memory', action='store_true')
     parser.add_argument('--json', help='also write the results to this file')
     parser.add_argument('--_child', nargs=3, help=argparse.SUPPRESS)
@@ -334,6 +350,14 @@ def main(argv=None):
         return
     torch.set_num_threads(args.threads)
     root = Path(args.official_root) if args.official_root else None
+    conditions = dict(threads=torch.get_num_threads(), cpus=os.cpu_count(), clock=args.clock,
+                      load_before=[round(x, 2) for x in os.getloadavg()],
+                      command=' '.join([Path(sys.argv[0]).name] + sys.argv[1:]),
+                      started=time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime()),
+                      torch=torch.__version__)
+    print(f"bench_ops: {conditions['started']}, torch {conditions['torch']}, "
+          f"threads={conditions['threads']} (of {conditions['cpus']} CPUs), load average "
+          f"(1, 5, 15 min) before: {conditions['load_before']}", flush=True)
     if not args.no_memory:
         cal = child_memory('_calibrate', '', 'fwd', None, args.threads)
         print(f'memory calibration: a 256 MiB tensor measures {cal:.1f} MiB', flush=True)
@@ -341,14 +365,20 @@ def main(argv=None):
     rows = []
     for case in args.only or CASES:
         impls, inputs = CASES[case](off)
+        if args.only_impl:
+            impls = {name: fn for name, fn in impls.items()
+                     if any(name.startswith(prefix) for prefix in args.only_impl)}
         for mode in _modes(inputs):
+            if args.modes and mode not in args.modes:
+                continue
             outs = {name: _as_tuple(_run(fn, inputs, mode)) for name, fn in impls.items()}
             times = {name: [] for name in impls}
+            clock = time.process_time if args.clock == 'cpu' else time.perf_counter
             for _ in range(args.repeat):  # interleaved, so that load drift hits all alike
                 for name, fn in impls.items():
-                    t0 = time.perf_counter()
+                    t0 = clock()
                     _run(fn, inputs, mode)
-                    times[name].append(time.perf_counter() - t0)
+                    times[name].append(clock() - t0)
             ours_out = next(iter(outs.values()))
             for name in impls:
                 diff = max((a.detach().float() - b.detach().float().reshape(a.shape))
@@ -356,20 +386,31 @@ def main(argv=None):
                 mem = None
                 if not args.no_memory:
                     mem = child_memory(case, name, mode, root, args.threads)
+                first = next(iter(impls))
                 rows.append(dict(case=case, mode=mode, impl=name,
                                  ms=1e3 * statistics.median(times[name]), peak_mib=mem,
-                                 max_abs_diff_vs_ours=diff))
+                                 max_abs_diff_vs_ours=diff,
+                                 ratio=statistics.median(times[name]) /
+                                 statistics.median(times[first]),
+                                 ratio_pairs=statistics.median(
+                                     a / b for a, b in zip(times[name], times[first]))))
                 print(json.dumps(rows[-1]), flush=True)
+    conditions['load_after'] = [round(x, 2) for x in os.getloadavg()]
     print()
-    print('| case | mode | implementation | time (ms) | peak RSS increase (MiB) | '
+    print(f"clock={args.clock}, threads={conditions['threads']}, "
+          f"load average before {conditions['load_before']}, "
+          f"after {conditions['load_after']}; time / ours = ratio of the medians (median of "
+          f"the per-round ratios in brackets)")
+    print('| case | mode | implementation | time (ms) | time / ours | peak RSS increase (MiB) | '
           'max abs diff vs ours |')
-    print('|---|---|---|---:|---:|---:|')
+    print('|---|---|---|---:|---:|---:|---:|')
     for r in rows:
         mem = '-' if r['peak_mib'] is None else f"{r['peak_mib']:.0f}"
-        print(f"| {r['case']} | {r['mode']} | {r['impl']} | {r['ms']:.1f} | {mem} | "
+        print(f"| {r['case']} | {r['mode']} | {r['impl']} | {r['ms']:.1f} | "
+              f"{r['ratio']:.1f}x ({r['ratio_pairs']:.1f}x) | {mem} | "
               f"{r['max_abs_diff_vs_ours']:.1e} |")
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=1))
+        Path(args.json).write_text(json.dumps(dict(conditions=conditions, rows=rows), indent=1))
 
 
 if __name__ == '__main__':
