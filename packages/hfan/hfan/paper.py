@@ -27,7 +27,7 @@ SPEC = PaperSpec(
     # checkpoint given by HFAN_STAGE1_CHECKPOINT (see the README).
     # run names are work-dir folders and `make reproduce ... CATEGORY=<name>` selectors
     runs={'mit-b2_davis16': 'configs/hfan/hfan_mit-b2_2xb8-4k-refine_davis16-512x512.py'},
-    synthetic_runs={'synthetic': 'configs/hfan/hfan_mit-tiny_1xb4-600it_davis-synthetic.py'},
+    synthetic_runs={'synthetic': 'configs/hfan/hfan_mit-tiny_1xb4-600it_synthetic.py'},
     # README / paper Tab. 4, HFAN-Medium (MiT-b2), DAVIS-16 val, multi-scale + flip test (the
     # headline 88.7). The single-scale figures are REPORTED_SINGLE_SCALE above.
     reported={'davis/J&F-Mean': 88.7, 'davis/J-Mean': 88.0, 'davis/F-Mean': 89.3},

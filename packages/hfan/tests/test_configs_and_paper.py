@@ -22,7 +22,7 @@ from mmseg.registry import MODELS
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..', '..'))
 CFG = osp.join(ROOT, 'configs', 'hfan')
-SYNTHETIC = osp.join(CFG, 'hfan_mit-tiny_1xb4-600it_davis-synthetic.py')
+SYNTHETIC = osp.join(CFG, 'hfan_mit-tiny_1xb4-600it_synthetic.py')
 B2_REFINE = osp.join(CFG, 'hfan_mit-b2_2xb8-4k-refine_davis16-512x512.py')
 CONFIGS = sorted(glob.glob(osp.join(CFG, '*.py')))
 
