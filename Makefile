@@ -46,7 +46,9 @@ $(STAMP): $(CONSTRAINT) requirements/runtime.txt requirements/tests.txt shared/p
 	$(VPY) -c "import cvshared, mmcv.ops, mmseg.models, mmdet.models, mmaction.models, mmpretrain.models; print('stack ok')"
 	touch $(STAMP)
 
+# (the mim links first: a metafile added since `make install` gets its .mim/model-index.yml)
 test: install
+	@$(VPY) tools/install_mim_links.py
 ifeq ($(strip $(PAPER)),)
 	$(VPY) -m pytest $(TEST_ARGS)
 else
