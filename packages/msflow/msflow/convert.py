@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import re
 
-import torch
-
 _SUBNET = {'conv1': 'conv_in', 'ln': 'norm', 'conv2': 'conv_out'}
 _FUSION = {'cross_convs.conv1': 'mix_in', 'cross_convs.norm': 'norm',
            'cross_convs.conv2': 'mix_out', 'conv_s': 'scale_heads', 'conv_t': 'shift_heads'}

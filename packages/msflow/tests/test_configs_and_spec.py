@@ -1,7 +1,6 @@
 """The configs (paper schedule per category, synthetic) and the PaperSpec."""
 import glob
 import os.path as osp
-
 import statistics
 
 import msflow  # noqa: F401

@@ -4,14 +4,15 @@ Usage (outside CI; the official code is CC BY-NC-ND and is never committed here)
 
     git clone https://github.com/cool-xuan/msflow /tmp/msflow_official
     git -C /tmp/msflow_official checkout e23975598bc7eb6f74604739d8f04d1519d704da
-    .venv/bin/python packages/msflow/tests/golden/make_golden.py /tmp/msflow_official [--out DIR]
+    .venv/bin/python packages/msflow/tests/golden/make_golden.py /tmp/msflow_official \
+        [--out DIR]
 
 This is our harness only: it puts the checkout on ``sys.path``, imports the official modules,
 patches at run time what cannot run here (``wandb`` is replaced by an empty module before
 ``train`` is imported; ``torchvision.io.read_video``, which ``datasets.py`` imports but this
 torchvision no longer has, is set to ``None``; ``c.device`` is the CPU; nothing else: the
-modules used have no ``.cuda()`` call), seeds, calls the official functions and writes the files listed in
-PROVENANCE.md. No file of the checkout is modified.
+modules used have no ``.cuda()`` call), seeds, calls the official functions and writes the
+files listed in PROVENANCE.md. No file of the checkout is modified.
 """
 from __future__ import annotations
 
