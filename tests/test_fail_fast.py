@@ -2,10 +2,12 @@
 learning rate, training stops at the first non-finite loss with an error naming the iteration,
 the loss terms and the last good checkpoint, and no checkpoint of diverged weights is written.
 
-Today (before the hook) the toy and MSFlow train NaN to the end and save NaN checkpoints.
+Today (before the hook) the toy and MSFlow train NaN to the end and save NaN checkpoints; HFAN and
+STTS exit 0 with chance-level metrics.
 """
 import glob
 import os.path as osp
+import re
 
 import pytest
 from cvshared.checkpoint import load_checkpoint_file
@@ -66,3 +68,76 @@ def test_msflow_synthetic_stops_at_the_first_non_finite_loss(tmp_path):
     iteration = int(text.split('at iteration ')[1].split(' ')[0])
     assert iteration <= 8, text  # within the first epoch (64 images / 8)
     assert not glob.glob(str(work / '*.pth'))
+
+
+def _synthetic_config(key):
+    """The package's synthetic config (configs/<key>/*synthetic*.py; one per package)."""
+    found = glob.glob(osp.join(REPO, 'configs', key, '*synthetic*.py'))
+    assert len(found) == 1, f'expected one synthetic config of {key}, found {found}'
+    return found[0]
+
+
+def _diverge(config, root, work, options):
+    """Train ``config`` on ``root`` with ``options``; return the NonFiniteTrainingError text."""
+    from cvshared.engine.launch import load_config
+    cfg = load_config(config, None, None, root)
+    assert cfg.default_hooks.get('fail_fast', {}).get('type') == 'FailFastHook', \
+        f'{config} must inherit a runtime base of configs/_base_/runtime (FailFastHook)'
+    with pytest.raises(NonFiniteTrainingError) as err:
+        load_tool('train').main([config, '--work-dir', str(work), '--data-root', root,
+                                 '--cfg-options', *options])
+    return str(err.value)
+
+
+def _check_stop(text, work, max_iteration):
+    """The error names the iteration and a non-finite term; every checkpoint on disk is
+    finite, was written before the failing iteration and is the one the error names."""
+    assert 'Training diverged at iteration' in text, text
+    assert ('nan' in text or 'inf' in text), text
+    iteration = int(text.split('at iteration ')[1].split(' ')[0])
+    assert 1 <= iteration <= max_iteration, text
+    saved = sorted(glob.glob(str(work / '*.pth')))
+    for path in saved:
+        state = load_checkpoint_file(path)['state_dict']
+        assert all(v.isfinite().all() for v in state.values() if v.is_floating_point()), path
+        assert int(osp.basename(path).split('_')[1].split('.')[0]) < iteration, (path, text)
+    if saved:
+        assert saved[-1] in text or max(saved, key=osp.getmtime) in text, text
+    else:
+        assert 'No checkpoint was saved' in text, text
+    return iteration
+
+
+def test_hfan_synthetic_stops_at_the_first_non_finite_loss(tmp_path):
+    """HFAN (tiny synthetic DAVIS set, 4 training frames, 32 x 32 crops) with AdamW at lr 1e30:
+    before the hook it exited 0 with chance-level J&F. A checkpoint every iteration: the one
+    before the failure is finite and named, none of the diverged weights is written."""
+    from cvshared.datasets.davis_synthetic import make_davis_synthetic
+    root = str(tmp_path / 'davis')
+    make_davis_synthetic(root, num_train=2, num_val=1, num_frames=2, size=(32, 32))
+    work = tmp_path / 'w'
+    text = _diverge(_synthetic_config('hfan'), root, work, [
+        'optim_wrapper.optimizer.lr=1e30', 'param_scheduler=[]', 'train_dataloader.batch_size=2',
+        # 32 x 32 crops (the config's train pipeline: RandomResize, RandomCrop at 2 and 3)
+        'train_dataloader.dataset.pipeline.2.scale=(32,32)',
+        'train_dataloader.dataset.pipeline.3.crop_size=(32,32)',
+        'model.data_preprocessor.size=(32,32)',
+        'train_cfg.max_iters=6', 'train_cfg.val_interval=1000',
+        'default_hooks.checkpoint.interval=1'])
+    assert re.search(r'non-finite loss: .*decode\.loss_ce = -?(nan|inf)', text), text
+    _check_stop(text, work, max_iteration=6)
+
+
+def test_stts_synthetic_stops_at_the_first_non_finite_loss(tmp_path):
+    """STTS (tiny Swin, 8 synthetic clips in batches of 4) with AdamW at lr 1e30: before the
+    hook it exited 0 with chance-level accuracy. A checkpoint every epoch (2 iterations)."""
+    from stts.datasets import make_synthetic_kinetics
+    root = str(tmp_path / 'k400')
+    make_synthetic_kinetics(root, num_train=8, num_val=2)
+    work = tmp_path / 'w'
+    text = _diverge(_synthetic_config('stts'), root, work, [
+        'optim_wrapper.optimizer.lr=1e30', 'param_scheduler=[]', 'train_dataloader.batch_size=4',
+        'train_cfg.max_epochs=3', 'train_cfg.val_interval=1000',
+        'default_hooks.checkpoint.interval=1'])
+    assert re.search(r'non-finite loss: .*loss_cls = -?(nan|inf)', text), text
+    _check_stop(text, work, max_iteration=6)

@@ -19,12 +19,13 @@ Each frame goes through the config's test pipeline without the mask loading step
 frames have no annotation): ``LoadFrameAndFlow`` stacks frame and flow (``H x W x 6``), the
 config's resize runs on both together, and the prediction is resized back to the frame's size.
 
-Per frame ``<stem>`` (under ``D/<sequence>/`` for frames found through a folder): ``<stem>_mask.png``
-(the binary mask at the frame's size, 0 = background, 255 = object), ``<stem>.png`` (the overlay
-of ``hfan.hooks.visualization.draw_sample``: the mask in red on the frame, the flow image on the
-right) and an entry of ``D/results.json``: ``mask_shape`` (H, W), ``foreground`` (the fraction of
-object pixels) and ``threshold``. Without ``--threshold`` the mask is the argmax of the two
-classes (the model's own ``pred_sem_seg``); with it, object = softmax probability > T.
+Per frame ``<stem>`` (under ``D/<sequence>/`` for frames found through a folder):
+``<stem>_mask.png`` (the binary mask at the frame's size, 0 = background, 255 = object),
+``<stem>.png`` (the overlay of ``hfan.hooks.visualization.draw_sample``: the mask in red on the
+frame, the flow image on the right) and an entry of ``D/results.json``: ``mask_shape`` (H, W),
+``foreground`` (the fraction of object pixels), ``sequence`` and ``threshold``. Without
+``--threshold`` the mask is the argmax of the two classes (the model's own ``pred_sem_seg``);
+with it, object = softmax probability of the object class > T.
 """
 from __future__ import annotations
 
