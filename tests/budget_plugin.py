@@ -101,6 +101,7 @@ class BudgetReporter:
         self.config = config
         self.seconds = defaultdict(float)      # package -> sum of phase durations
         self.longest = defaultdict(float)      # package -> longest test (all phases)
+        self.longest_id = {}                   # package -> node id of that test
         self.per_test = defaultdict(float)     # nodeid -> sum of its phases
         self.outcome = {}                      # nodeid -> passed / failed / skipped
         self.started = time.monotonic()
@@ -111,7 +112,9 @@ class BudgetReporter:
         package = package_of(nodeid)
         self.seconds[package] += report.duration
         self.per_test[nodeid] += report.duration
-        self.longest[package] = max(self.longest[package], self.per_test[nodeid])
+        if self.per_test[nodeid] >= self.longest[package]:
+            self.longest[package] = self.per_test[nodeid]
+            self.longest_id[package] = nodeid
         previous = self.outcome.get(nodeid)
         if report.failed:
             self.outcome[nodeid] = 'failed'
@@ -175,3 +178,6 @@ class BudgetReporter:
             strict = self.config.getoption('budget_strict')
             tr.write_line(f'OVER BUDGET: {", ".join(self.over)}'
                           + (' (--budget-strict: the run fails)' if strict else ''), red=True)
+            for package in self.over:
+                tr.write_line(f'  {package}: longest test {self.longest_id.get(package)} '
+                              f'({self.longest[package]:.1f} s)', red=True)
