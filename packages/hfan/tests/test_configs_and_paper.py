@@ -161,6 +161,7 @@ def test_tta_wrapper_merges_the_two_stream_views_correctly(tmp_path, monkeypatch
     merged = merged_sample.pred_sem_seg.data[0]
     # the visualization hook draws the merged prediction (tools/test.py --tta --show-dir)
     from types import SimpleNamespace
+
     from hfan.hooks import VOSMaskOverlayHook
     VOSMaskOverlayHook(draw=True, test_out_dir=str(tmp_path / 'vis')).after_test_iter(
         SimpleNamespace(work_dir=str(tmp_path), timestamp='t'), 0, outputs=[merged_sample])

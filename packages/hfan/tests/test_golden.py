@@ -32,7 +32,7 @@ FULL64_ATOL = 1e-9
 FULL32_ATOL = 1e-4
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load(name):
     return load_checkpoint_file(osp.join(GOLDEN, name))
 
