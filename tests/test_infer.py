@@ -209,11 +209,12 @@ def test_hfan_inference_is_strict_and_needs_flow(tmp_path):
     with pytest.raises(StrictLoadError, match=r'missing in the checkpoint: 1 keys[\s\S]*'
                        r'unexpected in the checkpoint: 1 keys'):
         load_tool('infer').main([config, bad, f'{frame}:{flow}'])
+    inf = inferencer_class_of(config)(config, str(tmp_path / 'ok.pth'))
     with pytest.raises(ValueError, match='needs its optical-flow image'):
-        load_tool('infer').main([config, str(tmp_path / 'ok.pth'), frame])
+        inf([frame])
     os.remove(flow)
     with pytest.raises(FileNotFoundError, match='have no flow image'):
-        load_tool('infer').main([config, str(tmp_path / 'ok.pth'), osp.dirname(frame)])
+        inf([osp.dirname(frame)])
 
 
 def test_stts_inference(tmp_path):
