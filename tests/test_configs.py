@@ -14,6 +14,7 @@ dict, so a wrong grouping fails instead of skipping a build.
 import ast
 import glob
 import os.path as osp
+import re
 from functools import cache
 
 import pytest
@@ -73,6 +74,24 @@ def model_groups(configs=CONFIGS) -> dict:
     return {paths[0]: paths for paths in groups.values()}
 
 
+def chain(path: str) -> list:
+    """``path`` and every file of its ``_base_`` inheritance, depth first."""
+    files = [path]
+    for base in _parse(path)[0]:
+        if osp.isfile(base):
+            files += chain(base)
+    return files
+
+
+def env_roots(path: str) -> set:
+    """Names of the environment variables the config chain substitutes (``{{$NAME:...}}``)."""
+    names = set()
+    for file in chain(path):
+        with open(file) as f:
+            names |= set(re.findall(r'\{\{\$([A-Z0-9_]+):', f.read()))
+    return names
+
+
 GROUPS = model_groups()
 REPRESENTATIVE = {path: rep for rep, paths in GROUPS.items() for path in paths}
 
@@ -113,7 +132,12 @@ def test_grouping_sees_inherited_model_changes(tmp_path):
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=config_id)
-def test_config_loads(path):
+def test_config_loads(path, monkeypatch):
+    """DATA_ROOT is the root of the data set the config tests on; a training set elsewhere
+    (HFAN's YouTube-VOS stage) comes from its own documented variable (``YTVOS_ROOT``)."""
+    others = sorted(env_roots(path) - {'DATA_ROOT'})
+    for name in others:
+        monkeypatch.setenv(name, f'/nonexistent/{name}')
     cfg = load_config(path, data_root='/nonexistent/data_root')
     for key in ('model', 'default_scope', 'train_dataloader', 'test_dataloader',
                 'test_evaluator', 'optim_wrapper', 'train_cfg'):
@@ -121,10 +145,11 @@ def test_config_loads(path):
     key = config_id(path).split('/')[0]
     imports = (cfg.get('custom_imports') or {}).get('imports', [])
     assert key in imports, f'{path} must custom_import its package {key!r} (has {imports})'
-    for loader in ('train_dataloader', 'test_dataloader'):
-        text = str(cfg[loader].dataset)
-        assert '/nonexistent/data_root' in text, \
-            f'{path}: {loader} data_root must come from DATA_ROOT'
+    assert '/nonexistent/data_root' in str(cfg.test_dataloader.dataset), \
+        f'{path}: the test set\'s data_root must come from DATA_ROOT'
+    train = str(cfg.train_dataloader.dataset)
+    assert any(f'/nonexistent/{n}' in train for n in ['data_root'] + others), \
+        f'{path}: the training set\'s data_root must come from DATA_ROOT (or a *_ROOT variable)'
     # the model is built once per group (test_config_builds_its_model): check the grouping
     rep = REPRESENTATIVE[path]
     if rep != path:
