@@ -10,9 +10,11 @@ from repo_helpers import REPO, load_tool
 
 KEYS = load_tool('papers_table').paper_keys()
 
-# The one loader and its tests may call torch.load; compat.py patches mmengine's use of it.
+# The one loader and its tests may call torch.load; compat.py patches mmengine's use of it
+# (tested in tests/test_compat.py); the safety test shows the unsafe load of its probe is live.
 TORCH_LOAD_ALLOWED = {'shared/cvshared/checkpoint.py', 'shared/cvshared/compat.py',
-                      'shared/tests/test_checkpoint.py', 'tests/test_checkpoint.py'}
+                      'shared/tests/test_checkpoint.py', 'tests/test_checkpoint.py',
+                      'tests/test_checkpoint_safety.py', 'tests/test_compat.py'}
 
 
 @pytest.mark.parametrize('key', KEYS)
