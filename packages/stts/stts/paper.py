@@ -36,7 +36,8 @@ SPEC = PaperSpec(
         'GFLOPs per view are added to the test metrics as flops/gflops (and '
         'flops/gflops_unselected) by STTSGFLOPsHook.',
         'Other settings of the paper table: see stts.paper.PAPER_TABLE and configs/stts/.',
-        'Synthetic mode: 12 classes (3 colours x 4 motion directions, chance 8.3 %), tiny Swin, CPU.',
+        'Synthetic mode: 12 classes (3 colours x 4 motion directions, chance 8.3 %), tiny Swin, '
+        'CPU.',
     ],
     # tools/benchmark.py uses the synthetic run; paper clip sizes: tools/benchmark_selection.py
     benchmark_config=None,

@@ -66,9 +66,9 @@ def test_gflops_selected_below_unselected_under_tracing():
     m = MODELS.build(dict(
         type='STTSMViT', arch=dict(embed_dims=16, num_layers=6, num_heads=1,
                                    downscale_indices=[1, 3, 5]),
-        spatial_size=64, temporal_size=16, time_pruning_loc=[0], time_left_ratio=[0.5],
+        spatial_size=64, temporal_size=8, time_pruning_loc=[0], time_left_ratio=[0.5],
         space_pruning_loc=[4], space_left_ratio=[0.25]))  # 2 x 2 anchor of 4 x 4: stride 1
-    sel = count_gflops(m, (3, 16, 64, 64), selected=True)
-    full = count_gflops(m, (3, 16, 64, 64), selected=False)
+    sel = count_gflops(m, (3, 8, 64, 64), selected=True)
+    full = count_gflops(m, (3, 8, 64, 64), selected=False)
     assert 0 < sel < 0.6 * full
     assert m._space_at == {4: 0}  # selection restored after the unselected count

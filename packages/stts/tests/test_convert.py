@@ -11,9 +11,8 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 import torch
-from stts.convert import EXTRA_SAFE_GLOBALS, convert
-
 from cvshared.checkpoint import UnsafeCheckpointError, converter_main, load_checkpoint_file
+from stts.convert import EXTRA_SAFE_GLOBALS, convert
 
 
 def _adamw_state(params):

@@ -13,7 +13,6 @@ from mmengine.registry import init_default_scope
 from stts.convert import convert
 from stts.models import STTSSpatialSelector, STTSTemporalSelector
 
-
 GOLDEN = Path(__file__).parent / 'golden'
 
 

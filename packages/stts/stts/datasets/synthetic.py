@@ -1,11 +1,12 @@
 """Synthetic "where does something move" videos in the Kinetics-400 video-list layout.
 
 Each clip (``num_frames`` frames, ``size x size`` RGB, written as a real .mp4 with OpenCV's
-MPEG-4 encoder) shows a static textured background, a static distractor square, and an identical
-bar that **moves** in one of four directions, in one of three colours, at a random place and
-only during a short window of ``active_frames`` consecutive frames at a random time. The label is
-(colour, direction): 12 classes, chance 1/12 = 8.3 %, so top-1 and top-5 both mean something. The evidence is *where and when* something moves: most frames and
-most of each frame carry none, so choosing when (temporal selection) and where (spatial
+MPEG-4 encoder) shows a static textured background and a bar that **moves** in one of four
+directions, in one of three colours, at a random place and only during a short window of
+``active_frames`` consecutive frames at a random time. The label is (colour, direction): 12
+classes, chance 1/12 = 8.3 % (the colour alone gives 25 %, and top-5 = 100 %, so only top-1 is
+reported). The evidence is *where and when* something moves: most frames and most of each frame
+carry none, so choosing when (temporal selection) and where (spatial
 selection) matters. (The class is the direction, not the place: Video Swin has no absolute
 position embedding and average-pools its output, so a "which quadrant" label would be
 unlearnable for it.)

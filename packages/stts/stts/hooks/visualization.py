@@ -139,8 +139,9 @@ class STTSVisualizationHook(Hook):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         selection = getattr(model.backbone, 'last_selection', None)
         if selection is None:
-            raise RuntimeError('STTSVisualizationHook needs an STTS backbone (STTSSwinTransformer3D '
-                               'or STTSMViT) that records its selection in eval mode.')
+            raise RuntimeError('STTSVisualizationHook needs an STTS backbone '
+                               '(STTSSwinTransformer3D or STTSMViT) that records its '
+                               'selection in eval mode.')
         out_dir = self._out_dir(runner)
         os.makedirs(out_dir, exist_ok=True)
         names = self._names(runner)

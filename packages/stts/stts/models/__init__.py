@@ -8,5 +8,5 @@ from .selection import (
 )
 from .swin import STTSSwinTransformer3D
 
-__all__ = ['SelectionTracker', 'STTSMViT', 'STTSScorePredictor', 'STTSSpatialSelector', 'STTSSwinTransformer3D',
-           'STTSTemporalSelector', 'min_max_norm']
+__all__ = ['SelectionTracker', 'STTSMViT', 'STTSScorePredictor', 'STTSSpatialSelector',
+           'STTSSwinTransformer3D', 'STTSTemporalSelector', 'min_max_norm']

@@ -45,8 +45,8 @@ HERE = Path(__file__).resolve().parent
 def fill(shapes: dict, scale_of=None) -> dict:
     """Weights by sorted key: key ``i`` gets ``randn(generator seed i) * scale``, plus 1 for
     norm weights; integer ``relative_position_index`` buffers keep their index ``i`` but are
-    left out (each code builds them). ``scale_of(key)`` gives the scale (default 0.1, the legacy rule that the
-    tests of ``official_swin_tiny.pt`` / ``official_mvit_small.pt`` repeat)."""
+    left out (each code builds them). ``scale_of(key)`` gives the scale (default 0.1, the
+    legacy rule that the tests of ``official_swin_tiny.pt`` / ``official_mvit_small.pt`` repeat)."""
     out = {}
     for i, key in enumerate(sorted(shapes)):
         if 'relative_position_index' in key:  # integer buffers: rebuilt by each code, kept
