@@ -183,6 +183,12 @@ class DAVISJFMetric(BaseMetric):
             pred = sample['pred_sem_seg']['data'].squeeze(0).cpu().numpy() > 0
             gt = sample['gt_sem_seg']['data'].squeeze(0).cpu().numpy()
             gt = (gt > 0) & (gt != 255)
+            if gt.shape != pred.shape:
+                raise ValueError(
+                    f"prediction for frame {sample.get('img_path', '?')} is {pred.shape} but its "
+                    f"mask {sample.get('seg_map_path', '?')} is {gt.shape}: predictions are "
+                    'compared at the original frame size (keep ori_shape in the meta_keys, and '
+                    'masks of the size of their frames)')
             self.results.append((sample['seq_name'], int(sample['frame_index']),
                                  db_eval_iou(gt, pred), db_eval_boundary(gt, pred, self.bound_th)))
 

@@ -156,6 +156,13 @@ def test_base_metric_groups_by_sequence_in_any_order():
     assert {'davis/J&F-Mean', 'davis/F-Decay', 'davis/J-Recall'} <= set(res)
 
 
+def test_shape_mismatch_names_the_files():
+    sample = _sample('a', 0, np.ones((4, 4)), np.ones((4, 5)))
+    sample.update(img_path='f/00000.jpg', seg_map_path='m/00000.png')
+    with pytest.raises(ValueError, match=r'f/00000\.jpg is \(4, 5\).*m/00000\.png is \(4, 4\)'):
+        DAVISJFMetric().process({}, [sample])
+
+
 def test_metric_requires_sequence_names():
     metric = DAVISJFMetric()
     sample = _sample('a', 0, np.ones((4, 4)), np.ones((4, 4)))
