@@ -59,7 +59,7 @@ def test_mmengine_package_tests_pass_untouched(tmp_path):
     out = run([PYTHON, '-m', 'pytest', '-n', '0', '-p', 'no:cacheprovider', '-q',
                'packages/probe'], repo, env_with(repo, 'probe'))
     last = out.strip().splitlines()[-1]
-    assert last.startswith('8 passed, 1 skipped'), last  # skipped: the golden placeholder
+    assert last.startswith('9 passed, 1 skipped'), last  # skipped: the golden placeholder
     assert 'test_learns_on_synthetic_data' not in out   # (named only on failure)
 
 
@@ -120,6 +120,8 @@ def test_scaffold_refuses_bad_input(tmp_path):
     repo = skeleton(tmp_path)
     with pytest.raises(SystemExit, match='Python module name'):
         new_paper.scaffold('Bad-Key', 'mmengine', repo=str(repo))
+    with pytest.raises(SystemExit, match='is taken'):
+        new_paper.scaffold('abc', 'mmengine', repo=str(repo))   # the standard library's abc
     with pytest.raises(SystemExit, match='--home'):
         new_paper.scaffold('fine', 'mmfoo', repo=str(repo))
     new_paper.scaffold('fine', 'mmseg', repo=str(repo))

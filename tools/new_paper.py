@@ -101,6 +101,8 @@ def scaffold(key: str, home: str, title: str | None = None, dataset: str = 'benc
     """Write the scaffold of ``key`` under ``repo``; returns the files written."""
     if not KEY.fullmatch(key):
         raise SystemExit(f'key {key!r}: use a Python module name (lower case, digits, _)')
+    if key in sys.stdlib_module_names or key in ('cvshared', 'tests', 'tools', 'configs'):
+        raise SystemExit(f'key {key!r} is taken (a standard-library or repository module)')
     if home not in HOMES:
         raise SystemExit(f'--home must be one of {sorted(HOMES)}')
     if not re.fullmatch(r'[a-z0-9][a-z0-9-]*', dataset):
