@@ -33,6 +33,9 @@ def baselines(dataset):
 @pytest.mark.slow
 def test_hfan_learns_synthetic_videos(tmp_path, monkeypatch):
     torch.set_num_threads(1)
+    # the Runner logs and dumps its config through yapf (seconds on a loaded 2-core machine);
+    # the raw text is enough here
+    monkeypatch.setattr(Config, 'pretty_text', property(lambda self: self.text))
     data_root = str(tmp_path / 'data')
     SPEC.make_synthetic(data_root)
     monkeypatch.setenv('DATA_ROOT', data_root)
