@@ -110,16 +110,29 @@ def state_dict_of(checkpoint) -> dict:
 
 
 def converter_main(convert_fn: Callable[[dict], dict], doc: str | None = None,
-                   extra_safe_globals: Sequence = (), argv: Sequence[str] | None = None,
+                   extra_safe_globals: Sequence | None = None,
+                   argv: Sequence[str] | None = None,
                    add_arguments: Callable | None = None) -> dict:
     """Command line of a model converter: ``SRC DST`` -> an mmengine checkpoint at ``DST``.
 
-    ``convert_fn(official_checkpoint_dict)`` returns our state dict (it may take keyword
-    arguments parsed by ``add_arguments(parser)``: every option other than ``src`` and ``dst``
-    is passed to it by name).
+    ``convert_fn(official_checkpoint_dict)`` returns our state dict. The module that defines
+    ``convert_fn`` (``<key>/convert.py``) may declare, so that every entry point stays the same
+    four lines:
+
+    * ``EXTRA_SAFE_GLOBALS``: the narrow allow-list its official format needs (used unless
+      ``extra_safe_globals`` is given);
+    * ``add_arguments(parser)``: extra command-line options (used unless ``add_arguments`` is
+      given); every option other than ``src`` and ``dst`` is passed to ``convert_fn`` by name.
     """
+    import sys
+
     import torch
 
+    module = sys.modules.get(getattr(convert_fn, '__module__', ''), None)
+    if extra_safe_globals is None:
+        extra_safe_globals = getattr(module, 'EXTRA_SAFE_GLOBALS', ())
+    if add_arguments is None:
+        add_arguments = getattr(module, 'add_arguments', None)
     first_line = (doc or 'Convert an official checkpoint').strip().splitlines()[0]
     parser = argparse.ArgumentParser(description=first_line)
     parser.add_argument('src', help='official checkpoint')

@@ -5,7 +5,7 @@ Usage: ``python tools/model_converters/stts_official_to_ours.py OFFICIAL.pth OUR
 allow-list :data:`stts.convert.EXTRA_SAFE_GLOBALS`).
 """
 from cvshared.checkpoint import converter_main
-from stts.convert import EXTRA_SAFE_GLOBALS, convert
+from stts.convert import convert
 
 if __name__ == '__main__':
-    converter_main(convert, __doc__, extra_safe_globals=EXTRA_SAFE_GLOBALS)
+    converter_main(convert, __doc__)

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from cvshared.checkpoint import load_checkpoint_file
 from cvshared.ops.affinity import (
     PathIndex,
     direction_path,
@@ -58,7 +59,7 @@ def test_paths_match_geometric_rasterisation(dy, dx):
 
 
 def test_golden_psa_pairs_and_affinity():
-    g = torch.load(DATA / 'psa_pairs_affinity.pt')
+    g = load_checkpoint_file(DATA / 'psa_pairs_affinity.pt')
     ind_from, ind_to = get_indices_of_pairs(g['radius'], g['size'])
     assert torch.equal(ind_from, g['ind_from']) and torch.equal(ind_to, g['ind_to'])
     aff = feature_affinity(g['feat'], ind_from, ind_to)
@@ -88,7 +89,7 @@ def test_feature_affinity_equals_mean_l1_distance():
 
 @pytest.mark.parametrize('radius', [5, 10])
 def test_golden_irn_path_index_and_edge_affinity(radius):
-    g = torch.load(DATA / 'irn_paths_randomwalk.pt')[f'r{radius}']
+    g = load_checkpoint_file(DATA / 'irn_paths_randomwalk.pt')[f'r{radius}']
     pi = PathIndex(radius, g['size'])
     assert torch.equal(pi.search_dst, g['search_dst'])
     assert len(pi.path_indices) == len(g['path_indices'])
@@ -139,7 +140,7 @@ def test_transition_matrix_columns_and_matrix_power():
 
 
 def test_golden_irn_transition_matrix():
-    g = torch.load(DATA / 'irn_paths_randomwalk.pt')
+    g = load_checkpoint_file(DATA / 'irn_paths_randomwalk.pt')
     pi = PathIndex(5, (9, 12))
     dense = pairs_to_dense(g['r5']['aff'][0], pi.src_indices, pi.dst_indices, 108)
     torch.testing.assert_close(dense, g['dense_r5'], atol=0, rtol=0)
@@ -176,7 +177,7 @@ def test_pairs_to_dense_batched_and_gradcheck():
 
 
 def test_golden_irn_propagate_to_edge():
-    g = torch.load(DATA / 'irn_paths_randomwalk.pt')
+    g = load_checkpoint_file(DATA / 'irn_paths_randomwalk.pt')
     dense = propagate_to_edge(g['prop_cam'], g['prop_edge'], 5, 10, 8, method='dense')
     # Dense path = the official float32 computation; measured max |diff| = 0.
     torch.testing.assert_close(dense, g['prop_rw'], atol=1e-6, rtol=0)
@@ -196,7 +197,7 @@ def test_too_small_grid_raises():
 @pytest.mark.parametrize('radius', [5, 10])
 def test_golden_irn_edge_affinity_gradient_with_ties(radius):
     """Binary boundary map: tied path maxima; the official max_pool2d routes to the first."""
-    g = torch.load(DATA / 'irn_paths_randomwalk.pt')[f'r{radius}']
+    g = load_checkpoint_file(DATA / 'irn_paths_randomwalk.pt')[f'r{radius}']
     edge = g['tie_edge'].clone().requires_grad_(True)
     aff = edge_to_affinity(edge, PathIndex(radius, g['size']))
     (aff * g['tie_weight']).sum().backward()

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from cvshared.checkpoint import load_checkpoint_file
 from cvshared.ops.correlation import (
     cosine_local_correlation,
     l2_normalize,
@@ -121,7 +122,7 @@ def test_stss_gradcheck():
 
 def test_golden_selfy_stss():
     """Official SELFY STSSTransformation (naive path, downsample -> identity); see PROVENANCE."""
-    g = torch.load(DATA / 'selfy_stss.pt')
+    g = load_checkpoint_file(DATA / 'selfy_stss.pt')
     t = g['num_segments']
     x = g['x'].view(-1, t, *g['x'].shape[1:])
     out = spatio_temporal_self_similarity(x, g['window'])
@@ -131,7 +132,7 @@ def test_golden_selfy_stss():
 
 def test_golden_motionsqueeze_matching_layer():
     """Official MotionSqueeze Matching_layer_mm (= relu(cosine correlation), patch 15)."""
-    g = torch.load(DATA / 'motionsqueeze_match_flow.pt')
+    g = load_checkpoint_file(DATA / 'motionsqueeze_match_flow.pt')
     for key in ('rand', 'shift'):
         f2 = g['f2'] if key == 'rand' else g['f2_shift']
         corr = torch.relu(cosine_local_correlation(g['f1'], f2, g['patch']))

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from cvshared.checkpoint import load_checkpoint_file
 from cvshared.ops.correlation import cosine_local_correlation
 from cvshared.ops.soft_argmax import argmax_gaussian_kernel, kernel_soft_argmax
 
@@ -104,7 +105,7 @@ def test_gradcheck():
 
 def test_golden_motionsqueeze_match_to_flow_soft():
     """Official ResNet.match_to_flow_soft (k=1, tau=100, sigma=5) on Matching_layer_mm output."""
-    g = torch.load(DATA / 'motionsqueeze_match_flow.pt')
+    g = load_checkpoint_file(DATA / 'motionsqueeze_match_flow.pt')
     for key in ('rand', 'shift'):
         corr = g[f'corr_{key}']  # (B, 225, H*W)
         b = corr.shape[0]

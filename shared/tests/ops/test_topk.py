@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from cvshared.checkpoint import load_checkpoint_file
 from cvshared.ops.topk import (
     PerturbedTopK,
     gather_by_indicator,
@@ -56,7 +57,7 @@ def test_matches_brute_force_loop(grad):
 @pytest.mark.parametrize('grad', ['full', 'diag'])
 def test_golden_official(name, grad):
     """Golden tensors from the official STTS PerturbedTopKFunction (see PROVENANCE_topk.md)."""
-    gold = torch.load(DATA / f'topk_{name}.pt')
+    gold = load_checkpoint_file(DATA / f'topk_{name}.pt')
     x = gold['x'].clone().requires_grad_(True)
     torch.manual_seed(gold['seed'])  # official draws its noise from the global RNG, as we do
     ind = perturbed_topk(x, gold['k'], gold['num_samples'], gold['sigma'], grad=grad)
