@@ -1,25 +1,11 @@
-# Runtime base for packages on mmdetection 3.x (mmdet's configs/_base_/default_runtime.py plus
-# cvshared's FailFastHook).
+# Runtime base for packages on mmdetection 3.x: mmengine.py with mmdet's
+# configs/_base_/default_runtime.py settings.
+_base_ = ['./mmengine.py']
+
 default_scope = 'mmdet'
 
-default_hooks = dict(
-    runtime_info=dict(type='RuntimeInfoHook'),
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    fail_fast=dict(type='FailFastHook'))
-
-env_cfg = dict(
-    cudnn_benchmark=False,
-    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'))
+default_hooks = dict(logger=dict(interval=50))
 
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='DetLocalVisualizer', vis_backends=vis_backends)
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
-log_level = 'INFO'
-load_from = None
-resume = False
-randomness = dict(seed=0)

@@ -1,4 +1,5 @@
-# Runtime base for packages on plain mmengine (a paper's own child registries, scope '<key>').
+# Runtime base of every package; the per-codebase bases beside it inherit it. On its own it is
+# the base of packages on plain mmengine (a paper's own child registries, scope '<key>').
 # A package config inherits it, sets `default_scope = '<key>'` and `custom_imports`, and adds its
 # `default_hooks.visualization` (`draw`, `test_out_dir`; tools/test.py --show-dir switches it on).
 default_scope = 'mmengine'
