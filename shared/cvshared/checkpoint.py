@@ -72,8 +72,12 @@ def load_checkpoint_file(path: str, map_location='cpu',
         raise NotACheckpointError(
             f'{path!r} is not a checkpoint: torch.save writes a zip archive (or a legacy pickle), '
             'this file is neither. Check the path, or re-download a truncated file.')
+    # torch's context manager removes its globals on exit: pass only those not allowed already,
+    # or leaving it would drop a process-wide entry (mmengine's metadata, cvshared.compat)
+    allowed = set(torch.serialization.get_safe_globals())
+    extra = [g for g in extra_safe_globals if g not in allowed]
     try:
-        with torch.serialization.safe_globals(list(extra_safe_globals)):
+        with torch.serialization.safe_globals(extra):
             return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
         text = str(err)
