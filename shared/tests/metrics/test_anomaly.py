@@ -5,6 +5,7 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from cvshared.checkpoint import load_checkpoint_file
 from cvshared.metrics.anomaly import (
     AnomalyImageAUROC,
     AnomalyPixelAUROC,
@@ -68,7 +69,7 @@ def test_pro_matches_brute_force_loop(seed):
 
 
 def test_pro_matches_official_evaluator_golden():
-    g = torch.load(osp.join(DATA, 'pro_official.pt'), weights_only=True)
+    g = load_checkpoint_file(osp.join(DATA, 'pro_official.pt'))
     # official eval_seg_pro returns a percentage; ours a fraction (PaperSpec.metric_scale=100)
     assert pro_auc(g['masks'].numpy(), g['maps'].numpy()) * 100 == pytest.approx(
         g['pro_x100'], abs=1e-6)
@@ -158,7 +159,7 @@ def test_pro_exact_matches_anomalib_aupro():
     anomalib accumulates in float32, hence 5e-4. The official MSFlow definition (800 evenly
     spaced thresholds, FPRs min-max rescaled) differs from anomalib's by up to about 1e-3 here.
     """
-    cases = torch.load(osp.join(DATA, 'aupro_anomalib.pt'), weights_only=True)
+    cases = load_checkpoint_file(osp.join(DATA, 'aupro_anomalib.pt'))
     for case in cases:
         masks, maps = case['masks'].numpy(), case['maps'].numpy()
         assert pro_auc_exact(masks, maps) == pytest.approx(case['aupro'], abs=5e-4)
