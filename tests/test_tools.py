@@ -352,3 +352,20 @@ def test_benchmark(toy_root, tmp_path, capsys):
     assert '| parameters | 3 |' in printed and '1 torch threads' in printed
     assert '| official implementation (recorded) | toy figures' in printed
     assert '| train step (ms) | 1.0 |' in printed
+
+
+def test_top_level_variable_override_reaches_its_uses():
+    """--cfg-options category=X reaches every dataset.category that held the variable's value
+    (mmengine substitutes variables at parse time, so mmengine alone changes only the top-level
+    copy); an explicit deeper option still wins, and other fields are left alone."""
+    path = osp.join(REPO, 'configs', 'msflow', 'msflow_wrn50-2_100e_mvtec-bottle.py')
+    plain = load_config(path, data_root='/nonexistent/root')
+    assert plain.train_dataloader.dataset.category == 'bottle'
+    cfg = load_config(path, {'category': 'my_part'}, data_root='/nonexistent/root')
+    assert [cfg[f'{s}_dataloader'].dataset.category for s in ('train', 'val', 'test')] == \
+        ['my_part'] * 3
+    cfg = load_config(path, {'category': 'my_part', 'test_dataloader.dataset.category': 'x'},
+                      data_root='/nonexistent/root')
+    assert (cfg.train_dataloader.dataset.category, cfg.test_dataloader.dataset.category) == \
+        ('my_part', 'x')
+    assert cfg.train_dataloader.dataset.data_root == '/nonexistent/root'

@@ -2,9 +2,8 @@
 # (<data_root>/<category>/{train/good, test/<defect>, ground_truth/<defect>/<stem>_mask.png}).
 # DATA_ROOT is the MVTec AD folder itself (the one holding bottle/, cable/, ...).
 # A per-category config sets `category` in the three dataloaders' datasets; for a custom data
-# set in this layout with any category name:
-#   --cfg-options train_dataloader.dataset.category=my_part \
-#                 val_dataloader.dataset.category=my_part test_dataloader.dataset.category=my_part
+# set in this layout with any category name: `--cfg-options category=my_part` (the tools carry
+# a top-level variable's override to the dataset fields of the same name; cvshared.engine.launch)
 dataset_type = 'MVTecADDataset'
 data_root = '{{$DATA_ROOT:data/mvtec_ad}}'
 category = 'bottle'

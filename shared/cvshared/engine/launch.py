@@ -62,6 +62,11 @@ def load_config(path: str,
     ``cfg_options`` are errors (:mod:`cvshared.engine.config_check`). When the config is a
     paper's synthetic run, no data root was given and the config's default data root does not
     exist, the synthetic set is generated there first (said loudly).
+
+    A ``--cfg-options`` override of a top-level config variable with a plain value
+    (``category=my_part``) also reaches every field of the same name that held the variable's
+    value (``train_dataloader.dataset.category``, ...): mmengine substitutes variables when the
+    file is parsed, so without this the override would change only the unused top-level copy.
     """
     from .config_check import check_cfg_options, check_config_keys
 
@@ -74,7 +79,10 @@ def load_config(path: str,
         check_config_keys(cfg, source=path)
         check_cfg_options(cfg.keys(), cfg_options, source=path)
     if cfg_options:
+        propagate = _variable_overrides(cfg, cfg_options)
         cfg.merge_from_dict(cfg_options)
+        for name, (old, new) in propagate.items():
+            _replace_field(cfg._cfg_dict, name, old, new)
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
@@ -82,6 +90,35 @@ def load_config(path: str,
     if generate_synthetic and data_root is None and os.environ.get('DATA_ROOT') is None:
         ensure_synthetic_for_config(path, cfg)
     return cfg
+
+
+_PLAIN = (str, int, float, bool)
+
+
+def _variable_overrides(cfg: Config, cfg_options: dict) -> dict:
+    """``{name: (old, new)}`` for options that override a top-level plain-valued variable."""
+    out = {}
+    for key, new in cfg_options.items():
+        if '.' in str(key) or key not in cfg:
+            continue
+        old = cfg[key]
+        if isinstance(old, _PLAIN) and isinstance(new, _PLAIN) and old != new:
+            out[key] = (old, new)
+    return out
+
+
+def _replace_field(node, name: str, old, new) -> None:
+    """Set every ``name`` field equal to ``old`` below ``node`` (dicts and lists) to ``new``."""
+    if isinstance(node, dict):
+        for key in list(node.keys()):
+            value = node[key]
+            if key == name and type(value) is type(old) and value == old:
+                node[key] = new
+            else:
+                _replace_field(value, name, old, new)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            _replace_field(item, name, old, new)
 
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.realpath(__file__)))))
