@@ -297,8 +297,10 @@ def spatio_temporal_self_similarity(x: Tensor, window: tuple[int, int, int] = (5
     if x.dim() != 5:
         raise ValueError(f'STSS expects x of shape (B, T, C, H, W), got {tuple(x.shape)}')
     length, pu, pv = (int(k) for k in window)
-    if length % 2 == 0:
-        raise ValueError(f'temporal window L must be odd, got window={window!r}')
+    if any(k < 1 or k % 2 == 0 for k in (length, pu, pv)):
+        # checked here for all three: the row-block path would refuse an even U or V but the
+        # small-frame Gram path would accept it, so one call would pass or fail by frame size
+        raise ValueError(f'STSS window (L, U, V) must be positive and odd, got window={window!r}')
     b, t, c, h, w = x.shape
     if normalize:
         x = l2_normalize(x, dim=2, eps=eps)

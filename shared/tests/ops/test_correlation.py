@@ -114,6 +114,17 @@ def test_stss_matches_definition(normalize, window):
     torch.testing.assert_close(out, brute_force_stss(x, window, normalize))
 
 
+@pytest.mark.parametrize('window', [(4, 3, 3), (3, 4, 3), (3, 3, 2), (0, 3, 3)])
+@pytest.mark.parametrize('hw', [(4, 5), (20, 20)], ids=['gram-path', 'row-block-path'])
+def test_stss_refuses_an_even_window_on_both_paths(window, hw):
+    """An even L, U or V is refused whatever the frame size (small frames take the Gram path,
+    larger ones the row blocks; an even U or V used to pass on the first and fail on the
+    second)."""
+    x = torch.randn(1, 2, 2, *hw)
+    with pytest.raises(ValueError, match='positive and odd'):
+        spatio_temporal_self_similarity(x, window)
+
+
 def test_stss_gradcheck():
     x = torch.randn(1, 2, 2, 3, 3, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(
