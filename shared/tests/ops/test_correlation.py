@@ -85,7 +85,7 @@ def test_bad_input_errors():
         local_correlation(f, f, 4)
     with pytest.raises(ValueError, match='same shape'):
         local_correlation(f, torch.randn(1, 2, 4, 5), 3)
-    with pytest.raises(ValueError, match='temporal window'):
+    with pytest.raises(ValueError, match='positive and odd'):
         spatio_temporal_self_similarity(torch.randn(1, 2, 2, 4, 4), (4, 3, 3))
 
 
