@@ -93,7 +93,12 @@ param_scheduler = [dict(type='CosineAnnealingLR', T_max=10, eta_min=1e-5, by_epo
                         begin=0, end=10)]
 
 custom_hooks = [dict(type='SigmaDecayHook'), dict(type='STTSGFLOPsHook')]
+# the synthetic classes (stts.datasets.CLASSES: colour x motion direction), for pictures and
+# tools/infer.py
+class_names = [f'{c}_moves_{d}' for c in ('yellow', 'cyan', 'magenta')
+               for d in ('right', 'left', 'down', 'up')]
 default_hooks = dict(
     checkpoint=dict(interval=10, max_keep_ckpts=1, save_best=None),
-    visualization=dict(type='STTSVisualizationHook', draw=False, test_out_dir=None))
+    visualization=dict(type='STTSVisualizationHook', draw=False, test_out_dir=None,
+                       class_names=class_names))
 randomness = dict(seed=0, deterministic=False)

@@ -155,3 +155,12 @@ def test_paper_spec():
         assert os.path.isfile(ROOT / cfg)
     for stem in PAPER_TABLE:
         assert os.path.isfile(ROOT / 'configs' / 'stts' / f'{stem}.py')
+
+
+def test_synthetic_config_names_the_generator_classes():
+    """Pictures and tools/infer.py name the synthetic classes as the generator labels them."""
+    from stts.datasets import CLASSES
+    root = Path(__file__).resolve().parents[3]
+    cfg = Config.fromfile(str(root / 'configs' / 'stts' / 'stts-t0-05_swin-tiny_10e_synthetic.py'))
+    assert cfg.default_hooks.visualization.class_names == list(CLASSES)
+    assert len(CLASSES) == cfg.model.cls_head.num_classes
