@@ -6,7 +6,7 @@ custom_imports = dict(imports=['hfan'], allow_failed_imports=False)
 randomness = dict(seed=1208, deterministic=False)
 default_hooks = dict(
     # tools/test.py --show-dir X sets draw=True, test_out_dir=X: per-frame mask overlays
-    visualization=dict(type='VOSMaskOverlayHook', draw=False, test_out_dir=None))
+    visualization=dict(type='VOSMaskVisualizationHook', draw=False, test_out_dir=None))
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='FrameFlowDataPreProcessor',

@@ -38,7 +38,7 @@ def test_config_builds(path):
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'mmseg' and cfg.custom_imports.imports == ['hfan']
     assert cfg.default_hooks.fail_fast.type == 'FailFastHook'  # the shared runtime base
-    assert cfg.default_hooks.visualization.type == 'VOSMaskOverlayHook'
+    assert cfg.default_hooks.visualization.type == 'VOSMaskVisualizationHook'
     pretrained = (cfg.model.backbone.backbone.init_cfg or {}).get('checkpoint')
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.decode_head.norm_cfg = dict(type='BN')  # SyncBN needs a process group
@@ -162,8 +162,8 @@ def test_tta_wrapper_merges_the_two_stream_views_correctly(tmp_path, monkeypatch
     # the visualization hook draws the merged prediction (tools/test.py --tta --show-dir)
     from types import SimpleNamespace
 
-    from hfan.hooks import VOSMaskOverlayHook
-    VOSMaskOverlayHook(draw=True, test_out_dir=str(tmp_path / 'vis')).after_test_iter(
+    from hfan.hooks import VOSMaskVisualizationHook
+    VOSMaskVisualizationHook(draw=True, test_out_dir=str(tmp_path / 'vis')).after_test_iter(
         SimpleNamespace(work_dir=str(tmp_path), timestamp='t'), 0, outputs=[merged_sample])
     assert (tmp_path / 'vis' / 'synth-val-000' / '00001.png').is_file()
     info = dataset.get_data_info(1)

@@ -1,3 +1,3 @@
-from .visualization import VOSMaskOverlayHook, draw_sample
+from .visualization import VOSMaskVisualizationHook, draw_sample
 
-__all__ = ['VOSMaskOverlayHook', 'draw_sample']
+__all__ = ['VOSMaskVisualizationHook', 'draw_sample']

@@ -1,5 +1,5 @@
 """Mask overlays per frame: :func:`draw_sample` (used by the hook and by ``tools/infer.py``)
-and :class:`VOSMaskOverlayHook` (``tools/test.py --show-dir``)."""
+and :class:`VOSMaskVisualizationHook` (``tools/test.py --show-dir``)."""
 from __future__ import annotations
 
 import os.path as osp
@@ -43,7 +43,7 @@ def draw_sample(frame_bgr: np.ndarray, pred: np.ndarray, gt: np.ndarray | None =
 
 
 @HOOKS.register_module()
-class VOSMaskOverlayHook(Hook):
+class VOSMaskVisualizationHook(Hook):
     """Write ``<test_out_dir>/<sequence>/<frame>.png`` with :func:`draw_sample` (prediction in
     red, ground-truth boundary in green when annotated).
 
