@@ -27,17 +27,7 @@ val_dataloader = dict(
         data_prefix=dict(video=f'{data_root}/videos_val'),
         pipeline=[],
         test_mode=True))
-test_dataloader = dict(
-    batch_size=1,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=f'{data_root}/kinetics400_val_list_videos.txt',
-        data_prefix=dict(video=f'{data_root}/videos_val'),
-        pipeline=[],
-        test_mode=True))
+test_dataloader = val_dataloader  # the val list; configs set each pipeline
 val_evaluator = dict(type='AccMetric')
 test_evaluator = val_evaluator
 val_cfg = dict(type='ValLoop')
