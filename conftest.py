@@ -1,22 +1,32 @@
-"""Repository-wide pytest fixtures (apply to tests/, shared/tests/ and packages/*/tests/)."""
+"""Repository-wide pytest hooks (apply to tests/, shared/tests/ and packages/*/tests/)."""
 import pytest
 
 # Per-package time table and budget, `--paper KEY` selection (tests/ is on pytest's pythonpath).
 pytest_plugins = ['budget_plugin']
 
 
-@pytest.fixture(autouse=True)
-def _isolated_default_scope():
-    """Each test starts without an mmengine default scope and leaves none behind.
-
-    ``DefaultScope`` is process-global: a test that builds a Runner or calls
-    ``init_default_scope('mmseg')`` would otherwise redirect every later ``REGISTRY.build`` in
-    the same worker to another codebase's registry, so results would depend on test order.
-    """
+def _clear_default_scope() -> None:
     from mmengine.registry import DefaultScope
 
-    saved = dict(DefaultScope._instance_dict)
     DefaultScope._instance_dict.clear()
-    yield
-    DefaultScope._instance_dict.clear()
-    DefaultScope._instance_dict.update(saved)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Each test starts without an mmengine default scope, before any of its fixtures is set up.
+
+    ``DefaultScope`` is process-global: a test or fixture that builds a Runner or calls
+    ``init_default_scope('mmseg')`` would otherwise redirect every later ``REGISTRY.build`` in
+    the same worker to another codebase's registry, so results would depend on test order.
+    Clearing here (not in an autouse fixture) also covers module- and session-scoped fixtures,
+    which are set up before any function-scoped fixture runs: a module fixture that trained a
+    toy Runner once left the 'mmengine' scope to every later test of its xdist worker, and
+    MSFlow's golden model then failed to build in CI's test order only.
+    """
+    _clear_default_scope()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item, nextitem):
+    """... and leaves none behind."""
+    _clear_default_scope()
