@@ -45,8 +45,9 @@ import torch
 from torch import Tensor, nn
 
 __all__ = [
-    'DEFAULT_GRAD', 'DEFAULT_NUM_SAMPLES', 'DEFAULT_SIGMA', 'PerturbedTopK', 'PerturbedTopKFunction', 'gather_by_indicator', 'gather_by_indices',
-    'hard_topk_indicator', 'hard_topk_indices', 'linear_sigma_decay', 'perturbed_topk'
+    'DEFAULT_GRAD', 'DEFAULT_NUM_SAMPLES', 'DEFAULT_SIGMA', 'PerturbedTopK',
+    'PerturbedTopKFunction', 'gather_by_indicator', 'gather_by_indices', 'hard_topk_indicator',
+    'hard_topk_indices', 'linear_sigma_decay', 'perturbed_topk',
 ]
 
 _GRAD_MODES = ('full', 'diag')
@@ -139,7 +140,8 @@ class PerturbedTopKFunction(torch.autograd.Function):
 
 
 def perturbed_topk(x: Tensor, k: int, num_samples: int = DEFAULT_NUM_SAMPLES,
-                   sigma: float = DEFAULT_SIGMA, grad: str = DEFAULT_GRAD, generator: torch.Generator | None = None) -> Tensor:
+                   sigma: float = DEFAULT_SIGMA, grad: str = DEFAULT_GRAD,
+                   generator: torch.Generator | None = None) -> Tensor:
     """Smoothed top-K indicator ``Y_sigma(x)`` of shape ``(B, k, d)`` for scores ``x`` (B, d).
 
     Args:
