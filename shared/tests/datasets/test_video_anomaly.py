@@ -1,0 +1,189 @@
+"""Video-anomaly I3D feature sets (BN-WVAD / UR-DMU layout): reader, bad input, generator."""
+import os
+import os.path as osp
+
+import numpy as np
+import pytest
+from cvshared.datasets.video_anomaly import (
+    LoadVideoAnomalyFeatures,
+    VideoAnomalyDataError,
+    VideoAnomalyI3DFeatureDataset,
+    resample_segments,
+)
+from cvshared.datasets.video_anomaly_synthetic import write_synthetic_video_anomaly_features
+from cvshared.metrics.video_anomaly import frame_auc
+from mmengine.registry import DATASETS
+
+D = 32
+
+
+@pytest.fixture
+def xd(tmp_path):
+    root = str(tmp_path / 'xd')
+    return root, write_synthetic_video_anomaly_features(root, 'xd', feature_dim=D, seed=1)
+
+
+def _ds(root, split, **kw):
+    return VideoAnomalyI3DFeatureDataset(root, benchmark=kw.pop('benchmark', 'xd'), split=split,
+                                         feature_dim=kw.pop('feature_dim', D), **kw)
+
+
+def test_xd_layout_round_trip(xd):
+    root, summary = xd
+    assert open(osp.join(root, 'list/XD_Train.list')).readline().startswith('train/')
+    train = _ds(root, 'train')
+    assert len(train) == 16 * 5  # one sample per crop file, as officially
+    labels = [train.get_data_info(i)['gt_label'] for i in range(len(train))]
+    assert labels == [1] * 40 + [0] * 40  # abnormal files first; normal names have _label_A
+    test = DATASETS.build(dict(type='VideoAnomalyI3DFeatureDataset', data_root=root,
+                               benchmark='xd', split='test', feature_dim=D))
+    assert len(test) == 8
+    gt = np.load(summary['gt_file'])
+    offset = 0
+    for i, (name, label, t) in enumerate(summary['videos']['test']):
+        info = test.get_data_info(i)
+        assert (info['video_name'], info['gt_label'], info['num_snippets']) == (name, label, t)
+        assert len(info['feature_paths']) == 5
+        np.testing.assert_array_equal(info['gt_frame_label'], gt[offset:offset + 16 * t])
+        assert info['gt_frame_label'].any() == bool(label)
+        offset += 16 * t
+    assert offset == gt.size
+
+
+def test_synthetic_outliers_are_where_the_ground_truth_says(xd):
+    root, summary = xd
+    test = _ds(root, 'test')
+    load = LoadVideoAnomalyFeatures()
+    gts, scores = [], []
+    for i in range(len(test)):
+        r = load(dict(test.get_data_info(i)))
+        assert r['feat'].shape == (5, r['num_snippets'], D)
+        proj = np.repeat(r['feat'].mean(0) @ summary['direction'], 16)
+        gts.append(r['gt_frame_label'])
+        scores.append(proj)
+    assert frame_auc(np.concatenate(gts), np.concatenate(scores)) > 0.97
+
+
+def test_generator_is_deterministic(tmp_path):
+    a = write_synthetic_video_anomaly_features(str(tmp_path / 'a'), feature_dim=8, seed=3)
+    write_synthetic_video_anomaly_features(str(tmp_path / 'b'), feature_dim=8, seed=3)
+    write_synthetic_video_anomaly_features(str(tmp_path / 'c'), feature_dim=8, seed=4)
+    rels = open(a['test_list']).read().split() + ['frame_label/xd_gt.npy']
+    for rel in rels:
+        assert open(osp.join(tmp_path, 'a', rel), 'rb').read() == \
+            open(osp.join(tmp_path, 'b', rel), 'rb').read()
+    assert open(osp.join(tmp_path, 'a', rels[-1]), 'rb').read() != \
+        open(osp.join(tmp_path, 'c', rels[-1]), 'rb').read()
+
+
+def test_ucf_ten_crops_without_mask(tmp_path):
+    root = str(tmp_path / 'ucf')
+    summary = write_synthetic_video_anomaly_features(root, 'ucf', num_train=(2, 2),
+                                                     num_test=(2, 1), feature_dim=D)
+    assert 'mask_file' not in summary
+    train = _ds(root, 'train', benchmark='ucf', group_crops=True)
+    assert len(train) == 4 and len(train.get_data_info(0)['feature_paths']) == 10
+    assert [train.get_data_info(i)['gt_label'] for i in range(4)] == [1, 1, 0, 0]
+    test = _ds(root, 'test', benchmark='ucf')
+    assert [test.get_data_info(i)['gt_label'] for i in range(3)] == [1, 1, 0]
+
+
+def test_resample_segments_hand_cases():
+    f = np.arange(8, dtype=np.float32).reshape(4, 2)
+    np.testing.assert_array_equal(resample_segments(f, 2), [[1, 2], [5, 6]])
+    # T=2 -> 4: idx = uint16(linspace(0, 2, 5)) = [0, 0, 1, 1, 2]: empty ranges take idx[i]
+    np.testing.assert_array_equal(resample_segments(f[:2], 4), [[0, 1], [0, 1], [2, 3], [2, 3]])
+
+
+def test_load_resamples_each_crop(xd):
+    root, _ = xd
+    info = _ds(root, 'train').get_data_info(0)
+    out = LoadVideoAnomalyFeatures(num_segments=200)(dict(info))
+    assert out['feat'].shape == (1, 200, D)
+    raw = np.load(info['feature_paths'][0])
+    np.testing.assert_allclose(out['feat'][0], resample_segments(raw, 200))
+
+
+def _rewrite_list(root, fn, split='Test'):
+    path = osp.join(root, f'list/XD_{split}.list')
+    lines = open(path).read().split('\n')[:-1]
+    lines = fn(lines)
+    open(path, 'w').write('\n'.join(lines) + '\n')
+    return path, lines
+
+
+def test_wrong_feature_dimension_names_file_and_line(xd):
+    root, _ = xd
+    with pytest.raises(VideoAnomalyDataError,
+                       match=r'XD_Train.list:1: feature file .*__0.npy.* shape \(\d+, 32\), '
+                             r'expected \(T, 1024\)'):
+        _ds(root, 'train', feature_dim=1024)
+
+
+def test_missing_file_names_file_and_line(xd):
+    root, _ = xd
+    path, lines = _rewrite_list(root, lambda ls: ls)
+    os.remove(osp.join(root, lines[6]))
+    with pytest.raises(VideoAnomalyDataError, match=rf'XD_Test.list:7: feature file .*'
+                                                    rf'{osp.basename(lines[6])}.* does not exist'):
+        _ds(root, 'test')
+
+
+def test_wrong_crop_count_names_the_video(xd):
+    root, _ = xd
+    _rewrite_list(root, lambda ls: ls[:4] + ls[5:])  # video 1 loses crop 4
+    with pytest.raises(VideoAnomalyDataError, match=r'XD_Test.list:4: video .* has 4 crops, '
+                                                    r'expected 5'):
+        _ds(root, 'test')
+
+
+def test_crops_out_of_order(xd):
+    root, _ = xd
+    _rewrite_list(root, lambda ls: [ls[1], ls[0]] + ls[2:])
+    with pytest.raises(VideoAnomalyDataError, match=r'XD_Test.list:1: crop 1 .* follows 0'):
+        _ds(root, 'test')
+
+
+def test_empty_video_and_crop_length_mismatch(xd):
+    root, _ = xd
+    _, lines = _rewrite_list(root, lambda ls: ls)
+    np.save(osp.join(root, lines[5]), np.zeros((0, D), np.float32))
+    with pytest.raises(VideoAnomalyDataError, match=r'XD_Test.list:6: .* empty video'):
+        _ds(root, 'test')
+    np.save(osp.join(root, lines[5]), np.zeros((3, D), np.float32))
+    np.save(osp.join(root, lines[6]), np.zeros((4, D), np.float32))
+    with pytest.raises(VideoAnomalyDataError, match=r'XD_Test.list:7: .* 4 snippets, crop 0 '
+                                                    r'of the video has 3'):
+        _ds(root, 'test')
+
+
+def test_wrong_field_count(xd):
+    root, _ = xd
+    _rewrite_list(root, lambda ls: ls[:2] + [ls[2] + ' 1'] + ls[3:])
+    with pytest.raises(VideoAnomalyDataError, match=r'XD_Test.list:3: expected one feature '
+                                                    r'path per line, got 2 fields'):
+        _ds(root, 'test')
+
+
+def test_gt_and_mask_length_and_mask_label(xd):
+    root, summary = xd
+    gt = np.load(summary['gt_file'])
+    np.save(summary['gt_file'], gt[:-16])
+    with pytest.raises(VideoAnomalyDataError, match=rf'xd_gt.npy.* has {gt.size - 16} frames '
+                                                    rf'but the test list gives {gt.size}'):
+        _ds(root, 'test')
+    np.save(summary['gt_file'], gt)
+    mask = np.load(summary['mask_file'])
+    mask[-1] = True  # a frame of a normal video
+    np.save(summary['mask_file'], mask)
+    with pytest.raises(VideoAnomalyDataError, match=r'anomaly mask .* disagrees with the label'):
+        _ds(root, 'test')
+    os.remove(summary['mask_file'])
+    with pytest.raises(FileNotFoundError, match='anomaly mask file'):
+        _ds(root, 'test')
+    assert len(_ds(root, 'test', mask_file=None)) == 8
+
+
+def test_missing_list_explains(tmp_path):
+    with pytest.raises(FileNotFoundError, match='copy the official list/ folder'):
+        _ds(str(tmp_path), 'train')
