@@ -1,4 +1,6 @@
-"""Pre-extracted I3D features of UCF-Crime (10-crop) and XD-Violence (5-crop) for weakly
+"""Video-anomaly data sets in their official layouts: the raw-frame lists of UMIL
+(:class:`VideoAnomalyRawFrameDataset`, at the end of this module) and, below, the pre-extracted
+I3D features of UCF-Crime (10-crop) and XD-Violence (5-crop) for weakly
 supervised video anomaly detection, in the layout of BN-WVAD / UR-DMU (``dataset_loader.py``,
 ``test.py``, ``infer.py``).
 
@@ -48,7 +50,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.registry import DATASETS, TRANSFORMS
 
 __all__ = ['VideoAnomalyDataError', 'VideoAnomalyI3DFeatureDataset', 'LoadVideoAnomalyFeatures',
-           'resample_segments', 'BENCHMARKS']
+           'resample_segments', 'BENCHMARKS', 'VideoAnomalyRawFrameDataset']
 
 FRAMES_PER_SNIPPET = 16
 
@@ -241,3 +243,109 @@ class LoadVideoAnomalyFeatures(BaseTransform):
             crops.append(feat)
         results['feat'] = np.stack(crops)
         return results
+
+
+# ---------------------------------------------------------------------------- UMIL raw frames
+UMIL_FRAME_TMPL = 'img_{:08}.jpg'
+
+
+@DATASETS.register_module()
+class VideoAnomalyRawFrameDataset(BaseDataset):
+    """UCF-Crime / TAD raw-frame lists of UMIL (``labels/{UCF,TAD}_{train,test}.txt``).
+
+    Layout: ``<data_root>/<path>/img_00000000.jpg ...`` (frames counted from 0; the folder
+    names keep the ``.mp4`` suffix, e.g. ``frames/Abuse/Abuse028_x264.mp4/``). List lines:
+
+    - train: ``path 0 n_frames class`` (4 fields; class 0 = normal, 1..13 the anomaly class);
+    - test: ``path n_frames class s1 e1 [s2 e2 ...]`` (UCF 7 fields, TAD 5), ``-1`` for none.
+      Frames ``[s, e)`` of each interval are abnormal (``e`` clipped to ``n_frames``).
+
+    ``zero_start='official'`` (default) reproduces UMIL's ``evaluate_result``: an interval is
+    used only when ``s > 0``. The official TAD test list writes ``0 n`` for its normal videos
+    (which this rule needs) but also starts 13 of its 60 abnormal videos' only interval at 0:
+    officially those videos have no abnormal frame (they count as normal frames in AUC and are
+    left out of AUC_sub). ``zero_start='keep'`` keeps intervals starting at 0 in videos whose
+    class is not 0 (normal videos never get abnormal frames). UCF's test list has no such case.
+
+    Data infos (mmaction2 ``RawFrameDecode``-compatible): ``frame_dir``, ``total_frames``,
+    ``filename_tmpl``, ``start_index`` (0), ``modality`` ('RGB'), ``label`` (class index),
+    ``gt_label`` (0 / 1), ``video_name`` and, for test lists, ``intervals`` (list of
+    ``(s, e)``) and ``gt_frame_label`` (int8, ``n_frames``). Every line is checked while
+    listing: field count, integers, the frame folder and its first and last frame files; errors
+    name the list file and line.
+    """
+
+    def __init__(self, data_root: str, ann_file: str, split: str = 'train',
+                 filename_tmpl: str = UMIL_FRAME_TMPL, zero_start: str = 'official',
+                 check_frames: bool = True, pipeline=(), **kwargs):
+        if split not in ('train', 'test'):
+            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        if zero_start not in ('official', 'keep'):
+            raise ValueError(f"zero_start must be 'official' or 'keep', got {zero_start!r}")
+        self.split, self.filename_tmpl = split, filename_tmpl
+        self.zero_start, self.check_frames = zero_start, check_frames
+        kwargs.setdefault('serialize_data', False)
+        super().__init__(data_root=data_root, ann_file=ann_file, pipeline=list(pipeline),
+                         test_mode=split == 'test', **kwargs)
+
+    def _parse(self, fields: list[str], where: str) -> dict:
+        n = len(fields)
+        if self.split == 'train' and n != 4:
+            raise VideoAnomalyDataError(f'{where}: a train line is "path 0 n_frames class" '
+                                        f'(4 fields), got {n}: {" ".join(fields)!r}')
+        if self.split == 'test' and (n < 3 or n % 2 == 0):
+            raise VideoAnomalyDataError(
+                f'{where}: a test line is "path n_frames class s1 e1 [s2 e2 ...]" (3 + 2k '
+                f'fields), got {n}: {" ".join(fields)!r}')
+        try:
+            nums = [int(x) for x in fields[1:]]
+        except ValueError as err:
+            raise VideoAnomalyDataError(f'{where}: non-integer field ({err})') from err
+        if self.split == 'train':
+            start, end, cls = nums
+            return dict(total_frames=end - start, label=cls)
+        total, cls, bounds = nums[0], nums[1], nums[2:]
+        intervals = []
+        for s, e in zip(bounds[::2], bounds[1::2]):
+            if s < 0 or (s == 0 and (self.zero_start == 'official' or cls == 0)):
+                continue
+            if e <= s:
+                raise VideoAnomalyDataError(f'{where}: interval ({s}, {e}) is empty')
+            intervals.append((s, min(e, total)))
+        gt = np.zeros(total, np.int8)
+        for s, e in intervals:
+            gt[s:e] = 1
+        return dict(total_frames=total, label=cls, intervals=intervals, gt_frame_label=gt)
+
+    def load_data_list(self) -> list[dict]:
+        if not osp.isfile(self.ann_file):
+            raise FileNotFoundError(f'frame list {self.ann_file!r} not found (UMIL labels/'
+                                    f'{{UCF,TAD}}_{{train,test}}.txt)')
+        infos = []
+        with open(self.ann_file, encoding='utf-8') as f:
+            for lineno, line in enumerate(f, 1):
+                fields = line.split()
+                if not fields:
+                    continue
+                where = f'{self.ann_file}:{lineno}'
+                info = self._parse(fields, where)
+                if info['total_frames'] < 1:
+                    raise VideoAnomalyDataError(f'{where}: {fields[0]!r} has '
+                                                f'{info["total_frames"]} frames (an empty video)')
+                frame_dir = osp.join(self.data_root, fields[0])
+                if self.check_frames:
+                    if not osp.isdir(frame_dir):
+                        raise VideoAnomalyDataError(f'{where}: frame folder {frame_dir!r} does '
+                                                    'not exist')
+                    for idx in (0, info['total_frames'] - 1):
+                        path = osp.join(frame_dir, self.filename_tmpl.format(idx))
+                        if not osp.isfile(path):
+                            raise VideoAnomalyDataError(
+                                f'{where}: frame {path!r} missing (the line says '
+                                f'{info["total_frames"]} frames, named {self.filename_tmpl} '
+                                'from 0)')
+                info.update(frame_dir=frame_dir, filename_tmpl=self.filename_tmpl,
+                            start_index=0, modality='RGB', gt_label=int(info['label'] != 0),
+                            video_name=osp.basename(fields[0]))
+                infos.append(info)
+        return infos

@@ -1,5 +1,8 @@
-"""Synthetic I3D-feature sets in the BN-WVAD / UR-DMU layout (see :mod:`.video_anomaly`).
+"""Synthetic video-anomaly sets in the official layouts of :mod:`.video_anomaly`: I3D-feature
+sets (BN-WVAD / UR-DMU, :func:`write_synthetic_video_anomaly_features`) and raw-frame folders
+with UMIL's lists (:func:`write_synthetic_umil_frames`, at the end of the module).
 
+I3D features:
 Normal snippets are ``N(0, 1)`` features with a slow per-video drift; an abnormal video has one
 or two contiguous **outlier runs** of snippets shifted by ``outlier_scale`` along a fixed random
 unit direction (shared by the whole set, plus per-run jitter), identical across crops up to
@@ -15,7 +18,7 @@ import numpy as np
 
 from .video_anomaly import BENCHMARKS, FRAMES_PER_SNIPPET
 
-__all__ = ['write_synthetic_video_anomaly_features']
+__all__ = ['write_synthetic_video_anomaly_features', 'write_synthetic_umil_frames']
 
 
 def _name(benchmark: str, split: str, idx: int, abnormal: bool) -> str:
@@ -88,4 +91,97 @@ def write_synthetic_video_anomaly_features(
             if spec['mask_file']:
                 summary['mask_file'] = osp.join(root, spec['mask_file'])
                 np.save(summary['mask_file'], np.concatenate(mask))
+    return summary
+
+
+# ---------------------------------------------------------------------------- UMIL raw frames
+def _street(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """A static grey 'street' scene: sky-to-road gradient, buildings, lane marks (float RGB)."""
+    y = np.linspace(0, 1, h)[:, None, None]
+    img = np.broadcast_to(0.55 - 0.25 * y, (h, w, 3)).copy() * 255
+    for _ in range(int(rng.integers(2, 5))):
+        x0, bw = int(rng.integers(0, w - 8)), int(rng.integers(6, w // 3))
+        top = int(rng.integers(h // 8, h // 2))
+        img[top:h // 2, x0:x0 + bw] = rng.uniform(60, 140, 3)
+    img[h // 2:] = 90
+    img[int(0.75 * h), ::8][:, :] = 220  # lane marks
+    return img
+
+
+def write_synthetic_umil_frames(
+        root: str, benchmark: str = 'ucf', num_train: tuple[int, int] = (3, 3),
+        num_test: tuple[int, int] = (2, 2), size: tuple[int, int] = (48, 64),
+        num_frames: tuple[int, int] = (40, 72), seed: int = 0) -> dict:
+    """UMIL's raw-frame layout under ``root`` (= ``data_root``) with its four lists.
+
+    Every video: a static street scene with a few small slow 'pedestrians' (dark blobs walking
+    one pixel per frame) and sensor noise. Abnormal videos add one event (two at most for UCF,
+    one for TAD, like the official lists) during which a large bright object crosses the scene
+    fast and the scene flickers. Frames are JPEGs ``img_{:08}.jpg`` from 0 in folders named
+    ``frames/<Class>/<video>.mp4/``. Lists: ``labels/{UCF,TAD}_{train,test}.txt`` in the
+    official field layout (test: UCF 7 fields, TAD 5; normal TAD test videos read ``0 n`` as
+    officially). Returns the list paths and, per test video, its intervals.
+    """
+    from PIL import Image  # core dependency (pillow)
+
+    if benchmark not in ('ucf', 'tad'):
+        raise ValueError(f"benchmark must be 'ucf' or 'tad', got {benchmark!r}")
+    rng = np.random.default_rng(seed)
+    h, w = size
+    prefix = 'UCF' if benchmark == 'ucf' else 'TAD'
+    max_events = 2 if benchmark == 'ucf' else 1
+    os.makedirs(osp.join(root, 'labels'), exist_ok=True)
+    summary: dict = {'intervals': {}}
+    vid = 0
+    for split, (n_ab, n_no) in (('train', num_train), ('test', num_test)):
+        lines = []
+        for v in range(n_ab + n_no):
+            abnormal = v < n_ab
+            vid += 1
+            n = int(rng.integers(num_frames[0], num_frames[1] + 1))
+            if benchmark == 'ucf':
+                rel = (f'frames/Synth/Synth{vid:03d}_x264.mp4' if abnormal else
+                       f'frames/Normal/Normal_Videos_{vid:03d}_x264.mp4')
+            else:
+                rel = (f'frames/abnormal/01_Synth_{vid:03d}.mp4' if abnormal else
+                       f'frames/normal/Normal_{vid:03d}.mp4')
+            events = []
+            if abnormal:
+                k = int(rng.integers(1, max_events + 1))
+                cuts = np.sort(rng.choice(np.arange(1, n // 2), 2 * k, replace=False)) * 2
+                events = [(int(cuts[2 * i]), int(min(cuts[2 * i + 1], n)))
+                          for i in range(k)]
+                events = [(s, e) for s, e in events if e - s >= 4] or [(n // 4, n // 2)]
+            scene = _street(rng, h, w)
+            walkers = [(int(rng.integers(h // 2, h - 4)), int(rng.integers(0, w)),
+                        int(rng.choice([-1, 1]))) for _ in range(3)]
+            frame_dir = osp.join(root, rel)
+            os.makedirs(frame_dir, exist_ok=True)
+            for t in range(n):
+                img = scene + rng.normal(0, 3, scene.shape)
+                for y, x, d in walkers:
+                    xx = (x + d * t) % w
+                    img[y - 3:y, max(xx - 1, 0):xx + 1] = 30
+                for s, e in events:
+                    if s <= t < e:
+                        p = (t - s) / max(e - s, 1)
+                        cx = int(p * (w + 20)) - 10
+                        img[h // 3:h // 3 + 14, max(cx - 8, 0):max(cx + 8, 0)] = (250, 240, 60)
+                        img *= 1.25 if t % 2 else 0.8
+                Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(
+                    osp.join(frame_dir, f'img_{t:08d}.jpg'), quality=90)
+            cls = 1 if abnormal else 0
+            if split == 'train':
+                lines.append(f'{rel} 0 {n} {cls}')
+            else:
+                pad = [(-1, -1)] * (max_events - len(events))
+                pairs = events + pad if abnormal else (
+                    [(-1, -1)] * max_events if benchmark == 'ucf' else [(0, n)])
+                lines.append(' '.join([rel, str(n), str(cls)] +
+                                      [f'{s} {e}' for s, e in pairs]))
+                summary['intervals'][rel] = events
+        path = osp.join(root, 'labels', f'{prefix}_{split}.txt')
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write('\n'.join(lines) + '\n')
+        summary[f'{split}_list'] = path
     return summary

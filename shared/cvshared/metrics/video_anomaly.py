@@ -33,10 +33,10 @@ UMIL's post-processing (``utils/tools.py``), both optional here:
   frames ``[w i, w (i + 1))`` for ``i < 32`` are replaced by their mean and the tail
   ``[32 w, len)`` by its mean (a video shorter than 32 frames becomes its mean).
 
-Official-code behaviour not reproduced: UMIL's ``evaluate_result`` marks an interval only when
-its start is ``> 0`` (an event starting at frame 0 is dropped from the ground truth); the
-ground truth here is what the data set gives (``cvshared.datasets.video_anomaly``), and the
-metric does not re-read annotation files.
+UMIL's ``evaluate_result`` marks an interval only when its start is ``> 0``: the frame labels
+come from the data set, which reproduces that rule by default
+(``VideoAnomalyRawFrameDataset(zero_start='official')``, see its docstring for its effect on
+TAD); the metric does not re-read annotation files.
 """
 from __future__ import annotations
 

@@ -1,16 +1,22 @@
-"""Video-anomaly I3D feature sets (BN-WVAD / UR-DMU layout): reader, bad input, generator."""
+"""Video-anomaly data sets: I3D feature sets (BN-WVAD / UR-DMU layout) and UMIL's raw-frame
+lists: readers, bad input, generators."""
 import os
 import os.path as osp
 
 import numpy as np
 import pytest
+from cvshared.datasets.io import imread
 from cvshared.datasets.video_anomaly import (
     LoadVideoAnomalyFeatures,
     VideoAnomalyDataError,
     VideoAnomalyI3DFeatureDataset,
+    VideoAnomalyRawFrameDataset,
     resample_segments,
 )
-from cvshared.datasets.video_anomaly_synthetic import write_synthetic_video_anomaly_features
+from cvshared.datasets.video_anomaly_synthetic import (
+    write_synthetic_umil_frames,
+    write_synthetic_video_anomaly_features,
+)
 from cvshared.metrics.video_anomaly import frame_auc
 from mmengine.registry import DATASETS
 
@@ -187,3 +193,102 @@ def test_gt_and_mask_length_and_mask_label(xd):
 def test_missing_list_explains(tmp_path):
     with pytest.raises(FileNotFoundError, match='copy the official list/ folder'):
         _ds(str(tmp_path), 'train')
+
+
+# ---------------------------------------------------------------------------- UMIL raw frames
+@pytest.fixture(scope='module')
+def umil_ucf(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('umil') / 'ucf')
+    return root, write_synthetic_umil_frames(root, 'ucf', seed=2)
+
+
+def _frames(root, rel_list, split, **kw):
+    return VideoAnomalyRawFrameDataset(root, ann_file=rel_list, split=split, **kw)
+
+
+def test_umil_lists_round_trip(umil_ucf):
+    root, summary = umil_ucf
+    lines = open(summary['test_list']).read().split('\n')[:-1]
+    assert {len(ln.split()) for ln in lines} == {7}
+    assert lines[-1].split()[2:] == ['0', '-1', '-1', '-1', '-1']
+    train = DATASETS.build(dict(type='VideoAnomalyRawFrameDataset', data_root=root,
+                                ann_file='labels/UCF_train.txt', split='train'))
+    assert [train.get_data_info(i)['gt_label'] for i in range(6)] == [1, 1, 1, 0, 0, 0]
+    info = train.get_data_info(0)
+    assert info['frame_dir'].endswith('.mp4') and info['start_index'] == 0
+    assert len(os.listdir(info['frame_dir'])) == info['total_frames']
+    assert imread(osp.join(info['frame_dir'], 'img_00000000.jpg')).shape == (48, 64, 3)
+    test = _frames(root, 'labels/UCF_test.txt', 'test')
+    for i in range(len(test)):
+        info = test.get_data_info(i)
+        rel = osp.relpath(info['frame_dir'], root)
+        want = np.zeros(info['total_frames'], np.int8)
+        for s, e in summary['intervals'][rel]:
+            want[s:e] = 1
+        np.testing.assert_array_equal(info['gt_frame_label'], want)
+        assert bool(want.any()) == bool(info['gt_label'])
+
+
+def test_umil_synthetic_events_are_where_the_ground_truth_says(umil_ucf):
+    root, _ = umil_ucf
+    test = _frames(root, 'labels/UCF_test.txt', 'test')
+    gts, energy = [], []
+    for i in range(len(test)):
+        info = test.get_data_info(i)
+        frames = np.stack([imread(osp.join(info['frame_dir'], f'img_{t:08d}.jpg'))
+                           for t in range(info['total_frames'])]).astype(np.float32)
+        diff = np.abs(np.diff(frames, axis=0)).mean((1, 2, 3))
+        energy.append(np.concatenate([diff[:1], diff]))
+        gts.append(info['gt_frame_label'])
+    assert frame_auc(np.concatenate(gts), np.concatenate(energy)) > 0.9
+
+
+def _write(root, name, text):
+    path = osp.join(root, 'labels', name)
+    open(path, 'w').write(text)
+    return osp.join('labels', name)
+
+
+def test_umil_tad_zero_start_official_and_kept(tmp_path):
+    root = str(tmp_path / 'tad')
+    summary = write_synthetic_umil_frames(root, 'tad', num_train=(1, 1), num_test=(1, 1),
+                                          seed=3)
+    lines = open(summary['test_list']).read().split('\n')[:-1]
+    assert {len(ln.split()) for ln in lines} == {5}
+    path, n = lines[0].split()[:2]
+    normal_path, m = lines[1].split()[:2]
+    assert lines[1].split()[2:] == ['0', '0', m]  # TAD writes '0 n' for normal videos
+    rel = _write(root, 'zero.txt', f'{path} {n} 1 0 10\n{normal_path} {m} 0 0 {m}\n')
+    official = _frames(root, rel, 'test')
+    assert not official.get_data_info(0)['gt_frame_label'].any()  # dropped, as officially
+    kept = _frames(root, rel, 'test', zero_start='keep')
+    np.testing.assert_array_equal(kept.get_data_info(0)['gt_frame_label'][:12],
+                                  [1] * 10 + [0] * 2)
+    assert not kept.get_data_info(1)['gt_frame_label'].any()  # normal video: never abnormal
+
+
+def test_umil_bad_lines_name_file_and_line(umil_ucf):
+    root, summary = umil_ucf
+    train_lines = open(summary['train_list']).read().split('\n')[:-1]
+    path, _, n, _ = train_lines[0].split()
+    rel = _write(root, 'bad.txt', f'{train_lines[1]}\n{path} 0 {n} 1 7\n')
+    with pytest.raises(VideoAnomalyDataError, match=r'bad.txt:2: a train line is .*4 fields\), '
+                                                    r'got 5'):
+        _frames(root, rel, 'train')
+    rel = _write(root, 'bad.txt', f'{path} {n} 1 3\n')
+    with pytest.raises(VideoAnomalyDataError, match=r'bad.txt:1: a test line .* got 4'):
+        _frames(root, rel, 'test')
+    rel = _write(root, 'bad.txt', f'{path} 0 {n} x\n')
+    with pytest.raises(VideoAnomalyDataError, match=r'bad.txt:1: non-integer'):
+        _frames(root, rel, 'train')
+    rel = _write(root, 'bad.txt', f'{train_lines[1]}\nframes/Nowhere/x.mp4 0 5 0\n')
+    with pytest.raises(VideoAnomalyDataError, match=r"bad.txt:2: frame folder .*Nowhere/x.mp4' "
+                                                    'does not exist'):
+        _frames(root, rel, 'train')
+    rel = _write(root, 'bad.txt', f'{path} 0 {int(n) + 1} 1\n')
+    with pytest.raises(VideoAnomalyDataError, match=rf'bad.txt:1: frame .*img_{int(n):08d}.jpg'
+                                                    r"' missing"):
+        _frames(root, rel, 'train')
+    rel = _write(root, 'bad.txt', f'{path} 0 0 1\n')
+    with pytest.raises(VideoAnomalyDataError, match=r'bad.txt:1: .* 0 frames \(an empty video'):
+        _frames(root, rel, 'train')
