@@ -369,3 +369,32 @@ def test_top_level_variable_override_reaches_its_uses():
     assert (cfg.train_dataloader.dataset.category, cfg.test_dataloader.dataset.category) == \
         ('my_part', 'x')
     assert cfg.train_dataloader.dataset.data_root == '/nonexistent/root'
+
+
+def test_strict_loading_honours_the_models_own_load_rule(tmp_path):
+    """The tools' strict load asks the model (load_state_dict), not a plain key comparison:
+    MSFlow accepts a flows-only checkpoint (a converted official one) when its frozen extractor
+    came from its ImageNet file, and refuses it when the extractor is random."""
+    import timm
+    import torch
+    from cvshared.engine.weights import load_weights
+    from mmengine.registry import MODELS, DefaultScope, init_default_scope
+    from mmengine.utils import import_modules_from_strings
+
+    cfg = load_config(osp.join(REPO, 'configs', 'msflow', 'msflow_resnet18_synthetic.py'),
+                      data_root=str(tmp_path / 'none'), generate_synthetic=False)
+    import_modules_from_strings(**cfg.custom_imports)
+    init_default_scope(cfg.default_scope)
+    extractor = str(tmp_path / 'resnet18_imagenet.pth')
+    torch.save(timm.create_model('resnet18', pretrained=False).state_dict(), extractor)
+    flows_only = str(tmp_path / 'flows.pth')
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        cfg.model.backbone.checkpoint = extractor
+        model = MODELS.build(cfg.model)
+        torch.save({'state_dict': {k: v for k, v in model.state_dict().items()
+                                   if not k.startswith('backbone.')}}, flows_only)
+        load_weights(model, flows_only, strict=True, paper='msflow')  # accepted
+        cfg.model.backbone.checkpoint = None
+        random_extractor = MODELS.build(cfg.model)
+    with pytest.raises(StrictLoadError, match=r'missing in the checkpoint: \d+ keys: backbone'):
+        load_weights(random_extractor, flows_only, strict=True, paper='msflow')

@@ -23,9 +23,8 @@ from functools import partial
 
 from mmengine.infer import BaseInferencer
 
-from ..checkpoint import state_dict_of
 from .launch import drop_pretrained, load_config
-from .weights import check_state_dict, paper_of, revise_keys
+from .weights import load_weights, paper_of
 
 
 class CvsharedInferencer(BaseInferencer):
@@ -57,12 +56,8 @@ class CvsharedInferencer(BaseInferencer):
 
     # -- model ----------------------------------------------------------------------------
     def _load_weights_to_model(self, model, checkpoint, cfg) -> None:
-        state = revise_keys(state_dict_of(checkpoint))
-        report = check_state_dict(model, state, self.checkpoint_path, strict=self.strict,
-                                  paper=self.paper)
-        if not self.strict:
-            state = {k: v for k, v in state.items() if k not in report['shape']}
-        model.load_state_dict(state, strict=self.strict)
+        load_weights(model, self.checkpoint_path, strict=self.strict, paper=self.paper,
+                     checkpoint=checkpoint)
 
     # -- data -----------------------------------------------------------------------------
     def test_pipeline(self, cfg) -> list:

@@ -74,17 +74,22 @@ def likely_cause(missing: list, unexpected: list, shape: list, n_model: int,
             f'(another backbone or variant), or an official checkpoint that needs {converter}.')
 
 
-def check_state_dict(model, state: Mapping, path: str = '<state dict>',
-                     strict: bool = True, paper: str | None = None, logger=None) -> dict:
-    """Compare ``state`` with ``model.state_dict()``; raise :class:`StrictLoadError` if strict.
+def load_state_checked(model, state: Mapping, path: str = '<state dict>',
+                       strict: bool = True, paper: str | None = None, logger=None) -> dict:
+    """Load ``state`` into ``model``; raise :class:`StrictLoadError` if it does not fit (strict).
 
+    The keys are judged by ``model.load_state_dict`` itself (after dropping shape mismatches),
+    so a model's own load hooks count: MSFlow accepts a flows-only checkpoint when its frozen
+    extractor came from its ImageNet file, and a plain key comparison would refuse it. A
+    failing strict load leaves the model partly loaded; the error ends the run.
     Returns ``dict(missing=..., unexpected=..., shape=...)``.
     """
     own = model.state_dict()
-    missing = [k for k in own if k not in state]
-    unexpected = [k for k in state if k not in own]
     shape = [k for k in own if k in state and hasattr(state[k], 'shape')
              and tuple(state[k].shape) != tuple(own[k].shape)]
+    result = model.load_state_dict({k: v for k, v in state.items() if k not in shape},
+                                   strict=False)
+    missing, unexpected = list(result.missing_keys), list(result.unexpected_keys)
     report = dict(missing=missing, unexpected=unexpected, shape=shape)
     if not (missing or unexpected or shape):
         return report
@@ -101,7 +106,7 @@ def check_state_dict(model, state: Mapping, path: str = '<state dict>',
     if strict:
         raise StrictLoadError(message + '\n  For a deliberate partial load pass --non-strict.')
     if logger is not None:
-        logger.warning(message + '\n  (--non-strict: loading what matches.)')
+        logger.warning(message + '\n  (--non-strict: loaded what matches.)')
     return report
 
 
@@ -121,15 +126,13 @@ def _bare(model):
 
 
 def load_weights(model, path: str, strict: bool = True, paper: str | None = None,
-                 logger=None, map_location='cpu'):
-    """Load ``path`` into ``model`` safely and (by default) strictly; returns the checkpoint."""
-    model = _bare(model)
-    checkpoint = load_checkpoint_file(path, map_location=map_location)
+                 logger=None, map_location='cpu', checkpoint=None):
+    """Load ``path`` (or its already loaded ``checkpoint``) into ``model`` safely and, by
+    default, strictly; returns the checkpoint. The one loading path of test, infer and train."""
+    if checkpoint is None:
+        checkpoint = load_checkpoint_file(path, map_location=map_location)
     state = revise_keys(state_dict_of(checkpoint))
-    report = check_state_dict(model, state, path, strict=strict, paper=paper, logger=logger)
-    if not strict:
-        state = {k: v for k, v in state.items() if k not in report['shape']}
-    model.load_state_dict(state, strict=strict)
+    load_state_checked(_bare(model), state, path, strict=strict, paper=paper, logger=logger)
     return checkpoint
 
 
@@ -138,13 +141,8 @@ def load_into_runner(runner, path: str, strict: bool = True, paper: str | None =
     ``load_from``), with the ``after_load_checkpoint`` hooks called as mmengine does."""
     checkpoint = load_checkpoint_file(path, map_location='cpu')
     runner.call_hook('after_load_checkpoint', checkpoint=checkpoint)
-    model = _bare(runner.model)
-    state = revise_keys(state_dict_of(checkpoint))
-    report = check_state_dict(model, state, path, strict=strict, paper=paper,
-                              logger=runner.logger)
-    if not strict:
-        state = {k: v for k, v in state.items() if k not in report['shape']}
-    model.load_state_dict(state, strict=strict)
+    load_weights(runner.model, path, strict=strict, paper=paper, logger=runner.logger,
+                 checkpoint=checkpoint)
     runner._has_loaded = True
     runner.logger.info(f'Loaded {path} ({"strict" if strict else "non-strict"}).')
     return checkpoint
@@ -164,7 +162,5 @@ def verify_runner_checkpoint(runner, strict: bool = True, paper: str | None = No
     path = resume_path(runner)
     if path is None:
         return
-    checkpoint = load_checkpoint_file(path, map_location='cpu')
-    state = revise_keys(state_dict_of(checkpoint))
-    check_state_dict(_bare(runner.model), state, path, strict=strict, paper=paper,
-                     logger=runner.logger)
+    # loads into the model (mmengine loads the same file again when it resumes)
+    load_weights(runner.model, path, strict=strict, paper=paper, logger=runner.logger)
