@@ -1,6 +1,7 @@
 """tools/: train, resume, test, show-dir, tta, strict loading, config checks, amp, mim, torchrun
 launchers, benchmark, on the toy config of cvshared.testing (a logistic regression that trains
 in a second)."""
+import glob
 import json
 import os
 import os.path as osp
@@ -352,6 +353,22 @@ def test_benchmark(toy_root, tmp_path, capsys):
     assert '| parameters | 3 |' in printed and '1 torch threads' in printed
     assert '| official implementation (recorded) | toy figures' in printed
     assert '| train step (ms) | 1.0 |' in printed
+
+
+MSFLOW_CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'msflow', '*.py')))
+
+
+@pytest.mark.parametrize('path', MSFLOW_CONFIGS, ids=lambda p: 'msflow/' + osp.basename(p))
+def test_category_override_reaches_the_datasets_of_every_msflow_config(path):
+    """Every MSFlow config (each MVTec / VisA category, the synthetic one) keeps its top-level
+    ``category`` equal to its datasets', so ``--cfg-options category=X`` reaches all three."""
+    plain = load_config(path, data_root='/nonexistent/root', generate_synthetic=False)
+    cats = {plain[f'{s}_dataloader'].dataset.category for s in ('train', 'val', 'test')}
+    assert cats == {plain.category}, (plain.category, cats)
+    cfg = load_config(path, {'category': 'my_part'}, data_root='/nonexistent/root',
+                      generate_synthetic=False)
+    assert [cfg[f'{s}_dataloader'].dataset.category for s in ('train', 'val', 'test')] == \
+        ['my_part'] * 3
 
 
 def test_top_level_variable_override_reaches_its_uses():

@@ -1,5 +1,6 @@
 # MSFlow (WRN-50-2, 100 epochs = 25 x 4 sub-epochs) on MVTec AD, category 'toothbrush'.
 _base_ = ['./_base_/msflow_wrn50-2_100e_mvtec.py']
+category = 'toothbrush'  # --cfg-options category=X reaches the three datasets
 train_dataloader = dict(dataset=dict(category='toothbrush'))
 val_dataloader = dict(dataset=dict(category='toothbrush'))
 test_dataloader = dict(dataset=dict(category='toothbrush'))

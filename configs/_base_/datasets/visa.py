@@ -5,7 +5,8 @@ _base_ = ['./mvtec_ad.py']
 
 data_root = '{{$DATA_ROOT:data/visa/1cls}}'
 metric_prefix = 'visa'
-_visa = dict(type='VisAMVTecDataset', data_root=data_root, category='candle')
+category = 'candle'
+_visa = dict(type='VisAMVTecDataset', data_root=data_root, category=category)
 train_dataloader = dict(dataset=_visa)
 val_dataloader = dict(dataset=_visa)
 test_dataloader = dict(dataset=_visa)
