@@ -221,6 +221,11 @@ def test_config_file_typo_is_an_error(tmp_path, toy_root):
     with pytest.raises(ConfigKeyError, match="unknown top-level key 'optim_wraper'.*"
                        "Did you mean 'optim_wrapper'"):
         load_config(str(bad), None, None, toy_root)
+    # plain-valued typos too: a fine-tune that would start from scratch, a resume that wouldn't
+    for line, right in (("load_form = 'some.pth'", 'load_from'), ('resum = True', 'resume')):
+        bad.write_text(f"_base_ = [{toy_config()!r}]\n{line}\n")
+        with pytest.raises(ConfigKeyError, match=f"Did you mean '{right}'"):
+            load_config(str(bad), None, None, toy_root)
     ok = tmp_path / 'helper_config.py'
     ok.write_text(f"_base_ = [{toy_config()!r}]\nnorm_cfg = dict(type='BN')\n"
                   "pipeline = [dict(type='X')]\nimg_size = 128\n")

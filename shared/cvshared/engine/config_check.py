@@ -8,9 +8,10 @@ rate and says nothing. Two checks, both applied by :func:`cvshared.engine.launch
 * ``--cfg-options``: the top-level key of each option must be a key the config already has (its
   own helper variables such as ``img_size`` included) or a key the Runner or the OpenMMLab
   conventions read (:data:`KNOWN_KEYS`). Otherwise :class:`ConfigKeyError` names the closest.
-* config files: a dict-valued (or list-of-dicts) top-level key that the Runner does not read
-  and whose name is a near miss of one it does read (``optim_wraper``, ``train_dataloder``) is
-  a typo; helper variables with other names (``_loader``, ``pipeline``, ``norm_cfg``) pass.
+* config files: a top-level key that the Runner does not read and whose name is a near miss of
+  one it does read (``optim_wraper``, ``train_dataloder``, ``load_form = 'x.pth'``,
+  ``resum = True``) is a typo, whatever its value; helper variables with other names
+  (``_loader``, ``pipeline``, ``norm_cfg``) pass.
 
 :func:`registry_hints` turns mmengine's "X is not in the registry" ``KeyError`` into one that
 lists the closest registered names.
@@ -82,21 +83,15 @@ def check_cfg_options(cfg_keys: Iterable[str], options: Mapping | None, source: 
             'Known keys: the ones the config defines and those mmengine\'s Runner reads.')
 
 
-def _looks_like_component(value) -> bool:
-    if isinstance(value, Mapping):
-        return True
-    return isinstance(value, (list, tuple)) and bool(value) and all(
-        isinstance(v, Mapping) for v in value)
-
-
 def check_config_keys(cfg: Mapping, source: str = '') -> None:
-    """A dict-valued top-level key that is a near miss of a Runner key is a typo."""
+    """A top-level key that is a near miss of a Runner key is a typo (any value)."""
     known = known_keys()
     for key in list(cfg.keys()):
-        if key in known or key.startswith('_') or not _looks_like_component(cfg[key]):
+        if key in known or key.startswith('_'):
             continue
-        # a near miss, not a helper named after a part of a key ('pipeline', 'model')
-        close = [k for k in _suggest(key, known, cutoff=0.85) if key not in k]
+        # a near miss ('resum'), not a helper named after a part of a key ('pipeline', 'model')
+        close = [k for k in _suggest(key, known, cutoff=0.85)
+                 if key not in k or len(k) - len(key) <= 2]
         if close:
             raise ConfigKeyError(
                 f'{source or "config"}: unknown top-level key {key!r}; mmengine\'s Runner '
