@@ -141,3 +141,69 @@ def test_stts_synthetic_stops_at_the_first_non_finite_loss(tmp_path):
         'default_hooks.checkpoint.interval=1'])
     assert re.search(r'non-finite loss: .*loss_cls = -?(nan|inf)', text), text
     _check_stop(text, work, max_iteration=6)
+
+
+class _Probe:
+    """A one-weight mmengine model and optimizer in a stand-in runner, to drive FailFastHook's
+    gradient and checkpoint checks directly (the runs above diverge through the loss first)."""
+
+    def __init__(self, work_dir):
+        from types import SimpleNamespace
+
+        import torch
+        from mmengine.model import BaseModel
+        from mmengine.optim import OptimWrapper
+
+        class OneWeight(BaseModel):
+            def __init__(self):
+                super().__init__()
+                self.w = torch.nn.Parameter(torch.zeros(1))
+
+            def forward(self, *args, **kwargs):
+                return {}
+
+        self.model = OneWeight()
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.1)
+        self.runner = SimpleNamespace(model=self.model, optim_wrapper=OptimWrapper(self.optimizer),
+                                      work_dir=str(work_dir), iter=6, epoch=1)
+
+
+def test_gradient_check_stops_a_finite_loss_with_an_infinite_gradient(tmp_path):
+    """sqrt(w) at w = 0 is a finite loss (0) whose gradient is infinite: only the pre-step
+    gradient-norm check can catch it, before the optimizer writes inf into the weight; after
+    raising, the hook has removed its optimizer hook and unwrapped parse_losses."""
+    import torch
+    from cvshared.hooks import FailFastHook
+
+    probe = _Probe(tmp_path)
+    original = probe.model.parse_losses
+    hook = FailFastHook()
+    hook.before_train(probe.runner)
+    assert probe.model.parse_losses is not original and probe.optimizer._optimizer_step_pre_hooks
+    loss = probe.model.w.sqrt().sum()
+    assert torch.isfinite(loss)
+    loss.backward()
+    with pytest.raises(NonFiniteTrainingError, match=r'at iteration 7 \(epoch 2\): the gradient '
+                       r'norm is inf; non-finite gradients in 1 parameter\(s\): w'):
+        probe.optimizer.step()
+    assert probe.model.w.item() == 0.0  # the step did not happen
+    assert not probe.optimizer._optimizer_step_pre_hooks
+    assert probe.model.parse_losses == original
+
+
+def test_checkpoint_check_refuses_non_finite_weights(tmp_path):
+    """A NaN weight that no loss has seen yet (the last step of an epoch) is caught before the
+    checkpoint is written; the message names the tensor and the last good checkpoint."""
+    import torch
+    from cvshared.hooks import FailFastHook
+
+    probe = _Probe(tmp_path)
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_1.pth'))
+    hook = FailFastHook()
+    hook.before_train(probe.runner)
+    hook.before_save_checkpoint(probe.runner, {'state_dict': probe.model.state_dict()})  # fine
+    with torch.no_grad():
+        probe.model.w.fill_(float('nan'))
+    with pytest.raises(NonFiniteTrainingError, match=r"1 weight tensor\(s\) are non-finite "
+                       rf"\(w\).*last good checkpoint is {re.escape(str(tmp_path))}/epoch_1.pth"):
+        hook.before_save_checkpoint(probe.runner, {'state_dict': probe.model.state_dict()})

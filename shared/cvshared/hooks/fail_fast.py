@@ -80,6 +80,7 @@ class FailFastHook(Hook):
         resume = (f'The last good checkpoint is {last}: resume from it with '
                   f'`tools/train.py CONFIG --resume {last}` {fix}' if last else
                   f'No checkpoint was saved before this point: train again {fix}')
+        self._restore()
         raise NonFiniteTrainingError(
             f'Training diverged at iteration {runner.iter + 1} (epoch {runner.epoch + 1}): '
             f'{what}. {resume}. Stopped by FailFastHook (default_hooks.fail_fast); no '
@@ -105,6 +106,11 @@ class FailFastHook(Hook):
                 lambda opt, args, kwargs, runner=runner: self._check_grads(runner, opt)))
 
     def after_train(self, runner) -> None:
+        self._restore()
+
+    def _restore(self) -> None:
+        """Remove the optimizer pre-step hooks and unwrap ``parse_losses`` (mmengine calls no
+        ``after_train`` when training raised, so :meth:`_fail` calls this too)."""
         for handle in self._handles:
             handle.remove()
         self._handles = []
