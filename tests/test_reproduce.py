@@ -1,5 +1,6 @@
 """tools/reproduce.py and the logic behind it, on the toy paper."""
 import json
+import os
 import os.path as osp
 
 import pytest
@@ -119,3 +120,26 @@ def test_protocol_per_metric():
     table = results_table(replace(spec, tta_protocol='multi-scale + flip'),
                           {'toy/accuracy': 0.5}, False, {}, tta=True)
     assert '| multi-scale + flip |' in table and 'differ' not in table
+
+
+def test_synthetic_generation_is_all_or_nothing(tmp_path):
+    """The set appears at its root only when complete: an interrupted generation leaves no
+    partial set behind, and a folder without the completion marker is an error naming it
+    (it was used as it was: a later run trained on the partial set)."""
+    from dataclasses import replace
+
+    from cvshared.engine.reproduce import ensure_synthetic, synthetic_complete
+
+    def interrupted(root):
+        open(osp.join(root, 'train.txt'), 'w').write('0.1 0.2 1\n')
+        raise KeyboardInterrupt
+
+    root = str(tmp_path / 'toy')
+    with pytest.raises(KeyboardInterrupt):
+        ensure_synthetic(replace(TOY_SPEC, make_synthetic=interrupted), root)
+    assert not osp.exists(root) and sorted(os.listdir(tmp_path)) == []
+    ensure_synthetic(TOY_SPEC, root)
+    assert synthetic_complete(root) and osp.isfile(osp.join(root, 'test.txt'))
+    os.remove(osp.join(root, '.synthetic_complete'))  # as an old interrupted run left it
+    with pytest.raises(FileExistsError, match='incomplete synthetic data set.*Delete the folder'):
+        ensure_synthetic(TOY_SPEC, root)

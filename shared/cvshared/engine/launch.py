@@ -158,11 +158,13 @@ SYNTHETIC_FIRST_USE = """
 
 def ensure_synthetic_for_config(path: str, cfg: Config) -> str | None:
     """Generate the synthetic set at the config's data root if it is a synthetic run's config
-    and the root does not exist; returns the root generated, else None."""
+    and the root holds no complete set; returns the root generated, else None."""
     import sys
 
+    from .reproduce import synthetic_complete
+
     root = cfg.get('data_root')
-    if not isinstance(root, str) or osp.exists(root):
+    if not isinstance(root, str) or synthetic_complete(root):
         return None
     spec = synthetic_spec_of(path)
     if spec is None:

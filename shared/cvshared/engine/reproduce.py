@@ -81,14 +81,50 @@ def default_data_root(config_path: str) -> str | None:
     return cfg.get('data_root')
 
 
+SYNTHETIC_MARKER = '.synthetic_complete'
+
+
+def synthetic_complete(root: str) -> bool:
+    """True when ``root`` holds a complete synthetic set (its generator finished)."""
+    return osp.isfile(osp.join(root, SYNTHETIC_MARKER))
+
+
 def ensure_synthetic(spec: PaperSpec, root: str) -> str:
-    """Generate the synthetic data set once at ``root`` (a marker records completion)."""
-    marker = osp.join(root, '.synthetic_complete')
-    if not osp.exists(marker):
-        os.makedirs(root, exist_ok=True)
-        spec.make_synthetic(root)
-        with open(marker, 'w') as f:
+    """Generate the synthetic data set once at ``root``.
+
+    The set is written into a private folder beside ``root`` and renamed into place when it is
+    complete (a marker file inside records completion), so an interrupted generation never
+    leaves a partial set that later runs would train on, and processes that generate at once
+    (the ranks of a distributed launch) each get a complete set: the first rename wins, the
+    others discard theirs. A folder at ``root`` without the marker is an error naming it.
+    """
+    import shutil
+
+    if synthetic_complete(root):
+        return root
+    if osp.isdir(root) and os.listdir(root):
+        raise FileExistsError(
+            f'{root!r} holds an incomplete synthetic data set of {spec.key} (no '
+            f'{SYNTHETIC_MARKER}: its generation was interrupted). Delete the folder to '
+            'generate it again.')
+    if osp.isdir(root):
+        os.rmdir(root)
+    parent = osp.dirname(osp.abspath(root))
+    os.makedirs(parent, exist_ok=True)
+    partial = osp.join(parent, f'.{osp.basename(osp.abspath(root))}.partial-{os.getpid()}')
+    shutil.rmtree(partial, ignore_errors=True)
+    os.makedirs(partial)
+    try:
+        spec.make_synthetic(partial)
+        with open(osp.join(partial, SYNTHETIC_MARKER), 'w') as f:
             f.write(f'synthetic data set of {spec.key}\n')
+        try:
+            os.replace(partial, root)
+        except OSError:
+            if not synthetic_complete(root):  # not another process's complete set
+                raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
     return root
 
 
