@@ -96,7 +96,8 @@ def test_there_are_converters():
     assert len(CONVERTERS) >= 3, CONVERTERS
 
 
-@pytest.mark.parametrize('script', CONVERTERS, ids=osp.basename)
+@pytest.mark.parametrize('script', CONVERTERS,
+                         ids=lambda p: osp.basename(p).split('_official_to_ours')[0])
 def test_converter_refuses_code_and_garbage(script, evil, random_bytes, tmp_path, monkeypatch):
     path, marker = evil
     dst = str(tmp_path / 'out.pth')

@@ -45,6 +45,7 @@ def test_toy_without_a_checkpoint_says_so(toy_root, tmp_path):
     assert not glob.glob(str(tmp_path / 'w' / '*.pth'))
 
 
+@pytest.mark.paper('msflow')
 def test_msflow_synthetic_stops_at_the_first_non_finite_loss(tmp_path):
     """MSFlow (tiny synthetic run) with lr 1e12: before the hook it trained NaN for every epoch
     and died only in scikit-learn at test time."""
@@ -108,6 +109,7 @@ def _check_stop(text, work, max_iteration):
     return iteration
 
 
+@pytest.mark.paper('hfan')
 def test_hfan_synthetic_stops_at_the_first_non_finite_loss(tmp_path):
     """HFAN (tiny synthetic DAVIS set, 4 training frames, 32 x 32 crops) with AdamW at lr 1e30:
     before the hook it exited 0 with chance-level J&F. A checkpoint every iteration: the one
@@ -128,6 +130,7 @@ def test_hfan_synthetic_stops_at_the_first_non_finite_loss(tmp_path):
     _check_stop(text, work, max_iteration=6)
 
 
+@pytest.mark.paper('stts')
 def test_stts_synthetic_stops_at_the_first_non_finite_loss(tmp_path):
     """STTS (tiny Swin, 8 synthetic clips in batches of 4) with AdamW at lr 1e30: before the
     hook it exited 0 with chance-level accuracy. A checkpoint every epoch (2 iterations)."""

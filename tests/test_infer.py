@@ -52,6 +52,7 @@ def test_missing_input_is_named(tmp_path):
         load_tool('infer').main([toy_config(), ckpt, str(tmp_path / 'nope.txt')])
 
 
+@pytest.mark.paper('msflow')
 def test_msflow_inference(tmp_path):
     """A random-weight MSFlow (the synthetic config's model) saved as a checkpoint: infer.py
     writes an anomaly map of the config's image size, a picture and a score equal to the
@@ -136,6 +137,7 @@ def _mismatched(state, path):
     return str(path), key
 
 
+@pytest.mark.paper('hfan')
 def test_hfan_inference(tmp_path):
     """Frames + flow images of the synthetic generator (48 x 64, not the config's 64 x 64):
     0/255 masks at the frame's size equal to the model's own prediction, through a DAVIS
@@ -196,6 +198,7 @@ def inferencer_class_of(config):
     return inferencer_class(config)
 
 
+@pytest.mark.paper('hfan')
 def test_hfan_inference_is_strict_and_needs_flow(tmp_path):
     from cvshared.datasets.davis_synthetic import make_davis_synthetic
 
@@ -217,6 +220,7 @@ def test_hfan_inference_is_strict_and_needs_flow(tmp_path):
         inf([osp.dirname(frame)])
 
 
+@pytest.mark.paper('stts')
 def test_stts_inference(tmp_path):
     """Synthetic .mp4 clips and a folder of one clip's frames: the top-k JSON (best first) and
     its sum equal the model's own test_step scores; the picture's kept frames are the model's
@@ -277,6 +281,7 @@ def test_stts_inference(tmp_path):
     assert (tmp_path / 'f' / 'frames.png').is_file()
 
 
+@pytest.mark.paper('stts')
 def test_stts_inference_is_strict(tmp_path):
     from stts.datasets import make_synthetic_kinetics
 

@@ -393,6 +393,7 @@ def test_top_level_variable_override_reaches_its_uses():
     assert cfg.train_dataloader.dataset.data_root == '/nonexistent/root'
 
 
+@pytest.mark.paper('msflow')
 def test_strict_loading_honours_the_models_own_load_rule(tmp_path):
     """The tools' strict load asks the model (load_state_dict), not a plain key comparison:
     MSFlow accepts a flows-only checkpoint (a converted official one) when its frozen extractor
