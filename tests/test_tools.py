@@ -5,6 +5,7 @@ import glob
 import json
 import os
 import os.path as osp
+import signal
 import socket
 import subprocess
 import sys
@@ -323,14 +324,21 @@ def test_dist_train_launcher(toy_root, tmp_path):
     work = str(tmp_path / 'dist')
     env = {k: v for k, v in os.environ.items() if k not in ('PYTHON', 'VIRTUAL_ENV')}
     env.update(PATH='/usr/bin:/bin', PORT=str(_free_port()), CUDA_VISIBLE_DEVICES='')
+    # its own process group, so that a time-out ends torchrun's workers too (bash execs
+    # torchrun; killing only the top process would orphan them, holding the port and CPU)
+    job = subprocess.Popen(
+        ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), toy_config(), '2',
+         '--work-dir', work, '--data-root', toy_root,
+         '--cfg-options', 'train_cfg.max_epochs=1', 'log_level=INFO'],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)
     try:
-        proc = subprocess.run(
-            ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), toy_config(), '2',
-             '--work-dir', work, '--data-root', toy_root,
-             '--cfg-options', 'train_cfg.max_epochs=1', 'log_level=INFO'],
-            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=180)
-    except subprocess.TimeoutExpired as err:
-        pytest.fail(f'dist_train.sh did not finish in 180 s: {str(err.stderr)[-2000:]}')
+        stdout, stderr = job.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        os.killpg(job.pid, signal.SIGKILL)
+        stdout, stderr = job.communicate()
+        pytest.fail(f'dist_train.sh did not finish in 180 s: {stderr[-2000:]}')
+    proc = subprocess.CompletedProcess(job.args, job.returncode, stdout, stderr)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert osp.isfile(osp.join(work, 'epoch_1.pth'))
     log = open(next(osp.join(r, f) for r, _, fs in os.walk(work) for f in fs
@@ -343,8 +351,11 @@ def test_dist_train_launcher(toy_root, tmp_path):
 def test_benchmark(toy_root, tmp_path, capsys):
     bench = load_tool('benchmark')
     out = str(tmp_path / 'bench.json')
+    torch.set_num_threads(2)
     result = bench.main(['toy', '--spec', 'cvshared.testing:TOY_SPEC', '--data-root', toy_root,
                          '--iters', '3', '--warmup', '1', '--out', out, '--threads', '1'])
+    assert result['torch_threads'] == 1
+    assert torch.get_num_threads() == 2  # restored: later tests of the worker keep theirs
     printed = capsys.readouterr().out
     # 3 timed steps of 16 samples: the throughput is the timed samples over the timed seconds
     assert result['train_samples_timed'] == 48 and result['infer_samples_timed'] == 48

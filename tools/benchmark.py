@@ -206,8 +206,16 @@ def format_table(result: dict, spec) -> str:
 
 def main(argv=None):
     args = parse_args(argv)
+    threads = torch.get_num_threads()
     if args.threads:
         torch.set_num_threads(args.threads)
+    try:
+        return run(args)
+    finally:
+        torch.set_num_threads(threads)  # main() may run inside another process (tests)
+
+
+def run(args):
     spec = load_spec(args.paper, args.spec)
     choice = choose_data(spec, args.data_root)
     if choice.synthetic:
