@@ -54,40 +54,37 @@ def test_missing_input_is_named(tmp_path):
 
 @pytest.mark.paper('msflow')
 def test_msflow_inference(tmp_path):
-    """A random-weight MSFlow (the synthetic config's model) saved as a checkpoint: infer.py
-    writes an anomaly map of the config's image size, a picture and a score equal to the
-    model's own prediction on the same image."""
+    """A random-weight MSFlow (the synthetic config's model) saved as a checkpoint: on two test
+    images of the synthetic set, infer.py writes the anomaly map and the score of the model's
+    own test_step on the config's test dataset, decides ``score >= threshold`` with a
+    threshold between the two scores, and draws a picture of each."""
     from cvshared.engine.infer import inferencer_class
-    from cvshared.engine.launch import drop_pretrained, load_config
-    from mmengine.registry import MODELS, init_default_scope
-    from mmengine.utils import import_modules_from_strings
-    from PIL import Image
+    from cvshared.engine.reproduce import ensure_synthetic, load_spec
 
     config = osp.join(REPO, 'configs', 'msflow', 'msflow_resnet18_synthetic.py')
-    cfg = load_config(config, None, None, str(tmp_path / 'unused'))
-    drop_pretrained(cfg.model)
-    import_modules_from_strings(**cfg.custom_imports)
-    init_default_scope(cfg.default_scope)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
+    root = str(tmp_path / 'data')
+    ensure_synthetic(load_spec('msflow'), root)
+    cfg, model = _model_and_checkpoint(config, root, str(tmp_path / 'msflow.pth'))
     ckpt = str(tmp_path / 'msflow.pth')
-    torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
-    rng = np.random.default_rng(0)
-    img = tmp_path / 'part.png'
-    Image.fromarray(rng.integers(0, 255, (96, 80, 3), dtype=np.uint8)).save(img)
+    dataset, preds = _direct_predictions(cfg, model)
+    pick = [0, len(dataset) - 1]
+    images = [dataset.get_data_info(i)['img_path'] for i in pick]
+    scores = [float(preds[i].pred_score) for i in pick]
+    assert scores[0] != scores[1]
+    threshold = sum(scores) / 2
     out = tmp_path / 'out'
-    payload = load_tool('infer').main([config, ckpt, str(img), '--out-dir', str(out),
-                                       '--threshold=-1e30'])
-    result = payload['results'][0]
-    amap = np.load(out / 'part_anomaly_map.npy')
-    assert amap.shape == (cfg.img_size, cfg.img_size) and result['map_shape'] == list(amap.shape)
-    assert np.isfinite(amap).all() and amap.std() > 0
-    assert (out / 'part.png').is_file()
-    assert result['anomalous'] is True  # any finite score is above -1e30
-    # the same image through the inferencer object without the tool: same score
-    inf = inferencer_class(config)(config, ckpt)
-    again = inf([str(img)])['results'][0]
-    assert again['score'] == pytest.approx(result['score'], rel=1e-5)
+    payload = load_tool('infer').main([config, ckpt, *images, '--out-dir', str(out),
+                                       f'--threshold={threshold}'])
+    for i, image, score, result in zip(pick, images, scores, payload['results']):
+        name = osp.splitext(osp.basename(image))[0]
+        amap = np.load(out / f'{name}_anomaly_map.npy')
+        assert amap.shape == (cfg.img_size, cfg.img_size) == tuple(result['map_shape'])
+        np.testing.assert_allclose(amap, preds[i].anomaly_map.numpy(), atol=1e-5, rtol=1e-5)
+        assert result['score'] == pytest.approx(score, rel=1e-5)
+        assert result['anomalous'] is (score >= threshold)
+        assert (out / f'{name}.png').is_file()
+    assert [r['anomalous'] for r in payload['results']].count(True) == 1
+    again = inferencer_class(config)(config, ckpt)([images[0]])['results'][0]
     assert again['anomalous'] is None  # no threshold, no decision
 
 

@@ -6,8 +6,10 @@
 Per image ``<stem>``: ``D/<stem>_anomaly_map.npy`` (the A_add map at the config's image size,
 float32), ``D/<stem>.png`` (the picture of ``msflow.hooks.visualization``) and an entry of
 ``D/results.json``: ``score`` (the paper's image score, top-k of A_mul), ``threshold`` and
-``anomalous`` (score > threshold; null without ``--threshold``). The model's image scores are
-not normalised: choose the threshold on validation images of the same category.
+``anomalous`` (score >= threshold, the rule of the F1-optimal threshold the test hook draws;
+null without ``--threshold``). The model's image scores are not normalised: choose the
+threshold on validation images of the same category. All pictures of one call share one colour
+range (the min / max over its maps), so a good image does not look as red as a defective one.
 """
 from __future__ import annotations
 
@@ -26,32 +28,29 @@ class MSFlowInferencer(CvsharedInferencer):
 
     def result_of(self, item, pred) -> dict:
         score = float(pred.pred_score)
-        anomalous = None if self.threshold is None else bool(score > self.threshold)
+        anomalous = None if self.threshold is None else bool(score >= self.threshold)
         amap = pred.anomaly_map.numpy()
         return dict(score=score, threshold=self.threshold, anomalous=anomalous,
                     map_shape=list(amap.shape), map_max=float(amap.max()))
 
+    def before_save(self, items, preds) -> None:
+        maps = [p.anomaly_map.numpy() for p in preds]
+        self.colour_range = (float(min(m.min() for m in maps)), float(max(m.max() for m in maps)))
+
     def save(self, item, pred, result, out_dir) -> list:
+        from .hooks.visualization import draw_sample
+
         amap = pred.anomaly_map.numpy().astype(np.float32)
         npy = osp.join(out_dir, f'{stem(item)}_anomaly_map.npy')
         np.save(npy, amap)
         size = (amap.shape[1], amap.shape[0])
         image = np.asarray(Image.open(item).convert('RGB').resize(size, Image.BILINEAR))
         png = osp.join(out_dir, f'{stem(item)}.png')
-        Image.fromarray(self.draw(image, amap, result)).save(png)
+        vmin, vmax = self.colour_range
+        Image.fromarray(draw_sample(image, amap, score=result['score'],
+                                    threshold=result['threshold'], vmin=vmin,
+                                    vmax=vmax)).save(png)
         return [npy, png]
-
-    @staticmethod
-    def draw(image, amap, result) -> np.ndarray:
-        from .hooks import visualization as vis
-        if hasattr(vis, 'draw_sample'):
-            try:
-                return vis.draw_sample(image, amap, score=result['score'],
-                                       threshold=result['threshold'])
-            except TypeError:
-                pass  # another signature: fall back to the panel below
-        return vis.render_anomaly_panel(image, amap, None, float(amap.min()),
-                                        float(amap.max()))
 
 
 INFERENCER = MSFlowInferencer

@@ -111,6 +111,10 @@ class CvsharedInferencer(BaseInferencer):
         """Write the files and pictures of one result; return their paths."""
         return []
 
+    def before_save(self, items: list, preds: list) -> None:
+        """Called once with every prediction of the call before any is saved (e.g. to draw
+        all pictures on one colour range)."""
+
     def visualize(self, inputs: list, preds: list, **kwargs) -> list:
         return []
 
@@ -123,6 +127,8 @@ class CvsharedInferencer(BaseInferencer):
         for data in self.preprocess(items, batch_size=batch_size):
             preds.extend(self.forward(data))
         results = []
+        if out_dir:
+            self.before_save(items, preds)
         for item, pred in zip(items, preds):
             result = dict(input=str(item), **self.result_of(item, pred))
             if out_dir:

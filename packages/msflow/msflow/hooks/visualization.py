@@ -63,7 +63,7 @@ def draw_sample(image: np.ndarray, amap: np.ndarray, score: float | None = None,
         image: (H, W, 3) uint8 RGB at the map's size.
         amap: (H, W) anomaly map (higher = more anomalous).
         score, threshold: the image score and the image threshold (caption; decision
-            ``score > threshold``); either may be None.
+            ``score >= threshold``, the rule of :func:`best_f1_threshold`); either may be None.
         mask: (H, W) ground-truth mask, or None (black panel).
         vmin, vmax: colour range of the map. Give the range of the whole test set (the hook
             does); None uses this map's own min / max (stretches every map to full range).
@@ -90,7 +90,7 @@ def draw_sample(image: np.ndarray, amap: np.ndarray, score: float | None = None,
     if threshold is not None and not np.isnan(threshold):
         parts.append(f'thr {threshold:.4g}')
         if score is not None:
-            parts.append('ANOMALOUS' if score > threshold else 'normal')
+            parts.append('ANOMALOUS' if score >= threshold else 'normal')
     parts.append(f'map [{lo:.3g}, {hi:.3g}]')
     ImageDraw.Draw(canvas).text((2, h + 1), '  '.join(parts), fill=(255, 255, 255))
     return np.asarray(canvas)
