@@ -44,7 +44,6 @@ tta_pipeline = [
         [dict(type='LoadBinaryMask')],
         [dict(type='PackSegInputs', meta_keys=meta_keys)]]),
 ]
-tta_protocol = 'multi-scale + flip'  # words of the paper (PaperSpec.tta_protocol)
 davis_train = dict(type='DAVIS2016FrameFlowDataset', data_root=data_root,
                    ann_file='ImageSets/2016/train.txt', pipeline=train_pipeline)
 davis_val = dict(type='DAVIS2016FrameFlowDataset', data_root=data_root,

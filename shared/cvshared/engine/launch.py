@@ -189,13 +189,6 @@ def enable_tta(cfg: Config) -> None:
     cfg.model = cfg.tta_model
 
 
-def tta_protocol(cfg: Config, tta: bool) -> str:
-    """How the run tests, in words (printed beside the paper's protocol)."""
-    if not tta:
-        return 'single-scale'
-    return str(cfg.get('tta_protocol') or 'multi-scale + flip')
-
-
 def enable_amp(cfg: Config) -> None:
     """Switch the optimizer wrapper to mmengine's ``AmpOptimWrapper`` (dynamic loss scale)."""
     wrapper = cfg.optim_wrapper
