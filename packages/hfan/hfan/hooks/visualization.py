@@ -6,6 +6,7 @@ import os.path as osp
 
 import mmcv
 import numpy as np
+from cvshared.hooks import visualization_dir
 from cvshared.metrics.davis import seg2bmap
 from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
@@ -64,8 +65,7 @@ class VOSMaskVisualizationHook(Hook):
         self.alpha = alpha
 
     def _out_dir(self, runner) -> str:
-        out = self.test_out_dir or 'vis'
-        return out if osp.isabs(out) else osp.join(runner.work_dir, runner.timestamp, out)
+        return visualization_dir(runner, self.test_out_dir)
 
     def after_test_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
         if not self.draw or not outputs or not self.every_n_inner_iters(batch_idx, self.interval):

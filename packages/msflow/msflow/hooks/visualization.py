@@ -13,6 +13,7 @@ import os
 import os.path as osp
 
 import numpy as np
+from cvshared.hooks import visualization_dir
 from mmengine.hooks import Hook
 from PIL import Image, ImageDraw
 
@@ -136,7 +137,7 @@ class AnomalyMapVisualizationHook(Hook):
     def before_test(self, runner) -> None:
         self._items = []
         if self._active():
-            self._out_dir = osp.join(runner.work_dir, runner.timestamp, self.test_out_dir)
+            self._out_dir = visualization_dir(runner, self.test_out_dir)
 
     def after_test_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         if not self._active() or batch_idx % self.interval:

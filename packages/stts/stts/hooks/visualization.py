@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import cv2
 import numpy as np
+from cvshared.hooks import visualization_dir
 from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
@@ -121,8 +122,7 @@ class STTSVisualizationHook(Hook):
         self.class_names = list(class_names) if class_names else None
 
     def _out_dir(self, runner) -> str:
-        out = self.test_out_dir
-        return out if osp.isabs(out) else osp.join(runner.work_dir, runner.timestamp, out)
+        return visualization_dir(runner, self.test_out_dir)
 
     def _names(self, runner):
         if self.class_names is None:
