@@ -12,36 +12,13 @@ from mmaction.structures import ActionDataSample
 from mmengine.registry import init_default_scope
 from stts.convert import convert
 from stts.models import STTSSpatialSelector, STTSTemporalSelector
+from stts.testing import fill, sharp_scale
 
 GOLDEN = Path(__file__).parent / 'golden'
 
 
 def load(name):
     return load_checkpoint_file(GOLDEN / f'{name}.pt')
-
-
-# weight rules of make_golden.py (repeated here: if they drift apart the goldens stop matching)
-def fill(shapes, scale_of=None):
-    out = {}
-    for i, key in enumerate(sorted(shapes)):
-        if 'relative_position_index' in key:
-            continue
-        scale = 0.1 if scale_of is None else scale_of(key)
-        r = torch.randn(shapes[key], generator=torch.Generator().manual_seed(i)) * scale
-        parts = key.split('.')
-        norm_weight = len(parts) >= 2 and 'norm' in parts[-2] and parts[-1] == 'weight'
-        out[key] = 1 + r if norm_weight else r
-    return out
-
-
-def sharp_scale(key):
-    if 'relative_position_bias_table' in key:
-        return 1.0
-    if '.qkv.' in key or '.q.' in key or '.k.' in key or '.v.' in key:
-        return 0.5
-    if 'score' in key:
-        return 0.5
-    return 0.1
 
 
 # ----------------------------------------------------------------------------------------------
