@@ -1,0 +1,11 @@
+"""BatchNorm-based Weakly Supervised Video Anomaly Detection (TCSVT 2024) (package ``bnwvad``), on mmaction.
+
+``import cvshared`` comes first: it applies the stack fixes before any OpenMMLab import. The
+registering modules follow, so ``custom_imports = dict(imports=['bnwvad'])`` in a config
+registers everything.
+"""
+import cvshared  # noqa: F401  (stack fixes first)
+
+from . import datasets, hooks, metrics, models, registry  # noqa: F401,E402
+
+__version__ = '0.1.0'

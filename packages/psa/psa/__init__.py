@@ -1,0 +1,11 @@
+"""Learning Pixel-level Semantic Affinity with Image-level Supervision for Weakly Supervised Semantic Segmentation (CVPR 2018) (package ``psa``), on mmseg.
+
+``import cvshared`` comes first: it applies the stack fixes before any OpenMMLab import. The
+registering modules follow, so ``custom_imports = dict(imports=['psa'])`` in a config
+registers everything.
+"""
+import cvshared  # noqa: F401  (stack fixes first)
+
+from . import datasets, hooks, metrics, models, registry  # noqa: F401,E402
+
+__version__ = '0.1.0'

@@ -1,0 +1,11 @@
+"""Unbiased Multiple Instance Learning for Weakly Supervised Video Anomaly Detection (CVPR 2023) (package ``umil``), on mmaction.
+
+``import cvshared`` comes first: it applies the stack fixes before any OpenMMLab import. The
+registering modules follow, so ``custom_imports = dict(imports=['umil'])`` in a config
+registers everything.
+"""
+import cvshared  # noqa: F401  (stack fixes first)
+
+from . import datasets, hooks, metrics, models, registry  # noqa: F401,E402
+
+__version__ = '0.1.0'

@@ -1,0 +1,5 @@
+"""Models of umil (registered in :mod:`umil.registry`)."""
+from .backbone import UmilConvNet
+from .classifier import UmilClassifier
+
+__all__ = ['UmilConvNet', 'UmilClassifier']
