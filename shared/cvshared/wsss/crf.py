@@ -1,0 +1,153 @@
+"""Fully connected CRF (Krahenbuhl & Koltun, 2011) on an image, as PSA and IRN use it.
+
+Thin, checked wrappers around ``pydensecrf`` (the ``pydensecrf2`` distribution):
+
+* :func:`crf_inference_prob` -- PSA's ``tool/imutils.py::crf_inference``: unary
+  ``-log(clip(probs, 1e-5, 1))`` (``pydensecrf.utils.unary_from_softmax``), a Gaussian
+  (``sxy=3 / scale_factor, compat=3``) and a bilateral (``sxy=80 / scale_factor, srgb=13,
+  compat=10``) pairwise term, ``t = 10`` mean-field iterations; returns the ``C x H x W``
+  marginals.  PSA feeds it a background score ``(1 - max_c CAM_c)^alpha`` stacked on the CAMs,
+  which does *not* sum to 1 per pixel; the official code passes it as is (values above 1 are
+  clipped to 1 by the unary), and so does this function unless ``normalized=True`` asks for the
+  check.
+* :func:`crf_inference_label` -- IRN's ``misc/imutils.py::crf_inference_label``: unary
+  ``pydensecrf.utils.unary_from_labels(labels, n_labels, gt_prob=0.7, zero_unsure=False)``
+  (``-log(gt_prob)`` for the given label, ``-log((1 - gt_prob) / (n_labels - 1))`` for the
+  others), Gaussian ``sxy=3, compat=3``, bilateral ``sxy=50, srgb=5, compat=10``, ``t = 10``;
+  returns the ``H x W`` argmax label map.
+
+Both take the image as ``H x W x 3`` ``uint8`` RGB (what ``pydensecrf`` reads; a non-contiguous
+view is copied, any other dtype is an error rather than a silent cast) and are deterministic.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ['crf_inference_prob', 'crf_inference_label', 'check_crf_image']
+
+PSA_GAUSSIAN = dict(sxy=3, compat=3)
+PSA_BILATERAL = dict(sxy=80, srgb=13, compat=10)
+IRN_GAUSSIAN = dict(sxy=3, compat=3)
+IRN_BILATERAL = dict(sxy=50, srgb=5, compat=10)
+
+
+def check_crf_image(img) -> np.ndarray:
+    """``img`` as a C-contiguous ``H x W x 3`` ``uint8`` array, or a ``ValueError`` saying why."""
+    if hasattr(img, 'detach'):  # a torch tensor
+        img = img.detach().cpu().numpy()
+    img = np.asarray(img)
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise ValueError(f'dense CRF: the image must be H x W x 3 (RGB, channels last), got shape '
+                         f'{tuple(img.shape)}')
+    if img.dtype != np.uint8:
+        raise ValueError(f'dense CRF: the image must be uint8 (0..255 RGB, before normalisation), '
+                         f'got {img.dtype}; pass the raw image, not the network input')
+    return np.ascontiguousarray(img)
+
+
+def _pairwise(d, img, gaussian, bilateral, scale_factor):
+    g = dict(gaussian)
+    b = dict(bilateral)
+    if scale_factor <= 0:
+        raise ValueError(f'dense CRF: scale_factor must be > 0, got {scale_factor}')
+    d.addPairwiseGaussian(sxy=g.pop('sxy') / scale_factor, compat=g.pop('compat'), **g)
+    d.addPairwiseBilateral(sxy=b.pop('sxy') / scale_factor, srgb=b.pop('srgb'), rgbim=img,
+                           compat=b.pop('compat'), **b)
+
+
+def crf_inference_prob(img, probs, t: int = 10, scale_factor: float = 1.0,
+                       gaussian: dict | None = None, bilateral: dict | None = None,
+                       normalized: bool = False) -> np.ndarray:
+    """PSA's dense CRF on class scores.
+
+    Args:
+        img: ``H x W x 3`` uint8 RGB image.
+        probs: ``C x H x W`` non-negative scores (PSA: bg ``(1 - max CAM)^alpha`` + the CAMs).
+        t: Mean-field iterations.
+        scale_factor: Both pairwise ``sxy`` are divided by it (PSA's argument, for an image
+            rescaled by that factor).
+        gaussian, bilateral: Pairwise kernels (defaults: PSA's ``sxy=3, compat=3`` and
+            ``sxy=80, srgb=13, compat=10``).
+        normalized: Require ``probs`` to sum to 1 over ``C`` at every pixel (within 1e-3).
+
+    Returns:
+        ``C x H x W`` float32 marginals (each pixel sums to 1).
+    """
+    import pydensecrf.densecrf as dcrf
+    from pydensecrf.utils import unary_from_softmax
+
+    img = check_crf_image(img)
+    if hasattr(probs, 'detach'):
+        probs = probs.detach().cpu().numpy()
+    probs = np.asarray(probs, dtype=np.float32)
+    if probs.ndim != 3:
+        raise ValueError(f'dense CRF: probs must be C x H x W, got shape {tuple(probs.shape)}')
+    h, w = img.shape[:2]
+    if probs.shape[1:] != (h, w):
+        raise ValueError(f'dense CRF: probs size {probs.shape[1]}x{probs.shape[2]} (H x W) differs '
+                         f'from the image size {h}x{w}')
+    if not np.isfinite(probs).all() or (probs < 0).any():
+        raise ValueError('dense CRF: probs must be finite and non-negative')
+    if normalized:
+        s = probs.sum(0)
+        bad = np.abs(s - 1) > 1e-3
+        if bad.any():
+            y, x = np.argwhere(bad)[0]
+            raise ValueError(f'dense CRF: probs must sum to 1 over the classes; they sum to '
+                             f'{s[y, x]:.4f} at pixel (y={y}, x={x}) ({int(bad.sum())} pixels off)')
+    n_labels = probs.shape[0]
+    d = dcrf.DenseCRF2D(w, h, n_labels)
+    d.setUnaryEnergy(np.ascontiguousarray(unary_from_softmax(probs)))
+    _pairwise(d, img, PSA_GAUSSIAN if gaussian is None else gaussian,
+              PSA_BILATERAL if bilateral is None else bilateral, scale_factor)
+    q = d.inference(t)
+    return np.array(q, dtype=np.float32).reshape((n_labels, h, w))
+
+
+def crf_inference_label(img, labels, n_labels: int, t: int = 10, gt_prob: float = 0.7,
+                        gaussian: dict | None = None, bilateral: dict | None = None,
+                        scale_factor: float = 1.0) -> np.ndarray:
+    """IRN's dense CRF on a label map.
+
+    Args:
+        img: ``H x W x 3`` uint8 RGB image.
+        labels: ``H x W`` integer labels in ``0 .. n_labels - 1`` (IRN: the argmax of the CAMs
+            padded with a constant background, i.e. indices into the image's ``keys``).
+        n_labels: Number of labels.
+        t: Mean-field iterations.
+        gt_prob: Confidence of the given label, in ``(0, 1)``.
+        gaussian, bilateral: Pairwise kernels (defaults: IRN's ``sxy=3, compat=3`` and
+            ``sxy=50, srgb=5, compat=10``).
+        scale_factor: Both pairwise ``sxy`` are divided by it (1 in IRN).
+
+    Returns:
+        ``H x W`` int64 labels (the argmax of the CRF marginals).
+    """
+    import pydensecrf.densecrf as dcrf
+    from pydensecrf.utils import unary_from_labels
+
+    img = check_crf_image(img)
+    if hasattr(labels, 'detach'):
+        labels = labels.detach().cpu().numpy()
+    labels = np.asarray(labels)
+    h, w = img.shape[:2]
+    if labels.ndim != 2:
+        raise ValueError(f'dense CRF: labels must be H x W, got shape {tuple(labels.shape)}')
+    if labels.shape != (h, w):
+        raise ValueError(f'dense CRF: label map size {labels.shape[0]}x{labels.shape[1]} (H x W) '
+                         f'differs from the image size {h}x{w}')
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f'dense CRF: labels must be integers, got {labels.dtype}')
+    if n_labels < 2:
+        raise ValueError(f'dense CRF: n_labels must be >= 2, got {n_labels}')
+    if labels.size and (labels.min() < 0 or labels.max() >= n_labels):
+        raise ValueError(f'dense CRF: labels must lie in 0..{n_labels - 1} (n_labels={n_labels}), '
+                         f'got values {int(labels.min())}..{int(labels.max())}')
+    if not 0 < gt_prob < 1:
+        raise ValueError(f'dense CRF: gt_prob must be in (0, 1), got {gt_prob}')
+    d = dcrf.DenseCRF2D(w, h, n_labels)
+    d.setUnaryEnergy(unary_from_labels(labels, n_labels, gt_prob=gt_prob, zero_unsure=False))
+    _pairwise(d, img, IRN_GAUSSIAN if gaussian is None else gaussian,
+              IRN_BILATERAL if bilateral is None else bilateral, scale_factor)
+    q = d.inference(t)
+    return np.argmax(np.array(q).reshape((n_labels, h, w)), axis=0)
