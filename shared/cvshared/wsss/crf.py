@@ -79,7 +79,9 @@ def crf_inference_prob(img, probs, t: int = 10, scale_factor: float = 1.0,
     img = check_crf_image(img)
     if hasattr(probs, 'detach'):
         probs = probs.detach().cpu().numpy()
-    probs = np.asarray(probs, dtype=np.float32)
+    probs = np.asarray(probs)
+    if not np.issubdtype(probs.dtype, np.floating):
+        probs = probs.astype(np.float32)   # float64 stays float64 (the unary is cast after log)
     if probs.ndim != 3:
         raise ValueError(f'dense CRF: probs must be C x H x W, got shape {tuple(probs.shape)}')
     h, w = img.shape[:2]

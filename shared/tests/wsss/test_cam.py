@@ -116,9 +116,25 @@ def test_multiscale_cam_equals_the_official_scripts():
             out = multiscale_cam(net, img, variant=variant, label=case['label'],
                                  normalize=normalize)
             assert out['keys'].tolist() == ref['keys'].tolist()
-            # float32 sums of the same terms; the official normalise runs in float64
-            torch.testing.assert_close(out['high_res'], ref['high_res'], rtol=0, atol=2e-6)
-            torch.testing.assert_close(out['cam'], ref['cam'], rtol=0, atol=2e-6)
+            # measured 2.4e-7 (maps in 0..1): the official normalisation runs in float64 then
+            # casts, ours in float32; the same PIL resizing and the same float32 interpolations
+            torch.testing.assert_close(out['high_res'], ref['high_res'], rtol=0, atol=1e-6)
+            torch.testing.assert_close(out['cam'], ref.get('cam', ref['high_res']), rtol=0,
+                                       atol=1e-6)
+
+
+@pytest.mark.skipif(not GOLDEN.is_file(), reason='golden not generated yet')
+def test_golden_network_matters():
+    """A 1 % change of the tiny network's weights moves every golden case far beyond 1e-6,
+    so the golden comparison above checks the whole fusion, not maps that any input gives."""
+    g = load_checkpoint_file(str(GOLDEN))
+    net = tiny_cam_fn(g['weight'] * 1.01, g['bias'])
+    for case in g['cases']:
+        img = case['img'].permute(2, 0, 1).contiguous()
+        for variant in ('irn', 'psa'):
+            out = multiscale_cam(net, img, variant=variant, label=case['label'],
+                                 normalize=normalize)
+            assert (out['high_res'] - case[variant]['high_res']).abs().max() > 1e-3
 
 
 def test_background_const_and_power():
