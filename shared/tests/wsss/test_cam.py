@@ -214,3 +214,19 @@ def test_bad_arguments():
         multiscale_cam(_net(), img[0])
     with pytest.raises(ValueError, match='20 class'):
         multiscale_cam(_net(), img, label=torch.zeros(21))
+
+
+@pytest.mark.skipif(not GOLDEN.is_file(), reason='golden not generated yet')
+def test_power_background_equals_psa_crf_inputs():
+    """PSA's _crf_with_alpha feeds crf_inference with (1 - max CAM)^alpha stacked on the CAMs
+    (alpha 4 then 32 per image): background(..., 'power') rebuilds those recorded inputs."""
+    cams = load_checkpoint_file(str(GOLDEN))['cases']
+    calls = load_checkpoint_file(str(GOLDEN.with_name('crf.pt')))['prob']
+    for i, case in enumerate(cams):
+        hr = case['psa']['high_res']
+        for j, alpha in enumerate((4, 32)):
+            probs = torch.cat([background(hr, 'power', alpha=alpha), hr])
+            ref = calls[2 * i + j]['probs']
+            torch.testing.assert_close(probs, ref, rtol=0, atol=1e-6)
+            other = background(hr, 'power', alpha=36 - alpha)
+            assert (other - ref[:1]).abs().max() > 1e-2
