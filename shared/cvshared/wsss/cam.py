@@ -319,8 +319,9 @@ def load_cam(path: str, image_size: Sequence[int] | None = None, stride: int | N
         keys = np.array(sorted(int(k) for k in obj), dtype=np.int64)
         if len(keys):
             hr = np.stack([np.asarray(obj[int(k)], np.float32) for k in keys])
-        else:
-            hr = np.zeros((0, 0, 0), np.float32)
+        else:  # an image without classes: PSA's empty dict does not keep the size
+            hr = np.zeros((0,) + (tuple(image_size) if image_size is not None else (0, 0)),
+                          np.float32)
         out = dict(keys=keys, cam=hr, high_res=hr)
     else:
         raise CamFileError(f'{path}: a dict with keys {sorted(map(str, obj))[:5]}, neither IRN\'s '

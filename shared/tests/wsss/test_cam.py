@@ -170,6 +170,14 @@ def test_save_load_round_trip(tmp_path, fmt):
     np.testing.assert_array_equal(back['cam'], out['cam'].numpy())
 
 
+@pytest.mark.parametrize('fmt', ['irn', 'psa'])
+def test_image_without_classes_round_trips(tmp_path, fmt):
+    out = multiscale_cam(_net(), _img(17, 19), variant=fmt, label=torch.zeros(20))
+    assert out['high_res'].shape == (0, 17, 19)
+    save_cam(str(tmp_path / 'e.npy'), out, format=fmt)
+    assert load_cam(str(tmp_path / 'e.npy'), image_size=(17, 19))['high_res'].shape == (0, 17, 19)
+
+
 def test_official_irn_file_with_tensors_is_read(tmp_path):
     path = str(tmp_path / 'a.npy')
     cam = torch.rand(2, 3, 4)
