@@ -39,10 +39,10 @@ arbitrary pickled code: only numpy arrays, dtypes and torch tensors are rebuilt.
 """
 from __future__ import annotations
 
-import io
 import os
 import os.path as osp
 import pickle
+import tempfile
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -260,6 +260,18 @@ def save_cam(path: str, cam_dict: dict, format: str = 'irn') -> None:
     np.save(path, obj)
 
 
+def _storage_from_bytes(b: bytes):
+    """A tensor storage pickled inside an official IRN CAM file (``torch.storage.
+    _load_from_bytes`` would unpickle it with weights_only off): loaded through the
+    repository's safe checkpoint loader instead."""
+    from ..checkpoint import load_checkpoint_file
+    with tempfile.TemporaryDirectory() as d:
+        path = osp.join(d, 'storage.pt')
+        with open(path, 'wb') as f:
+            f.write(b)
+        return load_checkpoint_file(path)
+
+
 class _SafeUnpickler(pickle.Unpickler):
     """Rebuilds numpy arrays / dtypes / scalars and torch tensors only."""
 
@@ -276,7 +288,7 @@ class _SafeUnpickler(pickle.Unpickler):
         if module.startswith('numpy') and name.endswith('DType'):  # numpy.dtypes.Float32DType
             return super().find_class(module, name)
         if (module, name) == ('torch.storage', '_load_from_bytes'):
-            return lambda b: torch.load(io.BytesIO(b), weights_only=True)
+            return _storage_from_bytes
         raise pickle.UnpicklingError(f'refusing to rebuild {module}.{name}')
 
 
