@@ -10,6 +10,10 @@ naming a real run without data is an error. The data root reaches the configs on
 ``load_config(..., data_root=...)``, as in ``tools/train.py``. ``--tta`` tests with the configs'
 ``tta_model`` / ``tta_pipeline``. Results (each paper number beside ours, with the protocol of
 each) are written to ``<work_dir>/results.json`` and ``results.md``.
+
+A staged paper (``SPEC.pipeline`` set: PSA, IRN) runs its stages in order instead, resumable
+stage by stage under the same work dir (``python tools/stage.py <paper> <stage>`` runs one),
+and reports the metrics of its stages as ``<stage>/<metric>``.
 """
 import argparse
 import copy
@@ -29,6 +33,7 @@ from cvshared.engine.reproduce import (
     load_spec,
     resolve_config,
     results_table,
+    run_pipeline,
     write_results,
 )
 from mmengine.config import DictAction
@@ -99,6 +104,15 @@ def main(argv=None):
                                           hint=spec.data_hint), flush=True)
             ensure_synthetic(spec, choice.root)
 
+    if spec.pipeline is not None:  # a staged paper: its stages in order, resumable
+        if args.config or args.tta or args.gpus > 1:
+            raise SystemExit(f'{spec.key} is a staged paper (python tools/stage.py {spec.key} '
+                             '...): --config, --tta and --gpus > 1 do not apply to its '
+                             'pipeline; run single stages with tools/stage.py instead.')
+        per_run = run_pipeline(spec, choice, work_dir, args.cfg_options)
+        _report(spec, work_dir, choice, per_run, args.tta)
+        return per_run
+
     per_run = {}
     for name, config in choice.runs.items():
         print(f'>>> {spec.key}: run {name!r} with {config}', flush=True)
@@ -117,12 +131,16 @@ def main(argv=None):
                 metrics = runner.test()
         per_run[name] = {k: float(v) for k, v in metrics.items()}
 
-    if get_rank() == 0:
-        payload = write_results(work_dir, spec, choice, per_run, tta=args.tta)
-        print('\n' + results_table(spec, payload['ours'], choice.synthetic, per_run,
-                                    tta=args.tta))
-        print(f'Results written to {osp.join(work_dir, "results.json")} and results.md')
+    _report(spec, work_dir, choice, per_run, args.tta)
     return per_run
+
+
+def _report(spec, work_dir, choice, per_run, tta):
+    if get_rank() == 0:
+        payload = write_results(work_dir, spec, choice, per_run, tta=tta)
+        print('\n' + results_table(spec, payload['ours'], choice.synthetic, per_run,
+                                    tta=tta))
+        print(f'Results written to {osp.join(work_dir, "results.json")} and results.md')
 
 
 if __name__ == '__main__':

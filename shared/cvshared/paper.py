@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .engine.stages import Pipeline
 
 
 @dataclass
@@ -42,6 +46,13 @@ class PaperSpec:
             ``{figure name: value}`` (numbers or strings with units), printed by
             ``tools/benchmark.py`` beside ours; put the setting (hardware, batch, image size,
             source) under the key ``'setting'``.
+        pipeline: For a staged paper (several steps, each reading the previous one's output:
+            :mod:`cvshared.engine.stages`), the stages on the real data set;
+            ``tools/reproduce.py`` then runs the pipeline instead of train-then-test of
+            ``runs`` (which still name the configs whose default data root is looked up) and
+            reports the metrics of its 'test' stages (and metric-returning 'call' stages) as
+            ``<stage name>/<metric key>``: the keys of ``reported``.
+        synthetic_pipeline: The stages on the synthetic data set (default: ``pipeline``).
     """
 
     key: str
@@ -59,6 +70,14 @@ class PaperSpec:
     test_protocol: str = 'single-scale'
     tta_protocol: str = 'multi-scale + flip'
     official_benchmark: Mapping[str, float | str] = field(default_factory=dict)
+    pipeline: Pipeline | None = None
+    synthetic_pipeline: Pipeline | None = None
+
+    def pipeline_for(self, synthetic: bool) -> Pipeline | None:
+        """The pipeline of the real (or synthetic) data set; None for a one-stage paper."""
+        if synthetic and self.synthetic_pipeline is not None:
+            return self.synthetic_pipeline
+        return self.pipeline
 
     def protocol_of(self, metric: str) -> str:
         """The protocol of the paper's ``metric`` ('' when not stated)."""

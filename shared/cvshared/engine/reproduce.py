@@ -249,3 +249,20 @@ def write_results(work_dir: str, spec: PaperSpec, choice: DataChoice,
     with open(osp.join(work_dir, 'results.md'), 'w') as f:
         f.write(results_table(spec, mean, choice.synthetic, per_run, tta=tta))
     return payload
+
+
+def run_pipeline(spec: PaperSpec, choice: DataChoice, work_dir: str,
+                 cfg_options: dict | None = None, force: bool = False,
+                 only=None) -> dict:
+    """A staged paper's ``reproduce``: run its pipeline (:mod:`cvshared.engine.stages`) under
+    ``work_dir`` on ``choice.root``, resumable stage by stage, and return ``{'pipeline':
+    {'<stage>/<metric>': value}}`` (one 'run' holding the metrics of every stage that has
+    some, so that equal metric names of two stages are never averaged)."""
+    pipeline = spec.pipeline_for(choice.synthetic)
+    if pipeline is None:
+        raise ValueError(f'{spec.key} has no pipeline')
+    per_stage = pipeline.run(work_dir, only=only, force=force, data_root=choice.root,
+                             cfg_options=cfg_options, paper=spec.key)
+    merged = {f'{stage}/{k}': float(v) for stage, metrics in per_stage.items()
+              for k, v in metrics.items()}
+    return {'pipeline': merged}
