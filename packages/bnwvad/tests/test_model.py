@@ -1,88 +1,250 @@
-"""Shapes, gradients, data layout errors, the converter and the drawing of bnwvad."""
-import glob
+"""BN-WVAD pieces: the card's CPU checks (a) DFM vs an eval BatchNorm1d, (b) MPP vs
+nn.TripletMarginWithDistanceLoss, (c) the selection vs a NumPy brute force; the kernel's
+normalisation quirk; shapes and gradients; the normal-first sampler; bad input through the
+config's data set; the converter; the inferencer, the hook and its drawing."""
 import os.path as osp
+from functools import partial
 
 import numpy as np
 import pytest
 import torch
+import torch.nn as nn
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from PIL import Image
 
-
-def _model():
-    from bnwvad.models import BnwvadClassifier
-    return BnwvadClassifier(backbone=dict(type='BnwvadConvNet', channels=(4, 8)), num_classes=2)
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+SYNTH = osp.join(REPO, 'configs', 'bnwvad', 'bnwvad_i3d_20-iter_synthetic.py')
 
 
-def test_shapes_and_gradients():
-    model = _model()
-    x = torch.rand(3, 3, 16, 16, requires_grad=True)
-    logits = model(x, mode='tensor')
-    assert logits.shape == (3, 2)
-    loss = model(x, [dict(label=0), dict(label=1), dict(label=1)], mode='loss')['loss']
-    loss.backward()
+def _small(in_channels=16):
+    from bnwvad.models import BNWVAD
+    return BNWVAD(encoder=dict(type='BnwvadTemporalEncoder', in_channels=in_channels, dim=32,
+                               heads=2, head_dim=8, mlp_dim=32),
+                  head=dict(type='BnwvadNormalHead', in_channels=32, ratios=(2, 4)))
+
+
+def test_dfm_is_the_norm_of_an_eval_batchnorm_output():           # card check (a)
+    from bnwvad.models import dfm
+    torch.manual_seed(0)
+    bn = nn.BatchNorm1d(7, affine=False, eps=0.0)
+    bn.running_mean.normal_()
+    bn.running_var.uniform_(0.5, 2.0)
+    h = torch.randn(3, 7, 11)
+    expected = bn.eval()(h).norm(dim=1)
+    torch.testing.assert_close(dfm(h, bn.running_mean, bn.running_var), expected)
+    bn.eps = 1e-5   # with PyTorch's default eps: equal up to the eps, as the card says
+    assert (dfm(h, bn.running_mean, bn.running_var) - bn(h).norm(dim=1)).abs().max() < 1e-3
+
+
+def test_mpp_equals_torch_triplet_margin_with_distance_loss():     # card check (b)
+    from bnwvad.models import mpp_loss
+    torch.manual_seed(1)
+    mean, var = torch.randn(5), torch.rand(5) + 0.5
+    nor, abn = torch.randn(9, 5) * 2, torch.randn(9, 5) * 2
+
+    def maha(x, y):
+        return torch.sqrt(((x - y) ** 2 / var).sum(-1))
+    ref = nn.TripletMarginWithDistanceLoss(distance_function=maha, margin=1.0)(
+        mean[None].expand(9, -1), nor, abn)
+    ours = mpp_loss(mean, var, nor, abn)
+    torch.testing.assert_close(ours, ref)
+    assert 0 < ref < 1 + (maha(mean, nor) - maha(mean, abn)).clamp(min=0).max()  # some active
+
+
+def _brute_selection(feat, dist, sr, br):
+    b, c, t = feat.shape
+    h = b // 2
+    picked = set()
+    for v in range(h):
+        order = sorted(range(t), key=lambda i: -dist[h + v, i])
+        picked |= {(v, i) for i in order[:int(t * sr)]}
+    flat = sorted(((v, i) for v in range(h) for i in range(t)), key=lambda p: -dist[h + p[0], p[1]])
+    picked |= set(flat[:int(h * t * br)])
+    picked = sorted(picked)
+    abn = np.stack([feat[h + v, :, i] for v, i in picked])
+    k = len(picked) // h + 1
+    ranks = [sorted(range(t), key=lambda i: -dist[v, i])[:k] for v in range(h)]
+    nor = np.stack([feat[v, :, ranks[v][r]] for r in range(k) for v in range(h)])[:len(picked)]
+    return nor, abn, picked
+
+
+@pytest.mark.parametrize('seed,b,t', [(0, 4, 10), (1, 6, 25), (2, 8, 7)])
+def test_selection_equals_a_numpy_brute_force(seed, b, t):          # card check (c)
+    from bnwvad.models import select_samples
+    rng = np.random.default_rng(seed)
+    feat = rng.standard_normal((b, 3, t)).astype(np.float32)
+    dist = rng.permutation(b * t).reshape(b, t).astype(np.float32)   # distinct: no ties
+    nor, abn, mask = select_samples(torch.from_numpy(feat), torch.from_numpy(dist))
+    ref_nor, ref_abn, picked = _brute_selection(feat, dist, 0.2, 0.4)
+    np.testing.assert_array_equal(abn.numpy(), ref_abn)
+    np.testing.assert_array_equal(nor.numpy(), ref_nor)
+    assert sorted(map(tuple, np.argwhere(mask.numpy()).tolist())) == picked
+    assert len(picked) >= int(b // 2 * t * 0.4)
+
+
+def test_selection_union_adds_the_per_video_picks():
+    from bnwvad.models import select_samples
+    dist = torch.rand(4, 10)
+    dist[2] += 10          # abnormal video 0 takes all 8 batch-level picks
+    _, abn, mask = select_samples(torch.randn(4, 3, 10), dist)
+    assert mask[0].sum() == 8 and mask[1].sum() == 2 and abn.shape == (10, 3)
+
+
+def test_distance_kernel_normalises_columns_as_officially():
+    from bnwvad.models import distance_kernel
+    g = distance_kernel(6).double()
+    raw = torch.exp(-(torch.arange(6.)[None] - torch.arange(6.)[:, None]).abs() / np.e).double()
+    torch.testing.assert_close(g, raw / raw.sum(1)[None, :])
+    torch.testing.assert_close(g.sum(0), torch.ones(6, dtype=torch.float64))
+    assert (g.sum(1) - 1).abs().max() > 0.05       # rows do not sum to 1 (the quirk)
+
+
+def test_shapes_gradients_and_inference_score():
+    model = _small()
+    x = torch.randn(4, 1, 12, 16, requires_grad=True)
+    losses = model(x, [dict(gt_label=0)] * 2 + [dict(gt_label=1)] * 2, mode='loss')
+    assert set(losses) == {'loss_normal', 'loss_mpp'}
+    sum(losses.values()).backward()
     assert x.grad.abs().sum() > 0
-    assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
+    assert all(p.grad is not None for p in model.parameters())
+    model.eval()
+    with torch.no_grad():
+        x = torch.randn(2, 3, 9, 16)
+        out = model(x, mode='tensor')
+        hs, s, d = model.features(x)
+        ref = ((d[0] + d[1]) * s).view(2, 3, 9).mean(1)
+    assert out.shape == (2, 9)
+    torch.testing.assert_close(out, ref)
+
+
+def test_loss_refuses_a_batch_that_is_not_normal_first():
+    model = _small()
+    with pytest.raises(ValueError, match='normal videos first'):
+        model(torch.randn(4, 1, 8, 16), [dict(gt_label=v) for v in (1, 0, 0, 1)], mode='loss')
+
+
+def _synthetic_dataset(root, split='train'):
+    from mmengine.registry import DATASETS
+    cfg = Config.fromfile(SYNTH)
+    loader = cfg.train_dataloader if split == 'train' else cfg.test_dataloader
+    data = dict(loader.dataset, data_root=str(root))
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        import bnwvad  # noqa: F401
+        return DATASETS.build(data)
+
+
+def test_sampler_yields_normal_first_halves(tmp_path):
+    from bnwvad.datasets import BnwvadNormalAbnormalSampler, make_synthetic
+    make_synthetic(str(tmp_path), num_train=(3, 2), num_test=(1, 1), num_snippets=(4, 6))
+    data = _synthetic_dataset(tmp_path)
+    labels = [data.get_data_info(i)['gt_label'] for i in range(len(data))]
+    assert labels.count(0) == 10 and labels.count(1) == 15      # crop files, 5 per video
+    sampler = BnwvadNormalAbnormalSampler(data, batch_size=8, seed=0)
+    order = list(sampler)
+    assert len(order) == len(sampler) == 2 * 8 and len(set(order)) == 16
+    for b in range(2):
+        assert [labels[i] for i in order[8 * b:8 * b + 8]] == [0] * 4 + [1] * 4
+    sampler.set_epoch(1)
+    assert list(sampler) != order                                 # reshuffled per epoch
+    with pytest.raises(ValueError, match='needs 12 normal'):
+        BnwvadNormalAbnormalSampler(data, batch_size=24)
+
+
+def _write_bad(root, rel, array):
+    np.save(osp.join(root, rel), array)
+
+
+@pytest.mark.parametrize('case,match', [
+    ('dim', r'has shape \(\d+, 1000\), expected \(T, 1024\)'),
+    ('crops', 'has 4 crops, expected 5'),
+    ('empty', 'is an empty video'),
+])
+def test_bad_feature_files_are_reported_with_file_and_line(tmp_path, case, match):
+    from cvshared.datasets.video_anomaly import VideoAnomalyDataError
+    from bnwvad.datasets import make_synthetic
+    make_synthetic(str(tmp_path), num_train=(1, 1), num_test=(1, 1), num_snippets=(4, 6))
+    lst = tmp_path / 'list' / 'XD_Train.list'
+    lines = lst.read_text().split()
+    if case == 'dim':
+        _write_bad(tmp_path, lines[2], np.zeros((5, 1000), np.float32))
+    elif case == 'empty':
+        _write_bad(tmp_path, lines[2], np.zeros((0, 1024), np.float32))
+    else:
+        lst.write_text('\n'.join(lines[:4] + lines[5:]) + '\n')
+    with pytest.raises(VideoAnomalyDataError, match=match) as err:
+        _synthetic_dataset(tmp_path)
+    assert 'XD_Train.list:' in str(err.value)
 
 
 def test_missing_data_shows_the_tree(tmp_path):
-    from bnwvad.datasets import BnwvadFolderDataset
+    from bnwvad.paper import check_data
     with pytest.raises(FileNotFoundError) as err:
-        BnwvadFolderDataset(data_root=str(tmp_path / 'none'), split='train')
-    assert str(tmp_path / 'none') in str(err.value) and 'vertical/*.png' in str(err.value)
+        check_data(str(tmp_path / 'none'), 'xd-violence')
+    assert 'XD_Train.list' in str(err.value) and 'frame_label/' in str(err.value)
 
 
-def test_synthetic_set_is_read_back(tmp_path):
-    from bnwvad.datasets import BnwvadFolderDataset, make_synthetic
-    make_synthetic(str(tmp_path), num_train=8, num_val=4, size=16)
-    with DefaultScope.overwrite_default_scope('mmaction'):  # the pipeline's registry
-        data = BnwvadFolderDataset(data_root=str(tmp_path), split='train',
-                                   pipeline=[dict(type='BnwvadLoadImage'),
-                                             dict(type='BnwvadPackInputs')])
-    assert len(data) == 8
-    labels = [data[i]['data_samples'].label for i in range(8)]
-    assert sorted(labels) == [0] * 4 + [1] * 4
-    image = data[0]['inputs']
-    assert image.shape == (3, 16, 16) and 0 <= image.min() and image.max() <= 1
-    # the two classes differ where they should: horizontal stripes vary along y, not x
-    gray = image.mean(0)
-    assert gray.std(0).mean() > 2 * gray.std(1).mean()
-
-
-def test_convert_round_trip_loads_strictly():
+def test_convert_maps_the_official_layout_strictly():
     from bnwvad.convert import convert, to_official
-    model = _model()
+    model = _small()
     official = {'module.' + k: v for k, v in to_official(model.state_dict()).items()}
+    assert 'module.selfatt.layers.1.0.fn.to_qkv.weight' in official
+    assert 'module.embedding.conv_1.0.weight' in official
+    assert 'module.normal_head.bn2.running_var' in official
     model.load_state_dict(convert(official), strict=True)
     with pytest.raises(KeyError, match='unexpected.weight'):
         convert({'unexpected.weight': torch.zeros(1)})
 
 
-def test_draw_sample_marks_right_and_wrong():
+def test_draw_sample_shades_the_ground_truth_and_rescales():
     from bnwvad.hooks import draw_sample
-    image = np.zeros((10, 10, 3), np.uint8)
-    right, wrong = draw_sample(image, 1, 1), draw_sample(image, 0, 1)
-    assert tuple(right[0, 0]) == (0, 200, 0) and tuple(wrong[0, 0]) == (220, 0, 0)
-    assert (right[4:6, 4:6] == 0).all() and image.sum() == 0   # interior and input untouched
+    from cvshared.hooks.video_anomaly import SHADE
+    gt = np.zeros(8 * 16, np.int8)
+    gt[32:64] = 1
+    img = draw_sample(np.linspace(0, 5, 8), gt, 'v', size=(100, 200))
+    shaded = np.flatnonzero((img == np.array(SHADE, np.uint8)).all(-1).any(0))
+    assert abs(shaded.min() - (20 + 159 * 2 / 8)) <= 1 and abs(shaded.max() - (20 + 159 * 4 / 8)) <= 2
+    same = draw_sample(np.linspace(0, 1, 8), gt, 'v', size=(100, 200))
+    assert (img[20:] == same[20:]).all()       # scores divided by their max (5), title says so
 
 
-def test_inferencer_loads_the_checkpoint_and_draws(tmp_path):
-    from bnwvad.datasets import make_synthetic
+def test_inferencer_hook_and_bad_input(tmp_path):
     from bnwvad.infer import INFERENCER
     from bnwvad.registry import MODELS
-    repo = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-    config = osp.join(repo, 'configs', 'bnwvad', 'bnwvad_convnet_6e_synthetic.py')
-    make_synthetic(str(tmp_path / 'data'), num_train=2, num_val=2, size=16)
-    images = sorted(glob.glob(str(tmp_path / 'data' / 'val' / '*' / '*.png')))
     with DefaultScope.overwrite_default_scope('mmaction'):
-        model = MODELS.build(Config.fromfile(config).model).eval()
+        model = MODELS.build(Config.fromfile(SYNTH).model).eval()
     torch.save(dict(state_dict=model.state_dict()), tmp_path / 'model.pth')
-    payload = INFERENCER(config, str(tmp_path / 'model.pth'))(images, out_dir=str(tmp_path / 'o'))
-    for image, result in zip(images, payload['results']):
-        x = torch.from_numpy(np.asarray(Image.open(image).convert('RGB'), np.float32) / 255)
-        with torch.no_grad():
-            expected = int(model(x.permute(2, 0, 1)[None], mode='tensor').argmax())
-        assert result['pred_label'] == expected   # the checkpoint's weights, not new ones
-        drawing = np.asarray(Image.open(result['files'][0]))
-        assert tuple(drawing[0, 0]) == (128, 128, 128)   # no ground truth: grey border
+    feat = np.random.default_rng(0).standard_normal((5, 7, 1024)).astype(np.float32)
+    np.save(tmp_path / 'video.npy', feat)
+    np.save(tmp_path / 'crop0.npy', feat[0])
+    infer = INFERENCER(SYNTH, str(tmp_path / 'model.pth'))
+    payload = infer([str(tmp_path / 'video.npy'), str(tmp_path / 'crop0.npy')],
+                    out_dir=str(tmp_path / 'o'))
+    with torch.no_grad():
+        expected = model(torch.from_numpy(feat)[None], mode='tensor')[0]
+        expected0 = model(torch.from_numpy(feat[:1])[None], mode='tensor')[0]
+    video, crop = payload['results']
+    np.testing.assert_allclose(video['snippet_scores'], expected.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(crop['snippet_scores'], expected0.numpy(), rtol=1e-5)
+    assert len(video['frame_scores']) == 7 * 16
+    assert np.asarray(Image.open(video['files'][0])).shape == (200, 600, 3)
+    np.save(tmp_path / 'bad.npy', np.zeros((7, 512), np.float32))
+    with pytest.raises(ValueError, match=r'bad.npy.*shape \(7, 512\)'):
+        infer([str(tmp_path / 'bad.npy')])
+    np.save(tmp_path / 'empty.npy', np.zeros((0, 1024), np.float32))
+    with pytest.raises(ValueError, match='empty video'):
+        infer([str(tmp_path / 'empty.npy')])
+
+
+def test_visualization_hook_writes_one_curve_per_video(tmp_path):
+    from types import SimpleNamespace
+    from bnwvad.hooks import BnwvadVisualizationHook
+    runner = SimpleNamespace(work_dir=str(tmp_path), timestamp='ts')
+    hook = BnwvadVisualizationHook(draw=True, test_out_dir='vis')
+    outputs = [dict(pred_score=torch.rand(5), gt_frame_label=np.zeros(80, np.int8),
+                    video_name='a'), dict(pred_score=torch.rand(3), video_name='b')]
+    hook.after_test_iter(runner, 0, None, outputs)
+    assert sorted(p.name for p in (tmp_path / 'ts' / 'vis').iterdir()) == ['a.png', 'b.png']
+    BnwvadVisualizationHook(draw=False, test_out_dir='off').after_test_iter(runner, 0, None,
+                                                                             outputs)
+    assert not (tmp_path / 'ts' / 'off').exists()

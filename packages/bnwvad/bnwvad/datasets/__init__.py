@@ -1,6 +1,6 @@
-"""Data of bnwvad: the benchmark's on-disk layout and its synthetic generator."""
-from .folder import BnwvadFolderDataset, BnwvadLoadImage, BnwvadPackInputs, check_layout
-from .synthetic import make_synthetic
+"""Data of bnwvad: packing, the normal-first sampler, the data check and the synthetic set
+(the data set itself is cvshared's ``VideoAnomalyI3DFeatureDataset``)."""
+from .features import (BnwvadNormalAbnormalSampler, BnwvadPackFeatures, check_data,
+                       make_synthetic)
 
-__all__ = ['BnwvadFolderDataset', 'BnwvadLoadImage', 'BnwvadPackInputs', 'check_layout',
-           'make_synthetic']
+__all__ = ['BnwvadNormalAbnormalSampler', 'BnwvadPackFeatures', 'check_data', 'make_synthetic']

@@ -7,30 +7,33 @@ import os.path as osp
 
 import numpy as np
 from cvshared.hooks import visualization_dir
+from cvshared.hooks.video_anomaly import draw_score_curve
 from mmengine.hooks import Hook
 from PIL import Image
 
 from ..registry import HOOKS
 
-CORRECT, WRONG, UNKNOWN = (0, 200, 0), (220, 0, 0), (128, 128, 128)
+FRAMES_PER_SNIPPET = 16
 
 
-def draw_sample(image: np.ndarray, pred_label: int, gt_label: int | None = None,
-                border: int = 2) -> np.ndarray:
-    """``image`` (H x W x 3 uint8) with a border: green if ``pred_label == gt_label``, red if
-    not, grey without ground truth; the predicted class as that many dots in the top row."""
-    out = np.array(image, dtype=np.uint8, copy=True)
-    color = UNKNOWN if gt_label is None else CORRECT if pred_label == gt_label else WRONG
-    out[:border], out[-border:], out[:, :border], out[:, -border:] = color, color, color, color
-    for k in range(pred_label + 1):
-        out[border:2 * border, border + 3 * k: border + 3 * k + border] = (255, 255, 255)
-    return out
+def draw_sample(snippet_scores, gt_frame_label=None, title: str = '',
+                size=(200, 600)) -> np.ndarray:
+    """One video's picture: its snippet scores spread 16x to frames (as the evaluation does),
+    drawn by :func:`cvshared.hooks.video_anomaly.draw_score_curve` with the ground-truth
+    frames shaded. Scores are divided by their maximum when it exceeds 1 (BN-WVAD scores
+    ``(d1 + d2) * s`` are not bounded by 1); the title says so."""
+    frames = np.repeat(np.asarray(snippet_scores, dtype=np.float64).ravel(), FRAMES_PER_SNIPPET)
+    top = float(frames.max()) if frames.size else 0.0
+    if top > 1:
+        frames = frames / top
+        title = f'{title}  (score / {top:.3g})'.strip()
+    return draw_score_curve(frames, gt_frame_label, title=title, size=size)
 
 
 @HOOKS.register_module()
 class BnwvadVisualizationHook(Hook):
-    """Writes ``draw_sample`` of every test image to ``<work_dir>/<timestamp>/<test_out_dir>``
-    when ``draw`` (the mmseg ``SegVisualizationHook`` contract)."""
+    """Writes ``draw_sample`` of every test video to
+    ``<work_dir>/<timestamp>/<test_out_dir>/<video>.png`` when ``draw``."""
 
     def __init__(self, draw: bool = False, test_out_dir: str | None = None, interval: int = 1):
         self.draw = draw
@@ -43,7 +46,6 @@ class BnwvadVisualizationHook(Hook):
         out_dir = visualization_dir(runner, self.test_out_dir)
         os.makedirs(out_dir, exist_ok=True)
         for sample in outputs:
-            with Image.open(sample['img_path']) as im:
-                image = np.asarray(im.convert('RGB'))
-            drawing = draw_sample(image, sample['pred_label'], sample.get('label'))
-            Image.fromarray(drawing).save(osp.join(out_dir, osp.basename(sample['img_path'])))
+            name = str(sample.get('video_name', f'video_{batch_idx}'))
+            drawing = draw_sample(sample['pred_score'], sample.get('gt_frame_label'), name)
+            Image.fromarray(drawing).save(osp.join(out_dir, f'{name}.png'))

@@ -1,5 +1,7 @@
 """Models of bnwvad (registered in :mod:`bnwvad.registry`)."""
-from .backbone import BnwvadConvNet
-from .classifier import BnwvadClassifier
+from .bnwvad import BNWVAD, BnwvadDataPreprocessor
+from .encoder import BnwvadTemporalEncoder, distance_kernel
+from .head import BnwvadNormalHead, dfm, mpp_loss, normal_loss, select_samples
 
-__all__ = ['BnwvadConvNet', 'BnwvadClassifier']
+__all__ = ['BNWVAD', 'BnwvadDataPreprocessor', 'BnwvadTemporalEncoder', 'BnwvadNormalHead',
+           'distance_kernel', 'dfm', 'mpp_loss', 'normal_loss', 'select_samples']

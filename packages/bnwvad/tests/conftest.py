@@ -1,0 +1,8 @@
+import pytest
+import torch
+
+
+@pytest.fixture(autouse=True)
+def _one_thread_per_worker():
+    # pytest -n 2 on 2 cores: one intra-op thread per xdist worker
+    torch.set_num_threads(1)
