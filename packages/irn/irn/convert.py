@@ -2,12 +2,28 @@
 ``tools/model_converters/irn_official_to_ours.py``, which loads through
 ``cvshared.checkpoint``).
 
-TODO: replace ``KEY_MAP`` by the official names (read the official model definition).
+Accepted inputs:
+
+* torchvision's ImageNet ``resnet50-19c8e357.pth`` (``conv1.weight``, ``layer1.0...``,
+  ``fc.*``): -> ``backbone.*`` (``fc`` dropped): the ``init_cfg`` checkpoint of both nets;
+* the official ``res50_cam.pth`` (``net/resnet50_cam.py::Net``) -> :class:`irn.models.IrnCAMNet`;
+* the official ``res50_irn.pth`` (``AffinityDisplacementLoss`` state dict) ->
+  :class:`irn.models.IrnNet`.
+
+The official modules register the ResNet twice (``resnet50.*`` and the aliases ``stage1.0.*``,
+``backbone.0.0.*``, ``edge_layers.*``, ``dp_layers.*``, ``newly_added.*``), so their state
+dicts hold every tensor under several names; the aliases are dropped (the canonical ``resnet50.*`` and head
+names are kept), as are the loss's constant buffers (``path_indices*``, ``disp_target``).
+The ``MeanShift`` buffer ``fc_dp7.4.running_mean`` becomes ``mean_shift.running_mean``.
 """
 from __future__ import annotations
 
-# official prefix -> our prefix; every official key must match exactly one
-KEY_MAP = (('features.', 'backbone.'), ('classifier.', 'head.'))
+import re
+
+_RESNET = re.compile(r'^(conv1|bn1|layer[1-4])\.')
+_ALIASES = re.compile(r'^(stage\d|backbone\.\d|edge_layers|dp_layers|newly_added)\.')
+_CONSTANT = re.compile(r'^(path_indices\d+|disp_target)$')
+_HEADS = re.compile(r'^(classifier\.weight|fc_edge[1-6]\.|fc_dp[1-7]\.|mean_shift\.)')
 
 
 def convert(official: dict) -> dict:
@@ -15,10 +31,16 @@ def convert(official: dict) -> dict:
     ours, unmapped = {}, []
     for name, value in official.items():
         name = name.removeprefix('module.')  # saved from (Distributed)DataParallel
-        for old, new in KEY_MAP:
-            if name.startswith(old):
-                ours[new + name[len(old):]] = value
-                break
+        if name.startswith('resnet50.'):
+            name = name[len('resnet50.'):]
+        if _RESNET.match(name):
+            ours['backbone.' + name] = value
+        elif name.startswith('fc.') or _CONSTANT.match(name) or _ALIASES.match(name):
+            continue
+        elif name == 'fc_dp7.4.running_mean':
+            ours['mean_shift.running_mean'] = value
+        elif _HEADS.match(name):
+            ours[name] = value
         else:
             unmapped.append(name)
     if unmapped:
@@ -27,13 +49,17 @@ def convert(official: dict) -> dict:
 
 
 def to_official(ours: dict) -> dict:
-    """The inverse of :func:`convert` (for tests and for running the official code)."""
+    """The inverse of :func:`convert` (canonical names only: ``resnet50.*`` and the heads)."""
     out = {}
     for name, value in ours.items():
-        for old, new in KEY_MAP:
-            if name.startswith(new):
-                out[old + name[len(new):]] = value
-                break
+        if name.startswith('backbone.'):
+            out['resnet50.' + name[len('backbone.'):]] = value
+        elif name == 'mean_shift.running_mean':
+            out['mean_shift.running_mean'] = value
+            out['fc_dp7.4.running_mean'] = value
+        elif _HEADS.match(name):
+            out[name] = value
         else:
             raise KeyError(f'{name} has no official counterpart')
     return out
+

@@ -1,5 +1,8 @@
 """Models of irn (registered in :mod:`irn.registry`)."""
-from .backbone import IrnConvNet
-from .classifier import IrnClassifier
+from .backbone import IrnResNet
+from .cam_net import IrnCAMNet
+from .classifier import IrnClassifier, IrnConvNet
+from .irnet import IrnNet, MeanShift, edge_displacement, irn_losses
 
-__all__ = ['IrnConvNet', 'IrnClassifier']
+__all__ = ['IrnResNet', 'IrnCAMNet', 'IrnNet', 'MeanShift', 'edge_displacement',
+           'irn_losses', 'IrnConvNet', 'IrnClassifier']
