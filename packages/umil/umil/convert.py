@@ -16,12 +16,11 @@ import re
 
 import torch
 
-# the official X-CLIP checkpoints hold their yacs config beside the weights
-try:  # pragma: no cover - depends on the environment
-    from yacs.config import CfgNode
-    EXTRA_SAFE_GLOBALS = (CfgNode, )
-except ImportError:  # pragma: no cover
-    EXTRA_SAFE_GLOBALS = ()
+# Official X-CLIP checkpoints (``save_checkpoint``) may hold their yacs ``config`` beside the
+# weights: a CfgNode cannot be rebuilt by weights-only loading (torch refuses SETITEM on a dict
+# subclass), so such a file is refused with cvshared's UnsafeCheckpointError / NotACheckpoint-
+# Error; keep only its ``model`` entry once, in a trusted environment (README, Commands).
+EXTRA_SAFE_GLOBALS = ()
 
 DROPPED = ('input_resolution', 'context_length', 'vocab_size')
 # prefix renames (official -> ours), first match wins
