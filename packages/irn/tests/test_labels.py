@@ -118,3 +118,65 @@ def test_cam_net_errors_and_gradients():
     assert net.classifier.weight.grad.abs().sum() > 0
     assert not any(m.training for m in net.backbone.modules()
                    if isinstance(m, torch.nn.BatchNorm2d))  # fixed BN
+
+
+def test_mean_shift_centres_the_displacement_at_eval():
+    from irn.hooks import compute_mean_shift
+    from irn.models import IrnNet
+    torch.manual_seed(0)
+    net = IrnNet(backbone=dict(depth=18, base_channels=8, stem_channels=8))
+    with torch.no_grad():
+        net.fc_dp7[3].weight.add_(0.5)  # a clearly non-zero mean displacement
+    x = torch.rand(2, 3, 48, 48)
+    shift = compute_mean_shift(net, [x])
+    assert shift.abs().min() > 1e-2 and net.training  # restored to train mode
+    with torch.no_grad():
+        net.eval()
+        _, centred = net(x, mode='tensor')
+        net.train()
+        _, raw = net(x, mode='tensor')  # train mode: no shift
+    torch.testing.assert_close(centred.mean(dim=(0, 2, 3)), torch.zeros(2), atol=1e-5, rtol=0)
+    torch.testing.assert_close(raw.mean(dim=(0, 2, 3)), shift, atol=1e-5, rtol=0)
+
+
+def test_benchmark_sparse_equals_dense_random_walk():
+    from irn.benchmark import run
+    r = run(nodes=12, classes=2)
+    assert r['max_abs_diff'] < 1e-4 * r['max_value']
+    assert r['max_value'] > 0.05
+
+
+def test_semantic_random_walk_fills_the_region_up_to_the_boundary():
+    """CAM-only labels cover the CAM peak; the walk spreads it to the boundary, not across."""
+    from cvshared.metrics.segmentation import evaluate_label_maps
+    from irn.labels import sem_seg_label
+    h = w = 16
+    gt = np.zeros((64, 64), np.int64)
+    gt[:, :32] = 1
+    cams = torch.zeros(1, h, w)
+    cams[0, 6:10, 2:6] = 1.0
+    edge = torch.zeros(1, h, w)
+    edge[0, :, 8] = 1.0
+    pred, _ = sem_seg_label(cams, np.array([0]), edge, (64, 64))
+    cam_up = torch.nn.functional.interpolate(cams[None], scale_factor=4, mode='bilinear',
+                                             align_corners=False)[0]
+    cam_only = torch.argmax(torch.cat([torch.full((1, 64, 64), 0.25), cam_up]), 0).numpy()
+    miou = lambda p: evaluate_label_maps([p], [gt], num_classes=2)['mIoU']  # noqa: E731
+    assert miou(pred) > 0.9 > 0.6 > miou(cam_only)
+    assert (pred[:, 36:] == 0).all()  # nothing leaks across the boundary
+
+
+def test_instance_labels_separate_two_objects_of_one_class():
+    from irn.labels import ins_seg_label
+    h, w = 16, 32
+    disp = torch.from_numpy(_disk_field(h, w, [(8, 7), (8, 24)]))
+    cams = torch.zeros(1, h, w)
+    cams[0, 4:12, 3:12] = 1.0
+    cams[0, 4:12, 20:29] = 0.8
+    edge = torch.zeros(1, h, w)
+    edge[0, :, 15:17] = 1.0
+    det = ins_seg_label(cams, np.array([6]), edge, disp, (64, 128))
+    kept = det['score'] > 0
+    assert kept.sum() == 2 and set(det['class'][kept]) == {6}
+    centres = sorted(float(np.nonzero(m)[1].mean()) for m in det['mask'][kept])
+    assert centres[0] < 60 < centres[1]
