@@ -1,26 +1,33 @@
 """What ``tools/reproduce.py`` and ``tools/benchmark.py`` need to know about psa."""
+from cvshared.datasets.voc import voc_tree
 from cvshared.paper import PaperSpec
 
-from .datasets.folder import check_layout
-from .datasets.synthetic import make_synthetic
+from .datasets.transforms import make_synthetic
 
 
 def check_data(data_root: str, run_name: str) -> None:
-    """Raise ``FileNotFoundError`` showing the expected tree if the data set is not there."""
-    for split in ('train', 'val'):
-        check_layout(data_root, split)
+    """Raise ``FileNotFoundError`` showing the expected tree if VOC 2012 + SBD is not there."""
+    import os.path as osp
+    for rel in ('JPEGImages', 'Annotations', 'SegmentationClassAug',
+                'ImageSets/Segmentation/train_aug.txt'):
+        if not osp.exists(osp.join(data_root, rel)):
+            raise FileNotFoundError(f'PASCAL VOC 2012 + SBD not found: {osp.join(data_root, rel)} '
+                                    f'is missing. Expected:\n{voc_tree(data_root)}')
 
 
 SPEC = PaperSpec(
     key='psa',
-    title='Learning Pixel-level Semantic Affinity with Image-level Supervision for Weakly Supervised Semantic Segmentation (CVPR 2018)',  # TODO: the paper's title, authors and venue
-    runs={'voc12': 'configs/psa/psa_convnet_100e_voc12.py'},
-    synthetic_runs={'synthetic': 'configs/psa/psa_convnet_6e_synthetic.py'},
-    # TODO: the paper's reported numbers, in the paper's units (the metafile repeats them)
-    reported={'accuracy/top1': 0.0},
-    metric_scale={'accuracy/top1': 100.0},
+    title='Learning Pixel-level Semantic Affinity with Image-level Supervision for Weakly '
+          'Supervised Semantic Segmentation (Ahn & Kwak, CVPR 2018)',
+    runs={'voc12aug_cam': 'configs/psa/psa-cam_resnet38_8xb2-15e_voc12aug-448x448.py'},
+    synthetic_runs={'synthetic_cam': 'configs/psa/psa-cam_resnet38-tiny_1xb8-40e_synthetic.py'},
+    # README (PyTorch, CVPR figures): pseudo-label mIoU on VOC 2012 train of the random walk
+    reported={'mIoU': 58.1},
+    protocol='pseudo labels of AffinityNet + random walk, VOC 2012 train, mIoU',
     make_synthetic=make_synthetic,
     check_data=check_data,
-    data_hint='TODO: where to download voc12 and how to lay it out (see README, Data).',
-    notes=['Synthetic mode: two stripe orientations (chance 50 %), a tiny ConvNet, CPU.'],
+    data_hint='PASCAL VOC 2012 (host.robots.ox.ac.uk/pascal/VOC/voc2012) with SBD\'s '
+              'SegmentationClassAug and train_aug.txt, DATA_ROOT = the VOC2012 folder',
+    notes=['Staged paper: train_cam -> make_cam -> make_aff_labels -> train_aff -> random_walk '
+           '(psa.pipeline); the stage pipeline of SPEC is not wired yet (README, Not done).'],
 )

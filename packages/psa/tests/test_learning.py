@@ -1,26 +1,72 @@
-"""End to end on the synthetic set: psa learns (top-1 clearly above the 50 % of chance)."""
+"""End to end on the synthetic VOC set (stages 3-5): affinity labels from CAMs through the dense
+CRF, AffinityNet training, random walk; the propagated pseudo labels beat the CAM-only labels.
+
+The CAM stage is stood in for by peaked CAMs (a Gaussian bump at each object's centroid, width
+0.6 x the object's radius: they miss the object's extent and spill over its border, as CAMs
+do), so that the test measures AffinityNet and the random walk and fits the CI budget; the CAM
+net's training is covered by the unit tests and ``configs/psa``.
+"""
 import os.path as osp
 
+import numpy as np
 import pytest
-from mmengine.config import Config
-from mmengine.runner import Runner
+import torch
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-CONFIG = osp.join(REPO, 'configs', 'psa', 'psa_convnet_6e_synthetic.py')
+TINY = dict(type='ResNet38', widths=(8, 16, 16, 32, 32, 64), depths=(1, 1, 1, 1), frozen=(),
+            dropouts=(0.0, 0.0), norm_eval=False)   # from scratch: BN trains
+
+
+def peaked_cams(mask, keys, width=0.6):
+    yy, xx = np.mgrid[:mask.shape[0], :mask.shape[1]]
+    cams = []
+    for k in keys:
+        m = mask == k + 1
+        ys, xs = np.nonzero(m)
+        r = np.sqrt(m.sum() / np.pi)
+        c = np.exp(-((yy - ys.mean()) ** 2 + (xx - xs.mean()) ** 2) / (2 * (width * r) ** 2))
+        cams.append((c / c.max()).astype(np.float32))
+    return np.stack(cams)
 
 
 @pytest.mark.slow
-def test_learns_on_synthetic_data(tmp_path, monkeypatch):
+def test_random_walk_beats_cam_labels_on_synthetic_voc(tmp_path):
+    from cvshared.datasets.voc import VOCWSSSDataset, read_voc_mask
+    from cvshared.wsss.cam import save_cam
+    from psa import pipeline as P
     from psa.datasets import make_synthetic
-    root = tmp_path / 'data'
-    make_synthetic(str(root), num_train=64, num_val=32, seed=1)
-    monkeypatch.setenv('DATA_ROOT', str(root))
-    cfg = Config.fromfile(CONFIG)
-    cfg.work_dir = str(tmp_path / 'work')
-    cfg.default_hooks.logger.interval = 100
-    runner = Runner.from_cfg(cfg)
-    before = runner.test()['accuracy/top1']
-    runner.train()
-    after = runner.test()['accuracy/top1']
-    assert after >= 0.9, f'top-1 {after:.3f} after training (chance 0.5, before {before:.3f})'
-    assert after > before + 0.2
+    from psa.models import PsaAffinityNet
+    torch.manual_seed(0)
+    root = make_synthetic(str(tmp_path / 'voc'), num_train=16, num_val=2)
+    ds = VOCWSSSDataset(data_root=root, ann_file='ImageSets/Segmentation/train.txt',
+                        serialize_data=False)
+    items = [ds.get_data_info(i) for i in range(len(ds))]
+    cam_dir, lab_dir = str(tmp_path / 'cam'), str(tmp_path / 'aff_labels')
+    for it in items:
+        keys = np.nonzero(it['img_labels'])[0]
+        cams = peaked_cams(read_voc_mask(it['seg_map_path']), keys)
+        save_cam(osp.join(cam_dir, it['img_name'] + '.npy'),
+                 dict(keys=keys, cam=cams, high_res=cams), format='psa')
+    P.make_aff_labels(items, cam_dir, lab_dir)
+    imgs = torch.stack([P.normalize(torch.from_numpy(P.read_rgb(it['img_path'])).permute(2, 0, 1))
+                        for it in items])
+    labels = torch.stack([P.aff_label(*P.load_aff_scores(lab_dir, it['img_name']))
+                          for it in items])
+    assert set(labels.unique().tolist()) == {0, 1, 2, 255}
+    model = PsaAffinityNet(backbone=TINY)
+    before = P.random_walk(model, items, cam_dir)
+    opt = torch.optim.Adam(model.parameters(), 3e-3)
+    model.train()
+    for step in range(50):
+        idx = torch.randperm(len(items))[:8]
+        x, lab = imgs[idx], labels[idx]
+        if step % 2:
+            x, lab = x.flip(-1), lab.flip(-1)
+        loss = model(x, [dict(aff_label=v) for v in lab], mode='loss')['loss']
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    after = P.random_walk(model, items, cam_dir, out_dir=str(tmp_path / 'rw'))
+    # measured: CAM-only 0.749, RW untrained 0.31, RW trained 0.82 (seed 0)
+    assert after['mIoU'] > after['cam_mIoU'] + 0.04, (before, after)
+    assert after['mIoU'] > before['mIoU'] + 0.3, (before, after)
+    assert osp.isfile(osp.join(str(tmp_path / 'rw'), items[0]['img_name'] + '.png'))

@@ -1,6 +1,8 @@
-"""Data of psa: the benchmark's on-disk layout and its synthetic generator."""
-from .folder import PsaFolderDataset, PsaLoadImage, PsaPackInputs, check_layout
-from .synthetic import make_synthetic
+"""Data of psa: PASCAL VOC 2012 + SBD train_aug (``cvshared.datasets.voc``), its synthetic
+generator (``cvshared.datasets.voc_synthetic``) and PSA's transforms."""
+from .transforms import (PsaAffinityLabel, PsaJointRandomCrop, PsaLoadAffinityScores,
+                         PsaLoadCAM,                          PsaPackInputs, make_synthetic)
 
-__all__ = ['PsaFolderDataset', 'PsaLoadImage', 'PsaPackInputs', 'check_layout',
+__all__ = ['PsaAffinityLabel', 'PsaJointRandomCrop', 'PsaLoadAffinityScores', 'PsaLoadCAM',
+           'PsaPackInputs',
            'make_synthetic']

@@ -1,36 +1,62 @@
 """The visualization hook (``default_hooks.visualization``; ``tools/test.py --show-dir``
-switches it on) and its pure drawing function, which ``psa.infer`` calls too."""
+switches it on) and its pure drawing function, which ``psa.infer`` calls too.
+
+:func:`draw_sample` puts side by side: the image, its CAM (max over the image's classes) as a
+heat overlay, the propagated (random-walk) map the same way, and the pseudo label as a VOC
+palette overlay (each panel optional).
+"""
 from __future__ import annotations
 
 import os
 import os.path as osp
 
 import numpy as np
+from cvshared.datasets.voc import voc_palette
 from cvshared.hooks import visualization_dir
 from mmengine.hooks import Hook
 from PIL import Image
 
 from ..registry import HOOKS
 
-CORRECT, WRONG, UNKNOWN = (0, 200, 0), (220, 0, 0), (128, 128, 128)
+PALETTE = np.array(voc_palette(256), np.uint8)
 
 
-def draw_sample(image: np.ndarray, pred_label: int, gt_label: int | None = None,
-                border: int = 2) -> np.ndarray:
-    """``image`` (H x W x 3 uint8) with a border: green if ``pred_label == gt_label``, red if
-    not, grey without ground truth; the predicted class as that many dots in the top row."""
-    out = np.array(image, dtype=np.uint8, copy=True)
-    color = UNKNOWN if gt_label is None else CORRECT if pred_label == gt_label else WRONG
-    out[:border], out[-border:], out[:, :border], out[:, -border:] = color, color, color, color
-    for k in range(pred_label + 1):
-        out[border:2 * border, border + 3 * k: border + 3 * k + border] = (255, 255, 255)
-    return out
+def _heat(image, score, weight=0.5):
+    s = np.clip(np.asarray(score, np.float32), 0, None)
+    s = s / (s.max() + 1e-5)
+    heat = np.stack([s, 1 - np.abs(2 * s - 1), 1 - s], -1) * 255  # red = high, blue = low
+    return (image * (1 - weight) + heat * weight).astype(np.uint8)
+
+
+def draw_sample(image: np.ndarray, cam=None, cam_rw=None, label=None,
+                weight: float = 0.5) -> np.ndarray:
+    """``image`` (H x W x 3 uint8) beside the overlays of ``cam`` / ``cam_rw`` (``K x H x W``
+    foreground maps or ``H x W``) and ``label`` (``H x W`` ids, 255 = ignore drawn white)."""
+    image = np.asarray(image, np.uint8)
+    h, w = image.shape[:2]
+    panels = [image]
+    for m in (cam, cam_rw):
+        if m is None:
+            continue
+        m = np.asarray(m, np.float32)
+        m = m.max(0) if m.ndim == 3 else m
+        if m.shape != (h, w):
+            raise ValueError(f'draw_sample: map {m.shape} differs from the image {(h, w)}')
+        panels.append(_heat(image, m, weight))
+    if label is not None:
+        lab = np.asarray(label).astype(np.int64)
+        if lab.shape != (h, w):
+            raise ValueError(f'draw_sample: label {lab.shape} differs from the image {(h, w)}')
+        color = PALETTE[np.clip(lab, 0, 255)]
+        color[lab == 255] = 255
+        panels.append((image * (1 - weight) + color * weight).astype(np.uint8))
+    return np.concatenate(panels, axis=1)
 
 
 @HOOKS.register_module()
 class PsaVisualizationHook(Hook):
-    """Writes ``draw_sample`` of every test image to ``<work_dir>/<timestamp>/<test_out_dir>``
-    when ``draw`` (the mmseg ``SegVisualizationHook`` contract)."""
+    """Writes ``draw_sample`` of every test image (its ``cam`` / ``cam_rw`` / ``label`` outputs)
+    to ``<work_dir>/<timestamp>/<test_out_dir>`` when ``draw``."""
 
     def __init__(self, draw: bool = False, test_out_dir: str | None = None, interval: int = 1):
         self.draw = draw
@@ -43,7 +69,17 @@ class PsaVisualizationHook(Hook):
         out_dir = visualization_dir(runner, self.test_out_dir)
         os.makedirs(out_dir, exist_ok=True)
         for sample in outputs:
-            with Image.open(sample['img_path']) as im:
+            path = sample.get('img_path')
+            if path is None:
+                continue
+            with Image.open(path) as im:
                 image = np.asarray(im.convert('RGB'))
-            drawing = draw_sample(image, sample['pred_label'], sample.get('label'))
-            Image.fromarray(drawing).save(osp.join(out_dir, osp.basename(sample['img_path'])))
+            cam = sample.get('cam')
+            if cam is not None and tuple(cam.shape[-2:]) != image.shape[:2]:
+                import torch.nn.functional as F
+                cam = F.interpolate(cam[None].float(), image.shape[:2], mode='bilinear',
+                                    align_corners=False)[0]
+            drawing = draw_sample(image, None if cam is None else cam.numpy(),
+                                  sample.get('cam_rw'), sample.get('label'))
+            stem = osp.splitext(osp.basename(path))[0]
+            Image.fromarray(drawing).save(osp.join(out_dir, f'{stem}.png'))

@@ -1,4 +1,5 @@
-"""Metrics of psa (mmengine ``BaseMetric``; keys as ``SPEC.reported`` uses them)."""
-from .accuracy import PsaAccuracy
+"""Metrics of psa: the pseudo-label / segmentation mIoU is the shared
+``cvshared.metrics.segmentation.PseudoLabelIoUMetric`` (equal to mmseg's IoUMetric)."""
+from cvshared.metrics.segmentation import PseudoLabelIoUMetric
 
-__all__ = ['PsaAccuracy']
+__all__ = ['PseudoLabelIoUMetric']

@@ -1,0 +1,25 @@
+# PSA train_cam on the synthetic VOC-layout set (CPU, seconds): a tiny ResNet-38 from scratch
+# (BN trains, no dropout), no pretrained weights. `tools/train.py` generates the set.
+_base_ = ['./psa-cam_resnet38_8xb2-15e_voc12aug-448x448.py']
+
+data_root = '{{$DATA_ROOT:data/synthetic/psa}}'
+crop_size = 80
+model = dict(dropout=0.0,
+             backbone=dict(widths=(8, 16, 16, 32, 32, 64), depths=(1, 1, 1, 1), frozen=(),
+                           dropouts=(0.0, 0.0), norm_eval=False, init_cfg=None))
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PsaJointRandomCrop', crop_size=crop_size, keys=('img',)),
+    dict(type='PsaPackInputs'),
+]
+train_dataloader = dict(batch_size=8, num_workers=0,
+                        dataset=dict(data_root=data_root, ann_file='ImageSets/Segmentation/train.txt',
+                                     pipeline=train_pipeline))
+optim_wrapper = dict(optimizer=dict(_delete_=True, type='Adam', lr=3e-3), paramwise_cfg=None)
+max_epochs = 40
+param_scheduler = [dict(type='PolyLR', power=0.9, eta_min=0.0, by_epoch=True, begin=0,
+                        end=max_epochs, convert_to_iter_based=True)]
+train_cfg = dict(max_epochs=max_epochs)
+default_hooks = dict(checkpoint=dict(interval=40), logger=dict(interval=2))
+test_dataloader = dict(num_workers=0, dataset=dict(data_root=data_root))

@@ -1,0 +1,106 @@
+"""PSA's pipeline steps as plain functions on a VOC-layout data root and folders (what the
+stages of ``SPEC`` and the learning test call):
+
+``make_cam``        multi-scale + flip CAMs of the trained CAM net (``cvshared.wsss.cam``,
+                    ``variant='psa'``), ``<cam_dir>/<name>.npy`` in the official PSA format;
+``make_aff_labels`` the la / ha dense-CRF score stacks (alpha 4 / 32) per image,
+                    ``<label_dir>/<name>.npz`` (``keys``, ``la``, ``ha`` float16);
+``aff_label``       one training sample's stride-8 affinity label map from those stacks after
+                    the joint crop (pool by 8, the label rule);
+``random_walk``     the propagated pseudo labels ``<out_dir>/<name>.png`` and their mIoU
+                    against the ground truth, with the CAM-only labels' mIoU beside it.
+"""
+from __future__ import annotations
+
+import os
+import os.path as osp
+
+import numpy as np
+import torch
+from PIL import Image
+
+from .models.labels import crf_scores, label_from_scores, pool_scores
+from .random_walk import cam_labels, random_walk_labels
+
+MEAN = torch.tensor([123.675, 116.28, 103.53]).view(3, 1, 1)
+STD = torch.tensor([58.395, 57.12, 57.375]).view(3, 1, 1)
+
+
+def normalize(x: torch.Tensor) -> torch.Tensor:
+    """Official ``Normalize`` on a ``3 x H x W`` 0..255 float image."""
+    return (x.float() - MEAN.to(x.device)) / STD.to(x.device)
+
+
+def read_rgb(path: str) -> np.ndarray:
+    with Image.open(path) as im:
+        return np.array(im.convert("RGB"))  # writable (pydensecrf refuses read-only buffers)
+
+
+def make_cam(cam_net, items, cam_dir: str, scales=(1.0, 0.5, 1.5, 2.0)) -> None:
+    """``items``: dicts with ``img_path``, ``img_name``, ``img_labels`` (VOCWSSSDataset)."""
+    from cvshared.wsss.cam import multiscale_cam, save_cam
+    cam_net.eval()
+    os.makedirs(cam_dir, exist_ok=True)
+    for it in items:
+        img = torch.from_numpy(np.ascontiguousarray(read_rgb(it['img_path']))).permute(2, 0, 1)
+        out = multiscale_cam(cam_net.forward_cam, img, scales=scales, flip=True, variant='psa',
+                             label=torch.as_tensor(it['img_labels']), normalize=normalize)
+        save_cam(osp.join(cam_dir, it['img_name'] + '.npy'), out, format='psa')
+
+
+def make_aff_labels(items, cam_dir: str, label_dir: str, alphas=(4, 32)) -> None:
+    from cvshared.wsss.cam import load_cam
+    os.makedirs(label_dir, exist_ok=True)
+    for it in items:
+        img = read_rgb(it['img_path'])
+        cam = load_cam(osp.join(cam_dir, it['img_name'] + '.npy'), img.shape[:2], stride=None)
+        la = crf_scores(img, cam['high_res'], alphas[0])
+        ha = crf_scores(img, cam['high_res'], alphas[1])
+        np.savez(osp.join(label_dir, it['img_name'] + '.npz'), keys=cam['keys'],
+                 la=la.astype(np.float16), ha=ha.astype(np.float16))
+
+
+def load_aff_scores(label_dir: str, name: str):
+    path = osp.join(label_dir, name + '.npz')
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'affinity label file {path!r} not found: run the '
+                                f'make_aff_labels stage first')
+    with np.load(path) as f:
+        return f['la'].astype(np.float32), f['ha'].astype(np.float32)
+
+
+def aff_label(la: np.ndarray, ha: np.ndarray, stride: int = 8) -> torch.Tensor:
+    """Stride-8 label map of (cropped) la / ha stacks whose size is a multiple of ``stride``."""
+    return label_from_scores(pool_scores(la, stride), pool_scores(ha, stride))
+
+
+@torch.no_grad()
+def random_walk(aff_net, items, cam_dir: str, out_dir: str | None = None, num_classes: int = 20,
+                method: str = 'sparse', **rw_kwargs) -> dict:
+    """Pseudo labels of every item; returns ``dict(mIoU=RW, cam_mIoU=CAM-only)`` (percent) when
+    the items have ``seg_map_path``."""
+    from cvshared.metrics.segmentation import evaluate_label_maps
+    from cvshared.datasets.voc import read_voc_mask
+    from cvshared.wsss.cam import load_cam
+    aff_net.eval()
+    preds, cam_preds, gts = [], [], []
+    for it in items:
+        img = read_rgb(it['img_path'])
+        cam = load_cam(osp.join(cam_dir, it['img_name'] + '.npy'), img.shape[:2], stride=None)
+        x = normalize(torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1))
+        out = random_walk_labels(aff_net.affinity, x, cam['keys'], cam['high_res'],
+                                 num_classes=num_classes, method=method, **rw_kwargs)
+        label = out['label'].numpy().astype(np.uint8)
+        if out_dir is not None:
+            os.makedirs(out_dir, exist_ok=True)
+            Image.fromarray(label).save(osp.join(out_dir, it['img_name'] + '.png'))
+        if it.get('seg_map_path'):
+            preds.append(label)
+            cam_preds.append(cam_labels(cam['keys'], cam['high_res'], img.shape[:2],
+                                        num_classes).numpy())
+            gts.append(read_voc_mask(it['seg_map_path']))
+    if not gts:
+        return {}
+    rw = evaluate_label_maps(preds, gts, num_classes + 1)
+    cm = evaluate_label_maps(cam_preds, gts, num_classes + 1)
+    return dict(mIoU=rw['mIoU'], cam_mIoU=cm['mIoU'])
