@@ -180,3 +180,26 @@ def test_instance_labels_separate_two_objects_of_one_class():
     assert kept.sum() == 2 and set(det['class'][kept]) == {6}
     centres = sorted(float(np.nonzero(m)[1].mean()) for m in det['mask'][kept])
     assert centres[0] < 60 < centres[1]
+
+
+def test_export_png_and_coco_json(tmp_path):
+    import json
+
+    from cvshared.wsss.export import decode_mask, read_label_png
+    from irn.export import save_instances_json, save_sem_label
+    label = np.zeros((6, 7), np.uint8)
+    label[1:3, 1:4] = 15
+    label[5, 6] = 255
+    np.testing.assert_array_equal(read_label_png(save_sem_label(str(tmp_path / 'a.png'), label)),
+                                  label)
+    with pytest.raises(ValueError, match='class ids'):
+        save_sem_label(str(tmp_path / 'b.png'), np.full((2, 2), 40, np.uint8))
+    m1 = np.zeros((6, 7), bool)
+    m1[:2, :2] = True
+    m2 = np.zeros((6, 7), bool)
+    m2[4:, 4:] = True
+    det = {'score': np.array([0.8, 0.0]), 'mask': np.stack([m1, m2]), 'class': np.array([0, 4])}
+    coco = json.load(open(save_instances_json(str(tmp_path / 'i.json'), [('x.jpg', 6, 7, det)])))
+    (ann,) = coco['annotations']  # the zero-score fragment is dropped
+    assert ann['category_id'] == 1 and coco['categories'][0]['name'] == 'aeroplane'
+    np.testing.assert_array_equal(decode_mask(ann['segmentation']), m1)
