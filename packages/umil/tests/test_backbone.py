@@ -106,3 +106,8 @@ def test_other_class_names_need_a_tokenizer(tmp_path):
     assert tokens.tolist() == [[517, 516, 518, 0, 0, 0], [517, n, o, 518, 0, 0]]
     with pytest.raises(ValueError, match='context length'):
         tokenize(['normal'], tokenizer=str(bpe), context_length=2)
+    # the same vocabulary as a transformers CLIP tokenizer folder
+    from umil.text import load_tokenizer
+    load_tokenizer(str(bpe)).save_pretrained(str(tmp_path / 'hf'))
+    assert torch.equal(tokenize(['normal', 'no'], tokenizer=str(tmp_path / 'hf'),
+                                context_length=6), tokens)
