@@ -15,7 +15,7 @@ CONFIG = osp.join(REPO, 'configs', 'bnwvad', 'bnwvad_i3d_20-iter_synthetic.py')
 def test_learns_on_synthetic_data(tmp_path, monkeypatch):
     from bnwvad.datasets import make_synthetic
     root = tmp_path / 'data'
-    make_synthetic(str(root), seed=1)
+    make_synthetic(str(root), num_train=(16, 16), num_test=(6, 6), seed=1)
     monkeypatch.setenv('DATA_ROOT', str(root))
     cfg = Config.fromfile(CONFIG)
     cfg.work_dir = str(tmp_path / 'work')
