@@ -1,26 +1,58 @@
-"""End to end on the synthetic set: umil learns (top-1 clearly above the 50 % of chance)."""
+"""End to end on the synthetic set: UMIL learns (frame AUC clearly above 0.5) through all three
+stages (MIL, the history and split, the UMIL step; test_model.py shows what the step updates).
+
+The paper's claim that the UMIL step lifts the AUC over the MIL-only stage does NOT hold on
+this synthetic set at this size: measured 0.9724 (MIL stage, after epoch 2) vs 0.9698 (after
+epochs 3-5 with the UMIL step) in one run, 0.9644 (8 MIL-only epochs) vs 0.9756 (8 epochs,
+UMIL from 5) in two runs; both differences are within run-to-run noise, so the test does not
+assert an order (README, Results).
+
+One run of configs/umil/umil_standin_6e_synthetic.py: MIL epochs 0-2 (the history from epoch
+0), validation after epoch 2 = the MIL-only stage; epochs 3-5 add the UMIL step after each
+MIL epoch; the final validation. Note: MIL keeps training in epochs 3-5, so the second figure mixes
+more MIL with the UMIL step (README, Results, has a separate MIL-only run of equal length).
+"""
 import os.path as osp
 
 import pytest
 from mmengine.config import Config
+from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-CONFIG = osp.join(REPO, 'configs', 'umil', 'umil_convnet_6e_synthetic.py')
+CONFIG = osp.join(REPO, 'configs', 'umil', 'umil_standin_6e_synthetic.py')
 
 
 @pytest.mark.slow
-def test_learns_on_synthetic_data(tmp_path, monkeypatch):
+def test_learns_on_synthetic_data_through_the_three_stages(tmp_path, monkeypatch):
     from umil.datasets import make_synthetic
     root = tmp_path / 'data'
-    make_synthetic(str(root), num_train=64, num_val=32, seed=1)
+    make_synthetic(str(root), num_train=(4, 4), num_test=(3, 3), num_frames=(60, 100),
+                   seed=1)
     monkeypatch.setenv('DATA_ROOT', str(root))
     cfg = Config.fromfile(CONFIG)
     cfg.work_dir = str(tmp_path / 'work')
+    cfg.randomness = dict(seed=0)
+    cfg.train_cfg.umil_epoch = 3
+    cfg.train_cfg.val_interval = 3
     cfg.default_hooks.logger.interval = 100
     runner = Runner.from_cfg(cfg)
-    before = runner.test()['accuracy/top1']
+    aucs = []
+    runner.register_hook(_Record(aucs), priority='LOWEST')
     runner.train()
-    after = runner.test()['accuracy/top1']
-    assert after >= 0.9, f'top-1 {after:.3f} after training (chance 0.5, before {before:.3f})'
-    assert after > before + 0.2
+    loop = runner.train_loop
+    assert len(loop.umil_log) == 3 and all(loop.umil_log), 'the UMIL step never ran'
+    assert loop.history.length == 6
+    mil_stage, final = aucs
+    print(f'frame AUC: MIL stage {mil_stage:.4f}, after the UMIL epochs {final:.4f}')
+    assert final >= 0.85, f'frame AUC {final:.3f} after training (chance 0.5)'
+    assert mil_stage >= 0.8, f'MIL stage frame AUC {mil_stage:.3f}'
+
+
+
+class _Record(Hook):
+    def __init__(self, aucs):
+        self.aucs = aucs
+
+    def after_val_epoch(self, runner, metrics=None):
+        self.aucs.append(metrics['video_anomaly/AUC'])

@@ -1,88 +1,99 @@
-"""Shapes, gradients, data layout errors, the converter and the drawing of umil."""
-import glob
-import os.path as osp
-
+"""The recognizer's stages and the two optimisers: shapes, what the UMIL step updates (both
+heads by default; nothing with umil_params='official', as the released code), the history
+lookup, inference scores."""
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.registry import DefaultScope
-from PIL import Image
+from mmengine.structures import BaseDataElement
+
+B, K, T, S = 2, 4, 3, 16
 
 
 def _model():
-    from umil.models import UmilClassifier
-    return UmilClassifier(backbone=dict(type='UmilConvNet', channels=(4, 8)), num_classes=2)
-
-
-def test_shapes_and_gradients():
-    model = _model()
-    x = torch.rand(3, 3, 16, 16, requires_grad=True)
-    logits = model(x, mode='tensor')
-    assert logits.shape == (3, 2)
-    loss = model(x, [dict(label=0), dict(label=1), dict(label=1)], mode='loss')['loss']
-    loss.backward()
-    assert x.grad.abs().sum() > 0
-    assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
-
-
-def test_missing_data_shows_the_tree(tmp_path):
-    from umil.datasets import UmilFolderDataset
-    with pytest.raises(FileNotFoundError) as err:
-        UmilFolderDataset(data_root=str(tmp_path / 'none'), split='train')
-    assert str(tmp_path / 'none') in str(err.value) and 'vertical/*.png' in str(err.value)
-
-
-def test_synthetic_set_is_read_back(tmp_path):
-    from umil.datasets import UmilFolderDataset, make_synthetic
-    make_synthetic(str(tmp_path), num_train=8, num_val=4, size=16)
-    with DefaultScope.overwrite_default_scope('mmaction'):  # the pipeline's registry
-        data = UmilFolderDataset(data_root=str(tmp_path), split='train',
-                                   pipeline=[dict(type='UmilLoadImage'),
-                                             dict(type='UmilPackInputs')])
-    assert len(data) == 8
-    labels = [data[i]['data_samples'].label for i in range(8)]
-    assert sorted(labels) == [0] * 4 + [1] * 4
-    image = data[0]['inputs']
-    assert image.shape == (3, 16, 16) and 0 <= image.min() and image.max() <= 1
-    # the two classes differ where they should: horizontal stripes vary along y, not x
-    gray = image.mean(0)
-    assert gray.std(0).mean() > 2 * gray.std(1).mean()
-
-
-def test_convert_round_trip_loads_strictly():
-    from umil.convert import convert, to_official
-    model = _model()
-    official = {'module.' + k: v for k, v in to_official(model.state_dict()).items()}
-    model.load_state_dict(convert(official), strict=True)
-    with pytest.raises(KeyError, match='unexpected.weight'):
-        convert({'unexpected.weight': torch.zeros(1)})
-
-
-def test_draw_sample_marks_right_and_wrong():
-    from umil.hooks import draw_sample
-    image = np.zeros((10, 10, 3), np.uint8)
-    right, wrong = draw_sample(image, 1, 1), draw_sample(image, 0, 1)
-    assert tuple(right[0, 0]) == (0, 200, 0) and tuple(wrong[0, 0]) == (220, 0, 0)
-    assert (right[4:6, 4:6] == 0).all() and image.sum() == 0   # interior and input untouched
-
-
-def test_inferencer_loads_the_checkpoint_and_draws(tmp_path):
-    from umil.datasets import make_synthetic
-    from umil.infer import INFERENCER
-    from umil.registry import MODELS
-    repo = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-    config = osp.join(repo, 'configs', 'umil', 'umil_convnet_6e_synthetic.py')
-    make_synthetic(str(tmp_path / 'data'), num_train=2, num_val=2, size=16)
-    images = sorted(glob.glob(str(tmp_path / 'data' / 'val' / '*' / '*.png')))
+    from umil.models import UMILRecognizer
     with DefaultScope.overwrite_default_scope('mmaction'):
-        model = MODELS.build(Config.fromfile(config).model).eval()
-    torch.save(dict(state_dict=model.state_dict()), tmp_path / 'model.pth')
-    payload = INFERENCER(config, str(tmp_path / 'model.pth'))(images, out_dir=str(tmp_path / 'o'))
-    for image, result in zip(images, payload['results']):
-        x = torch.from_numpy(np.asarray(Image.open(image).convert('RGB'), np.float32) / 255)
-        with torch.no_grad():
-            expected = int(model(x.permute(2, 0, 1)[None], mode='tensor').argmax())
-        assert result['pred_label'] == expected   # the checkpoint's weights, not new ones
-        drawing = np.asarray(Image.open(result['files'][0]))
-        assert tuple(drawing[0, 0]) == (128, 128, 128)   # no ground truth: grey border
+        return UMILRecognizer(backbone=dict(type='UMILStandIn', embed_dim=16, channels=8),
+                              clip_len=T)
+
+
+def _wrappers(model, umil_params):
+    from umil.engine import UMILOptimWrapperConstructor
+    adamw = dict(type='AdamW', lr=1e-2, betas=(0.9, 0.98), weight_decay=1e-3)
+    return UMILOptimWrapperConstructor(dict(mil=dict(optimizer=adamw),
+                                            umil=dict(optimizer=adamw),
+                                            umil_params=umil_params))(model)
+
+
+def _batch(labels, views=True):
+    g = torch.Generator().manual_seed(0)
+    shape = (2, K, T, 3, S, S) if views else (K, T, 3, S, S)
+    inputs = [torch.randint(0, 256, shape, generator=g, dtype=torch.uint8) for _ in labels]
+    samples = [BaseDataElement(label=lab, sample_idx=i, total_frames=60,
+                               frame_inds=np.arange(K * T) * 4, gt_frame_label=np.zeros(60))
+               for i, lab in enumerate(labels)]
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def _split_state(model, confident_value=False):
+    from umil.split import ScoreHistory
+    history = ScoreHistory([K, K], max_epochs=2)
+    conf = np.full(2 * K, confident_value)
+    model.split_state = (history, np.zeros(2 * K, np.int64), conf)
+
+
+def test_mil_step_returns_the_weighted_terms_and_updates_everything():
+    model = _model()
+    wrappers = _wrappers(model, ('head_video', 'u_head_video'))
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    log = model.train_step(_batch([1, 0]), wrappers)
+    assert set(log) >= {'loss', 'loss_mil', 'loss_mar', 'loss_con', 'loss_con_c', 'loss_clu',
+                        'loss_smooth', 'loss_sparse'}
+    moved = [n for n, p in model.named_parameters() if not torch.equal(p, before[n])]
+    assert 'backbone.head_video.weight' in moved and 'backbone.frame.0.weight' in moved
+
+
+@pytest.mark.parametrize('umil_params', [('head_video', 'u_head_video'), 'official'])
+def test_umil_step_updates_both_heads_or_nothing(umil_params):
+    model = _model()
+    wrappers = _wrappers(model, umil_params)
+    _split_state(model)
+    model.stage = 'umil'
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    log = model.train_step(_batch([3, 0]), wrappers)
+    assert log['umil_loss_clu'] > 0 and log['umil_loss_compat'] > 0
+    moved = {n for n, p in model.named_parameters() if not torch.equal(p, before[n])}
+    if umil_params == 'official':
+        assert moved == set()          # the released filter matches no parameter
+        ids = {id(p) for p in model.parameters()}   # (mmengine adds a dummy base-lr group)
+        assert not any(id(p) in ids for g in wrappers['umil'].param_groups for p in g['params'])
+    else:
+        assert moved == {'backbone.head_video.weight', 'backbone.head_video.bias',
+                         'backbone.u_head_video.weight', 'backbone.u_head_video.bias'}
+
+
+def test_umil_step_skips_normal_batches_and_confident_snippets():
+    model = _model()
+    wrappers = _wrappers(model, ('head_video', 'u_head_video'))
+    model.stage = 'umil'
+    _split_state(model)
+    assert model.train_step(_batch([0, 0]), wrappers) == {}
+    _split_state(model, confident_value=True)
+    assert model.train_step(_batch([2, 0]), wrappers) == {}
+    with pytest.raises(ValueError, match="umil_params"):
+        _wrappers(model, ())
+    with pytest.raises(ValueError, match='match no parameter'):
+        _wrappers(model, ('no_such_head',))
+
+
+def test_predict_scores_are_the_anomaly_probability():
+    model = _model().eval()
+    batch = _batch([1, 0], views=False)
+    data = model.data_preprocessor(batch, False)
+    out = model.predict(data['inputs'], data['data_samples'])
+    with torch.no_grad():
+        y = model.backbone(data['inputs'][0])['y']
+    assert out[0]['pred_score'].shape == (K,)
+    assert torch.allclose(out[0]['pred_score'], y.softmax(-1)[:, 1])
+    with pytest.raises(ValueError, match='2 views'):
+        model.loss(data['inputs'], data['data_samples'])

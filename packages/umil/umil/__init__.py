@@ -6,6 +6,9 @@ registers everything.
 """
 import cvshared  # noqa: F401  (stack fixes first)
 
-from . import datasets, hooks, metrics, models, registry  # noqa: F401,E402
+import cvshared.datasets.video_anomaly  # noqa: F401,E402  (the frame lists)
+import cvshared.metrics.video_anomaly  # noqa: F401,E402  (the frame AUC)
+
+from . import datasets, engine, hooks, models, registry, testing  # noqa: F401,E402
 
 __version__ = '0.1.0'

@@ -1,6 +1,8 @@
-"""Data of umil: the benchmark's on-disk layout and its synthetic generator."""
-from .folder import UmilFolderDataset, UmilLoadImage, UmilPackInputs, check_layout
+"""Data of umil: UMIL's clip sampling, the weak / strong views and the packing (the frame lists
+are read by the shared ``cvshared.datasets.VideoAnomalyRawFrameDataset``)."""
 from .synthetic import make_synthetic
+from .transforms import (UMILPackInputs, UMILSegmentClips, UMILWeakStrongViews,
+                         strong_view_transform)
 
-__all__ = ['UmilFolderDataset', 'UmilLoadImage', 'UmilPackInputs', 'check_layout',
-           'make_synthetic']
+__all__ = ['UMILPackInputs', 'UMILSegmentClips', 'UMILWeakStrongViews', 'make_synthetic',
+           'strong_view_transform']

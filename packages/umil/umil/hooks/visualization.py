@@ -1,5 +1,6 @@
 """The visualization hook (``default_hooks.visualization``; ``tools/test.py --show-dir``
-switches it on) and its pure drawing function, which ``umil.infer`` calls too."""
+switches it on) and its pure drawing function, which ``umil.infer`` calls too: one picture
+per test video, its frame anomaly score curve with the ground-truth intervals shaded."""
 from __future__ import annotations
 
 import os
@@ -7,30 +8,26 @@ import os.path as osp
 
 import numpy as np
 from cvshared.hooks import visualization_dir
+from cvshared.hooks.video_anomaly import draw_score_curve
+from cvshared.metrics.video_anomaly import snippet_to_frames
 from mmengine.hooks import Hook
 from PIL import Image
 
 from ..registry import HOOKS
 
-CORRECT, WRONG, UNKNOWN = (0, 200, 0), (220, 0, 0), (128, 128, 128)
 
-
-def draw_sample(image: np.ndarray, pred_label: int, gt_label: int | None = None,
-                border: int = 2) -> np.ndarray:
-    """``image`` (H x W x 3 uint8) with a border: green if ``pred_label == gt_label``, red if
-    not, grey without ground truth; the predicted class as that many dots in the top row."""
-    out = np.array(image, dtype=np.uint8, copy=True)
-    color = UNKNOWN if gt_label is None else CORRECT if pred_label == gt_label else WRONG
-    out[:border], out[-border:], out[:, :border], out[:, -border:] = color, color, color, color
-    for k in range(pred_label + 1):
-        out[border:2 * border, border + 3 * k: border + 3 * k + border] = (255, 255, 255)
-    return out
+def draw_sample(snippet_scores, num_frames: int, gt_frame_label=None,
+                title: str = '') -> np.ndarray:
+    """The frame score curve (snippet scores spread over ``num_frames`` as UMIL's
+    ``evaluate_result`` does) with the ground truth shaded, ``H x W x 3`` uint8."""
+    frames = snippet_to_frames(np.asarray(snippet_scores), int(num_frames), 'ratio')
+    return draw_score_curve(frames, gt_frame_label, title=title)
 
 
 @HOOKS.register_module()
 class UmilVisualizationHook(Hook):
-    """Writes ``draw_sample`` of every test image to ``<work_dir>/<timestamp>/<test_out_dir>``
-    when ``draw`` (the mmseg ``SegVisualizationHook`` contract)."""
+    """Writes ``draw_sample`` of every test video to ``<work_dir>/<timestamp>/<test_out_dir>``
+    as ``<video name>.png`` when ``draw``."""
 
     def __init__(self, draw: bool = False, test_out_dir: str | None = None, interval: int = 1):
         self.draw = draw
@@ -43,7 +40,7 @@ class UmilVisualizationHook(Hook):
         out_dir = visualization_dir(runner, self.test_out_dir)
         os.makedirs(out_dir, exist_ok=True)
         for sample in outputs:
-            with Image.open(sample['img_path']) as im:
-                image = np.asarray(im.convert('RGB'))
-            drawing = draw_sample(image, sample['pred_label'], sample.get('label'))
-            Image.fromarray(drawing).save(osp.join(out_dir, osp.basename(sample['img_path'])))
+            gt = sample.get('gt_frame_label')
+            name = str(sample.get('video_name', f'video_{batch_idx}'))
+            drawing = draw_sample(sample['pred_score'], int(sample['total_frames']), gt, name)
+            Image.fromarray(drawing).save(osp.join(out_dir, name.replace('/', '_') + '.png'))

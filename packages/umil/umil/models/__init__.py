@@ -1,5 +1,11 @@
 """Models of umil (registered in :mod:`umil.registry`)."""
-from .backbone import UmilConvNet
-from .classifier import UmilClassifier
+from . import losses
+from .preprocessor import UMILDataPreprocessor
+from .recognizer import UMILRecognizer
 
-__all__ = ['UmilConvNet', 'UmilClassifier']
+try:  # the X-CLIP model (models/backbone.py), written beside this package's training side
+    from .backbone import UMILXCLIP  # noqa: F401
+except ImportError:  # pragma: no cover
+    UMILXCLIP = None
+
+__all__ = ['UMILDataPreprocessor', 'UMILRecognizer', 'UMILXCLIP', 'losses']

@@ -1,6 +1,6 @@
-"""Regenerate the training goldens of umil (tests/golden/training/*.pt) from the official code.
+"""Regenerate the training goldens of umil (tests/golden/training_*.pt) from the official code.
 
-    python packages/umil/tests/golden/make_golden_training.py /path/to/UMIL-checkout [--out DIR]
+    python packages/umil/tests/golden_training/make_golden_training.py /path/to/UMIL-checkout [--out DIR]
 
 Our harness only (no official code): it imports ``utils.cluster`` and ``main_umil`` from the
 checkout (sys.path), stubs the modules the two epoch functions do not use (apex, the
@@ -9,7 +9,7 @@ run time, and feeds ``mil_one_epoch`` / ``umil_one_epoch`` a stand-in model whos
 fixed random leaf tensors; the loss terms are read from the official meters, the gradients
 from the leaves. The Stage-B split is the official block of ``main`` (located with ``ast`` in
 the checkout's ``main_umil.py`` and executed on a synthetic history). See
-PROVENANCE_training.md.
+golden_training/PROVENANCE_training.md.
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 HERE = osp.dirname(osp.abspath(__file__))
+GOLDEN = osp.join(osp.dirname(HERE), 'golden')
 B, A, K, D = 2, 2, 6, 16
 
 
@@ -199,7 +200,7 @@ def split_golden(checkout):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('checkout')
-    parser.add_argument('--out', default=osp.join(HERE, 'training'))
+    parser.add_argument('--out', default=GOLDEN)
     opts = parser.parse_args(argv)
     import os
     os.makedirs(opts.out, exist_ok=True)
@@ -217,8 +218,8 @@ def main(argv=None):
                      ('mil', lambda: mil_golden(main_umil, cluster)),
                      ('umil_step', lambda: umil_golden(main_umil, cluster)),
                      ('split', lambda: split_golden(opts.checkout))):
-        torch.save(fn(), osp.join(opts.out, f'{name}.pt'))
-        print('wrote', osp.join(opts.out, f'{name}.pt'))
+        torch.save(fn(), osp.join(opts.out, f'training_{name}.pt'))
+        print('wrote', osp.join(opts.out, f'training_{name}.pt'))
 
 
 if __name__ == '__main__':
