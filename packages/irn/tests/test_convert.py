@@ -47,3 +47,24 @@ def test_unknown_keys_are_named():
     from irn.convert import convert
     with pytest.raises(KeyError, match='unexpected.weight'):
         convert({'unexpected.weight': torch.zeros(1)})
+
+
+@pytest.mark.parametrize('official', [True, False])
+def test_optimizer_groups_and_the_momentum_quirk(official):
+    from mmengine.optim import build_optim_wrapper
+    from irn.optim import optim_wrapper
+    net = _tiny('cam')
+    wrapper = build_optim_wrapper(net, optim_wrapper('cam', official_momentum=official))
+    lrs = {}
+    for group in wrapper.optimizer.param_groups:
+        for p in group['params']:
+            lrs[id(p)] = (group['lr'], group['momentum'], group['weight_decay'])
+    assert lrs[id(net.classifier.weight)][0] == pytest.approx(1.0)
+    assert lrs[id(net.backbone.layer3[0].conv1.weight)][0] == pytest.approx(0.1)
+    assert {m for _, m, _ in lrs.values()} == {1e-4 if official else 0.9}
+    assert {w for _, _, w in lrs.values()} == {1e-4}
+    irn = _tiny('irn')
+    wrapper = build_optim_wrapper(irn, optim_wrapper('irn'))
+    lr_of = {id(p): g['lr'] for g in wrapper.optimizer.param_groups for p in g['params']}
+    assert lr_of[id(irn.fc_dp7[3].weight)] == pytest.approx(1.0)
+    assert lr_of[id(irn.fc_edge6.weight)] == pytest.approx(0.1)
