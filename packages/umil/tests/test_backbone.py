@@ -5,7 +5,6 @@ import gzip
 
 import pytest
 import torch
-
 from umil.models.backbone import UMILXCLIP
 from umil.text import COMMITTED_TOKENS, tokenize
 

@@ -9,7 +9,6 @@ import sys
 import pytest
 import torch
 from cvshared.checkpoint import load_checkpoint_file
-
 from umil.convert import convert, is_official, to_official
 from umil.models.backbone import UMILXCLIP
 

@@ -13,9 +13,9 @@ import os.path as osp
 import pytest
 import torch
 from cvshared.checkpoint import load_checkpoint_file
-
 from umil.convert import convert
 from umil.models.backbone import UMILXCLIP
+from umil.models.preprocessor import UMILDataPreprocessor
 from umil.text import tokenize
 
 GOLDEN = osp.join(osp.dirname(osp.abspath(__file__)), 'golden')
@@ -53,11 +53,6 @@ def build(gold, weights=None):
 
 def normalise(gold):
     """Raw uint8 frames -> the model's input, through the package's data preprocessor."""
-    try:
-        from umil.models.preprocessor import UMILDataPreprocessor
-    except ImportError:  # the preprocessor is the training side's; until it lands
-        mean = torch.tensor(gold['mean']).view(3, 1, 1)
-        return (gold['raw'].float() - mean) / torch.tensor(gold['std']).view(3, 1, 1)
     pre = UMILDataPreprocessor(mean=gold['mean'], std=gold['std'])
     return pre(dict(inputs=gold['raw']))['inputs']
 
@@ -145,8 +140,7 @@ def test_cached_text_features_and_token_ids_match_official(gold):
 
 
 def test_golden_folder_holds_only_golden_data():
-    allowed = ('.pt', '.json', 'PROVENANCE.md', 'PROVENANCE_training.md', 'make_golden.py',
-               'make_golden_training.py', 'training')
+    allowed = ('.pt', '.json', 'PROVENANCE.md', 'make_golden.py')
     others = [p for p in sorted(__import__('glob').glob(osp.join(GOLDEN, '*')))
               if not p.endswith(allowed) and not p.endswith('__pycache__')]
     assert others == []

@@ -18,7 +18,7 @@ import json
 import os
 import os.path as osp
 import tempfile
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import torch
 
@@ -58,7 +58,7 @@ def load_tokenizer(tokenizer: str):
     raise ValueError(f'CLIP tokenizer {tokenizer!r}: expected a .txt.gz BPE file or a folder')
 
 
-def tokenize(names: Sequence[str], tokenizer: Optional[str] = None,
+def tokenize(names: Sequence[str], tokenizer: str | None = None,
              context_length: int = 77) -> torch.Tensor:
     """``[len(names), context_length]`` long tensor of CLIP token ids, as ``clip.tokenize``.
 

@@ -7,46 +7,23 @@ official UMIL / X-CLIP architecture (heads = width // 64 everywhere, QuickGELU, 
 1e-5, prompt alpha 0.1, 2 prompt layers, 1 MIT layer). The one piece transformers does
 differently, the drop-path schedule (one rate for every layer instead of the official
 ``linspace(0, rate, layers)``), is set per layer after construction.
-
-The toy ``UmilConvNet`` of the scaffold stays here until nothing imports it.
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
-from transformers.models.x_clip.configuration_x_clip import (XCLIPConfig, XCLIPTextConfig,
-                                                             XCLIPVisionConfig)
+from transformers.models.x_clip.configuration_x_clip import (
+    XCLIPConfig,
+    XCLIPTextConfig,
+    XCLIPVisionConfig,
+)
 from transformers.models.x_clip.modeling_x_clip import XCLIPDropPath, XCLIPModel
 
 from ..registry import MODELS
-
-
-@MODELS.register_module()
-class UmilConvNet(BaseModule):
-    """Conv-BN-ReLU stages, each halving the resolution; global average pooled output.
-
-    Args:
-        in_channels: Input channels (3 for RGB).
-        channels: Output channels of each stage.
-    Shape: ``(B, in_channels, H, W)`` -> ``(B, channels[-1])``.
-    """
-
-    def __init__(self, in_channels: int = 3, channels=(8, 16), init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
-        layers, c_in = [], in_channels
-        for c_out in channels:
-            layers += [nn.Conv2d(c_in, c_out, 3, stride=2, padding=1, bias=False),
-                       nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
-            c_in = c_out
-        self.stages = nn.Sequential(*layers)
-        self.out_channels = c_in
-
-    def forward(self, x):
-        return self.stages(x).mean(dim=(2, 3))
 
 
 def xclip_config(embed_dim=512, image_size=224, patch_size=32, vision_width=768,
@@ -127,7 +104,7 @@ class UMILXCLIP(BaseModule):
                  num_frames: int = 8, mit_layers: int = 1, prompt_layers: int = 2,
                  prompt_alpha: float = 0.1, drop_path_rate: float = 0.0,
                  class_names: Sequence[str] = ('normal', 'abnormal'),
-                 text_tokens: Optional[torch.Tensor] = None, tokenizer: Optional[str] = None,
+                 text_tokens: torch.Tensor | None = None, tokenizer: str | None = None,
                  use_cache: bool = True, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         cfg = xclip_config(embed_dim, image_size, patch_size, vision_width, vision_layers,
