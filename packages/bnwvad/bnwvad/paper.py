@@ -34,6 +34,12 @@ SPEC = PaperSpec(
                'root (README, Data).'),
     protocol='best-on-test checkpoint (official: tested every 5 iterations, best AP kept)',
     test_protocol='last checkpoint, 5/10-crop score mean, 16x frame repeat',
+    official_benchmark={
+        'setting': ('official WSAD + LossComputer, private CPU-patched checkout, official sizes, '
+                    'CPU 1 thread, load 6-8 on 2 cores; train 8 + 8 x T 64, inference 5 crops '
+                    'x T 64; same-process interleaved medians (README, Benchmark)'),
+        'train step (official sizes), ms': 1084.9,
+        'inference per 5-crop video (official sizes), ms': 85.4},
     notes=['UCF-Crime: paper AUC 87.24; train / test configs/bnwvad/'
            'bnwvad_i3d_1k-iter_ucf-crime.py with tools/train.py / tools/test.py (not a run of '
            'this table, which is XD-Violence).',
