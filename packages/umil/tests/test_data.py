@@ -78,3 +78,28 @@ def test_bad_frame_lists_name_the_file_and_line(tmp_path):
             DATASETS.build(dict(type='VideoAnomalyRawFrameDataset', data_root=str(tmp_path),
                                 ann_file=str(path), split='train'))
         assert f'{path}:2' in str(err.value) and message in str(err.value), str(err.value)
+
+
+def test_draw_sample_shades_the_ground_truth_and_follows_the_scores():
+    from umil.hooks import draw_sample
+    gt = np.zeros(64, np.int8)
+    gt[32:48] = 1
+    low, high = np.full(8, 0.1), np.full(8, 0.9)
+    plain, shaded = draw_sample(low, 64), draw_sample(low, 64, gt)
+    assert plain.shape == shaded.shape and plain.dtype == np.uint8
+    assert (plain != shaded).any()                              # the interval is shaded
+    assert (draw_sample(high, 64) != plain).any()               # the curve moves with the score
+
+
+def test_inferencer_input_errors_name_the_folder(tmp_path):
+    from umil.infer import UmilInferencer
+    with pytest.raises(FileNotFoundError, match='not a folder of frames'):
+        UmilInferencer.input_to_data(None, tmp_path / 'nope')
+    (tmp_path / 'v').mkdir()
+    (tmp_path / 'v' / 'frame1.jpg').write_bytes(b'')
+    with pytest.raises(FileNotFoundError, match='img_00000000.jpg'):
+        UmilInferencer.input_to_data(None, tmp_path / 'v')
+    for i in range(3):
+        (tmp_path / 'v' / f'img_{i:08d}.jpg').write_bytes(b'')
+    info = UmilInferencer.input_to_data(None, tmp_path / 'v')
+    assert info['total_frames'] == 3 and info['video_name'] == 'v'

@@ -92,7 +92,7 @@ class UMILTrainLoop(EpochBasedTrainLoop):
         for batch in self.umil_dataloader:
             out = self.runner.model.train_step(batch, optim_wrapper=self.runner.optim_wrapper)
             if out:
-                logs.append({k: float(v) for k, v in out.items()})
+                logs.append({k: float(torch.as_tensor(v).detach()) for k, v in out.items()})
         model.stage = 'mil'
         self.umil_log.append(logs)
         if logs:
