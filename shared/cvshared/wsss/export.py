@@ -29,7 +29,7 @@ import numpy as np
 from ..datasets.voc import VOC_FG_CLASSES, read_voc_mask, voc_palette
 
 __all__ = ['save_label_png', 'read_label_png', 'instances_to_coco', 'save_coco_json',
-           'encode_mask', 'decode_mask']
+           'encode_mask', 'decode_mask', 'voc_instances_to_coco', 'export_voc_gt_stage']
 
 
 def save_label_png(path: str, label: np.ndarray, palette: Sequence | None = None) -> str:
@@ -135,3 +135,36 @@ def save_coco_json(path: str, coco: dict) -> str:
     with open(path, 'w') as f:
         json.dump(coco, f)
     return path
+
+
+def voc_instances_to_coco(root: str, list_file: str = 'ImageSets/Segmentation/val.txt') -> dict:
+    """COCO dict of the VOC ground-truth instances (``SegmentationObject`` + ``SegmentationClass``,
+    :func:`cvshared.datasets.voc.voc_instances`) of the images of ``list_file`` (relative to
+    ``root``, the VOC2012 folder), scores 1: the annotation file of mmdet's ``CocoDataset`` /
+    ``CocoMetric`` for the final instance stage's val split."""
+    from ..datasets.io import image_size
+    from ..datasets.voc import read_image_list, voc_instances
+
+    records = []
+    for name in read_image_list(osp.join(root, list_file)):
+        img = osp.join(root, 'JPEGImages', name + '.jpg')
+        if not osp.isfile(img):
+            raise FileNotFoundError(f'{list_file}: image {name!r} listed but {img!r} not found')
+        masks, labels = voc_instances(osp.join(root, 'SegmentationClass', name + '.png'),
+                                      osp.join(root, 'SegmentationObject', name + '.png'))
+        w, h = image_size(img)
+        records.append((name + '.jpg', h, w,
+                        [(int(c), 1.0, m) for c, m in zip(labels, masks)]))
+    return instances_to_coco(records)
+
+
+def export_voc_gt_stage(cfg, work_dir: str, inputs: dict) -> None:
+    """A pipeline 'call' stage (:mod:`cvshared.engine.stages`): write the VOC val ground truth
+    as ``<work_dir>/instances_val.json`` (list ``cfg.get('gt_list')``, default
+    ``ImageSets/Segmentation/val.txt``) for the final Mask R-CNN stage's evaluation."""
+    root = cfg.get('data_root')
+    if not root:
+        raise ValueError('export_voc_gt_stage needs data_root (the VOC2012 folder)')
+    save_coco_json(osp.join(work_dir, 'instances_val.json'),
+                   voc_instances_to_coco(root, cfg.get('gt_list') or
+                                         'ImageSets/Segmentation/val.txt'))

@@ -82,6 +82,7 @@ def test_pseudo_label_dataset_reads_the_stage_output(voc, tmp_path):
         VOCPseudoLabelDataset(data_root=voc)
 
 
+@pytest.mark.slow  # builds and runs three mmengine Runners (seconds on an idle CPU)
 def test_deeplab_stage_trains_on_pseudo_labels_and_tests(voc, tmp_path):
     child = tmp_path / 'deeplab_tiny.py'
     child.write_text(

@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from cvshared.datasets.voc import VOC_FG_CLASSES, voc_palette
 from cvshared.wsss.export import (
     decode_mask,
@@ -14,6 +15,8 @@ from cvshared.wsss.export import (
     save_label_png,
 )
 from PIL import Image
+
+torch.set_num_threads(1)
 
 
 def test_label_png_round_trip_keeps_ids_and_ignore(tmp_path):
@@ -109,3 +112,79 @@ def test_mmdet_coco_dataset_reads_the_masks_back(tmp_path):
         for got, (_cls, _, mask) in zip(masks, insts):
             assert np.array_equal(got, mask)  # bit for bit
         assert out['gt_bboxes_labels'].tolist() == [c for c, _, _ in insts]
+
+
+def _gt_instances_stage(cfg, work_dir, inputs):
+    """Toy instance label stage: the ground-truth instances of train as the pseudo labels."""
+    from cvshared.wsss.export import voc_instances_to_coco
+    coco = voc_instances_to_coco(cfg.data_root, 'ImageSets/Segmentation/train.txt')
+    save_coco_json(f'{work_dir}/instances.json', coco)
+    return {'num_instances': len(coco['annotations'])}
+
+
+@pytest.mark.slow  # builds and runs three mmengine Runners (seconds on an idle CPU)
+def test_mask_rcnn_stage_trains_on_the_exported_json_and_tests(tmp_path):
+    import os.path as osp
+
+    from cvshared.datasets.voc import voc_instances
+    from cvshared.datasets.voc_synthetic import make_voc_synthetic
+    from cvshared.engine.stages import Pipeline, Stage
+    from cvshared.wsss.export import voc_instances_to_coco
+
+    voc = str(tmp_path / 'VOC2012')
+    make_voc_synthetic(voc, num_train=4, num_val=2, size=(48, 56))
+    gt = voc_instances_to_coco(voc)  # the val ground truth, as the evaluation reads it
+    names = [im['file_name'][:-4] for im in gt['images']]
+    masks, _ = voc_instances(f'{voc}/SegmentationClass/{names[0]}.png',
+                             f'{voc}/SegmentationObject/{names[0]}.png')
+    first = [a for a in gt['annotations'] if a['image_id'] == 1]
+    assert len(first) == len(masks) and all(
+        np.array_equal(decode_mask(a['segmentation']), m) for a, m in zip(first, masks))
+
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+    base = osp.join(repo, 'configs', '_base_', 'wsss', 'mask_rcnn_r50_fpn_12e_voc12_pseudo.py')
+    child = tmp_path / 'mask_rcnn_tiny.py'
+    child.write_text(
+        f"_base_ = [{base!r}]\n"
+        "stage_inputs = dict(ins='work_dirs/reproduce/toy/ins',\n"
+        "                    val_gt='work_dirs/reproduce/toy/val_gt')\n"
+        "train_dataloader = dict(dataset=dict(ann_file=stage_inputs['ins'] + '/instances.json'))\n"
+        "val_dataloader = dict(dataset=dict(\n"
+        "    ann_file=stage_inputs['val_gt'] + '/instances_val.json'))\n"
+        "test_dataloader = val_dataloader\n"
+        "val_evaluator = dict(ann_file=stage_inputs['val_gt'] + '/instances_val.json')\n"
+        "test_evaluator = val_evaluator\n")
+    tiny = {'model.backbone.depth': 18, 'model.backbone.init_cfg': None,
+            'model.neck.in_channels': [64, 128, 256, 512],
+            'train_dataloader.dataset.pipeline.2.scale': (64, 64),
+            'val_dataloader.dataset.pipeline.1.scale': (64, 64),
+            'test_dataloader.dataset.pipeline.1.scale': (64, 64),
+            'train_cfg.max_epochs': 1, 'train_cfg.val_begin': 100,
+            # narrow heads and few RoIs: a CPU-second model with the standard structure
+            'model.neck.out_channels': 16, 'model.rpn_head.in_channels': 16,
+            'model.rpn_head.feat_channels': 16,
+            'model.roi_head.bbox_roi_extractor.out_channels': 16,
+            'model.roi_head.bbox_head.in_channels': 16,
+            'model.roi_head.bbox_head.fc_out_channels': 32,
+            'model.roi_head.mask_roi_extractor.out_channels': 16,
+            'model.roi_head.mask_head.in_channels': 16,
+            'model.roi_head.mask_head.conv_out_channels': 16,
+            'model.train_cfg.rpn_proposal.nms_pre': 200,
+            'model.train_cfg.rpn_proposal.max_per_img': 64,
+            'model.train_cfg.rcnn.sampler.num': 32,
+            'model.test_cfg.rpn.nms_pre': 100, 'model.test_cfg.rpn.max_per_img': 32,
+            'model.test_cfg.rcnn.max_per_img': 10,
+            'default_hooks.logger.interval': 1}
+    for split in ('train', 'val', 'test'):
+        tiny.update({f'{split}_dataloader.num_workers': 0,
+                     f'{split}_dataloader.persistent_workers': False})
+    pipe = Pipeline([Stage('ins', 'call', fn=_gt_instances_stage),
+                     Stage('val_gt', 'call', fn='cvshared.wsss.export:export_voc_gt_stage'),
+                     Stage('det', 'train', config=str(child), requires=('ins', 'val_gt')),
+                     Stage('det_test', 'test', config=str(child), requires=('det', 'val_gt'))],
+                    paper='toy')
+    metrics = pipe.run(str(tmp_path / 'w'), data_root=voc, cfg_options=tiny)
+    assert metrics['ins']['num_instances'] > 0
+    assert json.load(open(tmp_path / 'w' / 'val_gt' / 'instances_val.json')) == json.loads(
+        json.dumps(gt))
+    assert {'coco/segm_mAP', 'coco/segm_mAP_50', 'coco/segm_mAP_75'} <= set(metrics['det_test'])
