@@ -20,7 +20,7 @@ model = dict(
     threshold=0.8, cluster_threshold=0.8, cosine_threshold=0.7, w_cls=0.0,
     data_preprocessor=dict(type='UMILDataPreprocessor'),
     backbone=dict(
-        type='UMILXCLIP',
+        type='UMILXCLIP', num_frames=clip_len,   # ViT-B/32 defaults, T = 5
         # X-CLIP K400 ViT-B/32 8-frame weights, converted by tools/model_converters/
         init_cfg=dict(type='Pretrained', checkpoint='checkpoints/k400_32_8.pth')))
 

@@ -97,3 +97,30 @@ def test_predict_scores_are_the_anomaly_probability():
     assert torch.allclose(out[0]['pred_score'], y.softmax(-1)[:, 1])
     with pytest.raises(ValueError, match='2 views'):
         model.loss(data['inputs'], data['data_samples'])
+
+
+def test_the_stages_run_on_the_real_xclip_model():
+    """The tiny UMILXCLIP (tests/test_backbone.py's size, T = 3): one MIL step moves the whole
+    visual side, one UMIL step exactly the two heads."""
+    from umil.models import UMILRecognizer
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        model = UMILRecognizer(
+            backbone=dict(type='UMILXCLIP', embed_dim=64, image_size=16, patch_size=8,
+                          vision_width=64, vision_layers=1, text_width=64, text_layers=1,
+                          num_frames=T), clip_len=T)
+    wrappers = _wrappers(model, ('head_video', 'u_head_video'))
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    log = model.train_step(_batch([1, 0]), wrappers)
+    assert log['loss'] > 0
+    moved = {n for n, p in model.named_parameters() if not torch.equal(p, before[n])}
+    assert 'backbone.head_video.weight' in moved and len(moved) > 10
+    _split_state(model)
+    model.stage = 'umil'
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    log = model.train_step(_batch([3, 0]), wrappers)
+    assert set(log) >= {'umil_loss_clu', 'umil_loss_compat'}
+    moved = {n for n, p in model.named_parameters() if not torch.equal(p, before[n])}
+    # the biases get no weight decay: they move only through a non-zero gradient
+    assert moved == {'backbone.head_video.weight', 'backbone.head_video.bias',
+                     'backbone.u_head_video.weight', 'backbone.u_head_video.bias'}
