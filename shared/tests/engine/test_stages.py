@@ -2,6 +2,7 @@
 pipelines: call stages that write files, and one tiny mmengine train + test stage (the toy
 logistic regression of cvshared.testing)."""
 import json
+import os
 import os.path as osp
 
 import pytest
@@ -227,3 +228,29 @@ def test_stage_tool_lists_valid_stages(tmp_path, monkeypatch):
                     '--synthetic-root', str(tmp_path / 'syn')])
     assert stage.main(['toy', 'all', '--work-dir', work, '--synthetic',
                        '--synthetic-root', str(tmp_path / 'syn')])['c']['value'] == 20.0
+
+
+def test_interrupted_train_stage_resumes_its_checkpoint(tmp_path, capsys):
+    root, pipe = _toy_train_test(tmp_path)
+    work = str(tmp_path / 'w')
+    pipe.run(work, only='fit', data_root=root, cfg_options={'train_cfg.max_epochs': 1})
+    os.remove(osp.join(work, 'fit', STAGE_DONE))  # as if killed after its first checkpoint
+    first = osp.join(work, 'fit', 'epoch_1.pth')
+    stamp = os.stat(first).st_mtime_ns
+    capsys.readouterr()
+    pipe.run(work, only='fit', data_root=root, cfg_options={'train_cfg.max_epochs': 2})
+    out = capsys.readouterr().out
+    assert 'fit: resuming the interrupted training' in out
+    assert os.stat(first).st_mtime_ns == stamp  # epoch 1 not trained (and saved) again
+    info = json.load(open(osp.join(work, 'fit', STAGE_DONE)))
+    assert info['checkpoint'].endswith('epoch_2.pth')
+
+
+def test_synthetic_pipeline_is_chosen_for_synthetic_data():
+    import dataclasses
+
+    from cvshared.testing import TOY_SPEC
+    real, syn = toy_pipeline(), Pipeline([Stage('a', 'call', fn=make_a)])
+    spec = dataclasses.replace(TOY_SPEC, pipeline=real, synthetic_pipeline=syn)
+    assert spec.pipeline_for(False) is real and spec.pipeline_for(True) is syn
+    assert dataclasses.replace(TOY_SPEC, pipeline=real).pipeline_for(True) is real
