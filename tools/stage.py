@@ -51,6 +51,10 @@ def main(argv=None):
         raise SystemExit(f'{spec.key} has no staged pipeline (SPEC.pipeline is None); use '
                          f'tools/train.py / tools/test.py or tools/reproduce.py {spec.key}.')
     work_dir = args.work_dir or osp.join('work_dirs', 'reproduce', spec.key)
+    known = set(spec.pipeline.names) | set(spec.pipeline_for(True).names)
+    if args.stage not in known | {'all', 'list'}:  # before looking for data
+        raise SystemExit(f'{spec.key} has no stage {args.stage!r}. Valid stages, in order:\n'
+                         f'{spec.pipeline.describe()}\n(or all, or list)')
     if args.synthetic:
         if args.data_root:
             raise SystemExit('--synthetic and --data-root exclude each other')

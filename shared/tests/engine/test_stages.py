@@ -222,7 +222,7 @@ def test_stage_tool_lists_valid_stages(tmp_path, monkeypatch):
     monkeypatch.setattr(stage, 'load_spec', lambda key, path=None: spec)
     work = str(tmp_path / 'w')
     with pytest.raises(SystemExit, match=r"no stage 'x'(.|\n)*1\. a (.|\n)*3\. c"):
-        stage.main(['toy', 'x', '--work-dir', work, '--synthetic'])
+        stage.main(['toy', 'x', '--work-dir', work, '--data-root', str(tmp_path / 'none')])
     with pytest.raises(SystemExit, match='Run it first: python tools/stage.py toy a'):
         stage.main(['toy', 'b', '--work-dir', work, '--synthetic',
                     '--synthetic-root', str(tmp_path / 'syn')])
