@@ -140,3 +140,29 @@ def test_draw_sample_panels():
     assert tuple(out[0, 24 + 7]) == (64, 0, 0)          # VOC colour of class 1 at weight 0.5
     with pytest.raises(ValueError, match='differs from the image'):
         draw_sample(image, np.zeros((6, 7)))
+
+
+def test_inferencer_loads_the_checkpoint_and_draws(tmp_path):
+    import os.path as osp
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from PIL import Image
+    from psa.datasets import make_synthetic
+    from psa.infer import INFERENCER
+    from psa.registry import MODELS
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+    config = osp.join(repo, 'configs', 'psa', 'psa-cam_resnet38-tiny_1xb8-40e_synthetic.py')
+    root = make_synthetic(str(tmp_path / 'data'), num_train=1, num_val=1)
+    image = osp.join(root, 'JPEGImages', '2000_000000.jpg')
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        model = MODELS.build(Config.fromfile(config).model).eval()
+    torch.save(dict(state_dict=model.state_dict()), tmp_path / 'model.pth')
+    payload = INFERENCER(config, str(tmp_path / 'model.pth'))([image], out_dir=str(tmp_path / 'o'))
+    result = payload['results'][0]
+    bgr = np.asarray(Image.open(image).convert('RGB'))[..., ::-1].copy()   # as mmcv loads it
+    data = model.data_preprocessor(dict(inputs=[torch.from_numpy(bgr).permute(2, 0, 1)]))
+    with torch.no_grad():
+        expected = torch.sigmoid(model(data['inputs'], mode='tensor'))[0]
+    np.testing.assert_allclose(result['scores'], expected.numpy(), atol=1e-5)  # its weights
+    drawing = np.asarray(Image.open(result['files'][0]))
+    assert drawing.shape == (80, 160, 3)   # image | CAM overlay

@@ -75,11 +75,14 @@ class PsaVisualizationHook(Hook):
             with Image.open(path) as im:
                 image = np.asarray(im.convert('RGB'))
             cam = sample.get('cam')
-            if cam is not None and tuple(cam.shape[-2:]) != image.shape[:2]:
+            if cam is not None:
+                import torch
                 import torch.nn.functional as F
-                cam = F.interpolate(cam[None].float(), image.shape[:2], mode='bilinear',
-                                    align_corners=False)[0]
-            drawing = draw_sample(image, None if cam is None else cam.numpy(),
-                                  sample.get('cam_rw'), sample.get('label'))
+                cam = torch.as_tensor(np.asarray(cam), dtype=torch.float32)
+                if tuple(cam.shape[-2:]) != image.shape[:2]:  # the CAM net's stride-8 maps
+                    cam = F.interpolate(cam[None], image.shape[:2], mode='bilinear',
+                                        align_corners=False)[0]
+                cam = cam.numpy()
+            drawing = draw_sample(image, cam, sample.get('cam_rw'), sample.get('label'))
             stem = osp.splitext(osp.basename(path))[0]
             Image.fromarray(drawing).save(osp.join(out_dir, f'{stem}.png'))
