@@ -124,3 +124,8 @@ def test_the_stages_run_on_the_real_xclip_model():
     # the biases get no weight decay: they move only through a non-zero gradient
     assert moved == {'backbone.head_video.weight', 'backbone.head_video.bias',
                      'backbone.u_head_video.weight', 'backbone.u_head_video.bias'}
+    model.eval()   # inference: eval-mode outputs (feature_t [N, 2, D]) through predict
+    out = model.test_step(_batch([0, 1], views=False))
+    with torch.no_grad():
+        y = model.backbone(model.data_preprocessor(_batch([0], views=False))['inputs'][0])['y']
+    assert torch.allclose(out[0]['pred_score'], y.softmax(-1)[:, 1], atol=1e-6)

@@ -59,10 +59,12 @@ class UMILRecognizer(BaseModel):
 
     # -- forward ----------------------------------------------------------------------------
     def _run(self, clips: torch.Tensor) -> dict:
-        """``clips [..., T, 3, H, W]`` -> backbone outputs reshaped to ``[..., ...]``."""
+        """``clips [..., T, 3, H, W]`` -> backbone outputs ``[N, ...]`` reshaped to
+        ``[..., ...]`` (the leading dims of ``clips``; e.g. UMILXCLIP's eval-mode
+        ``feature_t [N, classes, D]`` keeps its trailing dims)."""
         lead = clips.shape[:-4]
         out = self.backbone(clips.reshape(-1, *clips.shape[-4:]))
-        return {k: v.reshape(*lead, v.shape[-1]) for k, v in out.items()}
+        return {k: v.reshape(*lead, *v.shape[1:]) for k, v in out.items()}
 
     def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
         if mode == 'tensor':
