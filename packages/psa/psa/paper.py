@@ -19,8 +19,9 @@ SPEC = PaperSpec(
     key='psa',
     title='Learning Pixel-level Semantic Affinity with Image-level Supervision for Weakly '
           'Supervised Semantic Segmentation (Ahn & Kwak, CVPR 2018)',
-    runs={'voc12aug_cam': 'configs/psa/psa-cam_resnet38_8xb2-15e_voc12aug-448x448.py'},
-    synthetic_runs={'synthetic_cam': 'configs/psa/psa-cam_resnet38-tiny_1xb8-40e_synthetic.py'},
+    # the AffinityNet config: its test is the random_walk stage (pseudo-label mIoU on train)
+    runs={'voc12aug_rw': 'configs/psa/psa-aff_resnet38_4xb2-8e_voc12aug-448x448.py'},
+    synthetic_runs={'synthetic_rw': 'configs/psa/psa-aff_resnet38-tiny_1xb8-25e_synthetic.py'},
     # README (PyTorch, CVPR figures): pseudo-label mIoU on VOC 2012 train of the random walk
     reported={'mIoU': 58.1},
     protocol='pseudo labels of AffinityNet + random walk, VOC 2012 train, mIoU',
