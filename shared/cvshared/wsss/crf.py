@@ -32,7 +32,8 @@ IRN_BILATERAL = dict(sxy=50, srgb=5, compat=10)
 
 
 def check_crf_image(img) -> np.ndarray:
-    """``img`` as a C-contiguous ``H x W x 3`` ``uint8`` array, or a ``ValueError`` saying why."""
+    """``img`` as a C-contiguous, writeable ``H x W x 3`` ``uint8`` array (pydensecrf refuses a
+    read-only buffer, e.g. ``np.asarray`` of a PIL image), or a ``ValueError`` saying why."""
     if hasattr(img, 'detach'):  # a torch tensor
         img = img.detach().cpu().numpy()
     img = np.asarray(img)
@@ -42,7 +43,9 @@ def check_crf_image(img) -> np.ndarray:
     if img.dtype != np.uint8:
         raise ValueError(f'dense CRF: the image must be uint8 (0..255 RGB, before normalisation), '
                          f'got {img.dtype}; pass the raw image, not the network input')
-    return np.ascontiguousarray(img)
+    if not (img.flags.c_contiguous and img.flags.writeable):
+        img = np.array(img, order='C')
+    return img
 
 
 def _pairwise(d, img, gaussian, bilateral, scale_factor):

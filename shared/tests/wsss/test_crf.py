@@ -100,3 +100,14 @@ def test_non_contiguous_image_is_accepted_as_its_copy():
     np.testing.assert_array_equal(crf_inference_label(flipped, labels[:, ::-1], n_labels=2),
                                   crf_inference_label(flipped.copy(), labels[:, ::-1].copy(),
                                                       n_labels=2))
+
+
+def test_read_only_image_is_accepted():
+    """np.asarray of a PIL image is read-only; pydensecrf refused it ("buffer source array is
+    read-only") before check_crf_image copied such arrays."""
+    from PIL import Image
+    img, labels, _ = _scene()
+    ro = np.asarray(Image.fromarray(img))
+    assert not ro.flags.writeable
+    np.testing.assert_array_equal(crf_inference_label(ro, labels, n_labels=2),
+                                  crf_inference_label(img, labels, n_labels=2))
