@@ -27,6 +27,7 @@ import os
 import os.path as osp
 import re
 import sys
+import textwrap
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TEMPLATES = osp.join(osp.dirname(osp.abspath(__file__)), 'templates', 'new_paper')
@@ -51,6 +52,7 @@ def substitutions(key: str, home: str, title: str, dataset: str) -> dict:
         '@@scope@@': scope or key,
         '@@home_dep@@': f', "{dist}"' if dist else '',
         '@@title@@': title,
+        '@@title_wrapped@@': textwrap.fill(title, 100),
         '@@dataset@@': dataset,
         '@@paper_config@@': f'{key}_convnet_100e_{dataset}',
         '@@synthetic_config@@': f'{key}_convnet_6e_synthetic',

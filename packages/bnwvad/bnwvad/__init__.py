@@ -1,4 +1,5 @@
-"""BatchNorm-based Weakly Supervised Video Anomaly Detection (TCSVT 2024) (package ``bnwvad``), on mmaction.
+"""Package ``bnwvad``, on mmaction:
+BatchNorm-based Weakly Supervised Video Anomaly Detection (TCSVT 2024).
 
 ``import cvshared`` comes first: it applies the stack fixes before any OpenMMLab import. The
 registering modules follow, so ``custom_imports = dict(imports=['bnwvad'])`` in a config

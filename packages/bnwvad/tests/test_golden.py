@@ -12,9 +12,8 @@ import os.path as osp
 
 import pytest
 import torch
-from cvshared.checkpoint import load_checkpoint_file
-
 from bnwvad.testing import fill_golden_weights, golden_model
+from cvshared.checkpoint import load_checkpoint_file
 
 GOLDEN = osp.join(osp.dirname(osp.abspath(__file__)), 'golden')
 TOL = 1e-5

@@ -3,7 +3,6 @@ nn.TripletMarginWithDistanceLoss, (c) the selection vs a NumPy brute force; the 
 normalisation quirk; shapes and gradients; the normal-first sampler; bad input through the
 config's data set; the converter; the inferencer, the hook and its drawing."""
 import os.path as osp
-from functools import partial
 
 import numpy as np
 import pytest
@@ -161,8 +160,8 @@ def _write_bad(root, rel, array):
     ('empty', 'is an empty video'),
 ])
 def test_bad_feature_files_are_reported_with_file_and_line(tmp_path, case, match):
-    from cvshared.datasets.video_anomaly import VideoAnomalyDataError
     from bnwvad.datasets import make_synthetic
+    from cvshared.datasets.video_anomaly import VideoAnomalyDataError
     make_synthetic(str(tmp_path), num_train=(1, 1), num_test=(1, 1), num_snippets=(4, 6))
     lst = tmp_path / 'list' / 'XD_Train.list'
     lines = lst.read_text().split()
@@ -203,7 +202,8 @@ def test_draw_sample_shades_the_ground_truth_and_rescales():
     gt[32:64] = 1
     img = draw_sample(np.linspace(0, 5, 8), gt, 'v', size=(100, 200))
     shaded = np.flatnonzero((img == np.array(SHADE, np.uint8)).all(-1).any(0))
-    assert abs(shaded.min() - (20 + 159 * 2 / 8)) <= 1 and abs(shaded.max() - (20 + 159 * 4 / 8)) <= 2
+    assert abs(shaded.min() - (20 + 159 * 2 / 8)) <= 1
+    assert abs(shaded.max() - (20 + 159 * 4 / 8)) <= 2
     same = draw_sample(np.linspace(0, 1, 8), gt, 'v', size=(100, 200))
     assert (img[20:] == same[20:]).all()       # scores divided by their max (5), title says so
 
@@ -238,6 +238,7 @@ def test_inferencer_hook_and_bad_input(tmp_path):
 
 def test_visualization_hook_writes_one_curve_per_video(tmp_path):
     from types import SimpleNamespace
+
     from bnwvad.hooks import BnwvadVisualizationHook
     runner = SimpleNamespace(work_dir=str(tmp_path), timestamp='ts')
     hook = BnwvadVisualizationHook(draw=True, test_out_dir='vis')

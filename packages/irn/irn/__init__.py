@@ -1,4 +1,5 @@
-"""Weakly Supervised Learning of Instance Segmentation with Inter-pixel Relations (CVPR 2019) (package ``irn``), on mmseg.
+"""Package ``irn``, on mmseg:
+Weakly Supervised Learning of Instance Segmentation with Inter-pixel Relations (CVPR 2019).
 
 ``import cvshared`` comes first: it applies the stack fixes before any OpenMMLab import. The
 registering modules follow, so ``custom_imports = dict(imports=['irn'])`` in a config

@@ -48,7 +48,8 @@ def main(argv=None) -> int:
     torch.set_num_threads(a.threads)
     r = run(a.nodes, a.classes)
     for m in ('sparse', 'dense'):
-        print(f"{m}: {r[m]['seconds']:.2f} s, peak RSS growth {r[m]['peak_rss_growth_mib']:.0f} MiB")
+        print(f"{m}: {r[m]['seconds']:.2f} s, "
+              f"peak RSS growth {r[m]['peak_rss_growth_mib']:.0f} MiB")
     print(f"max |sparse - dense| = {r['max_abs_diff']:.3g} (max value {r['max_value']:.3g})")
     return 0
 

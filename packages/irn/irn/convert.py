@@ -12,8 +12,9 @@ Accepted inputs:
 
 The official modules register the ResNet twice (``resnet50.*`` and the aliases ``stage1.0.*``,
 ``backbone.0.0.*``, ``edge_layers.*``, ``dp_layers.*``, ``newly_added.*``), so their state
-dicts hold every tensor under several names; the aliases are dropped (the canonical ``resnet50.*`` and head
-names are kept), as are the loss's constant buffers (``path_indices*``, ``disp_target``).
+dicts hold every tensor under several names; the aliases are dropped (the canonical
+``resnet50.*`` and head names are kept), as are the loss's constant buffers
+(``path_indices*``, ``disp_target``).
 The ``MeanShift`` buffer ``fc_dp7.4.running_mean`` becomes ``mean_shift.running_mean``.
 """
 from __future__ import annotations

@@ -13,7 +13,7 @@ Official bug, fixed: ``make_cocoann.py`` writes the 0-based class (``keys``) as
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 from cvshared.wsss.export import instances_to_coco, save_coco_json, save_label_png

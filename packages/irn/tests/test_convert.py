@@ -51,8 +51,8 @@ def test_unknown_keys_are_named():
 
 @pytest.mark.parametrize('official', [True, False])
 def test_optimizer_groups_and_the_momentum_quirk(official):
-    from mmengine.optim import build_optim_wrapper
     from irn.optim import optim_wrapper
+    from mmengine.optim import build_optim_wrapper
     net = _tiny('cam')
     wrapper = build_optim_wrapper(net, optim_wrapper('cam', official_momentum=official))
     lrs = {}

@@ -1,4 +1,6 @@
-"""Learning Pixel-level Semantic Affinity with Image-level Supervision for Weakly Supervised Semantic Segmentation (CVPR 2018) (package ``psa``), on mmseg.
+"""Package ``psa``, on mmseg:
+Learning Pixel-level Semantic Affinity with Image-level Supervision for Weakly Supervised Semantic
+Segmentation (CVPR 2018).
 
 ``import cvshared`` comes first: it applies the stack fixes before any OpenMMLab import. The
 registering modules follow, so ``custom_imports = dict(imports=['psa'])`` in a config

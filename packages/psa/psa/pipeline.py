@@ -79,8 +79,8 @@ def random_walk(aff_net, items, cam_dir: str, out_dir: str | None = None, num_cl
                 method: str = 'sparse', **rw_kwargs) -> dict:
     """Pseudo labels of every item; returns ``dict(mIoU=RW, cam_mIoU=CAM-only)`` (percent) when
     the items have ``seg_map_path``."""
-    from cvshared.metrics.segmentation import evaluate_label_maps
     from cvshared.datasets.voc import read_voc_mask
+    from cvshared.metrics.segmentation import evaluate_label_maps
     from cvshared.wsss.cam import load_cam
     aff_net.eval()
     preds, cam_preds, gts = [], [], []

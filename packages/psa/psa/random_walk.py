@@ -22,8 +22,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
-from cvshared.ops.affinity import (get_indices_of_pairs, pairs_to_dense, random_walk,
-                                   random_walk_dense)
+from cvshared.ops.affinity import (
+    get_indices_of_pairs,
+    pairs_to_dense,
+    random_walk,
+    random_walk_dense,
+)
 
 ALPHA, BETA, LOGT = 16, 8, 8
 

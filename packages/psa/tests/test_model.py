@@ -115,7 +115,8 @@ def test_nets_train_the_right_parameters():
     loss = cam(x, [dict(img_labels=torch.eye(20)[0]), dict(img_labels=torch.eye(20)[3])],
                mode='loss')['loss']
     loss.backward()
-    assert cam.fc8.weight.grad.abs().sum() > 0 and cam.backbone.b3.conv_branch2a.weight.grad.abs().sum() > 0
+    assert cam.fc8.weight.grad.abs().sum() > 0
+    assert cam.backbone.b3.conv_branch2a.weight.grad.abs().sum() > 0
     assert cam.backbone.conv1a.weight.grad is None
     assert cam.forward_cam(x).shape == (2, 20, 10, 10) and cam.forward_cam(x).min() >= 0
     aff = PsaAffinityNet(backbone=TINY)
@@ -144,6 +145,7 @@ def test_draw_sample_panels():
 
 def test_inferencer_loads_the_checkpoint_and_draws(tmp_path):
     import os.path as osp
+
     from mmengine.config import Config
     from mmengine.registry import DefaultScope
     from PIL import Image

@@ -10,7 +10,6 @@ import argparse
 import time
 
 import numpy as np
-
 from umil.split import ScoreHistory
 
 

@@ -1,6 +1,7 @@
 """MIL train step and inference of ours beside the official code, same tiny X-CLIP, CPU.
 
-    python packages/umil/benchmarks/train_step_vs_official.py /path/to/UMIL-checkout [--side ours|official]
+    python packages/umil/benchmarks/train_step_vs_official.py /path/to/UMIL-checkout \
+        [--side ours|official]
 
 Without ``--side`` it runs each side in its own process (peak RSS per process) and prints a
 table. The official side runs ``main_umil.py::mil_one_epoch`` unedited with a real official
@@ -24,6 +25,7 @@ B, K, T, S, W, ITERS = 2, 4, 5, 32, 128, 6
 
 def _official(checkout):
     import logging
+
     import torch
     sys.path.insert(0, checkout)
     for name in ('apex', 'datasets', 'datasets.build', 'datasets.blending', 'utils.logger'):

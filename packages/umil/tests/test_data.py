@@ -60,7 +60,8 @@ def test_config_pipelines_read_the_synthetic_set(tmp_path, monkeypatch):
     assert t['inputs'].shape == (8, 5, 3, 32, 32)
     assert t['data_samples'].gt_frame_label.shape == (t['data_samples'].total_frames,)
     s = score[1]
-    assert s['inputs'].shape[0] == s['data_samples'].num_snippets and s['data_samples'].sample_idx == 1
+    assert s['inputs'].shape[0] == s['data_samples'].num_snippets
+    assert s['data_samples'].sample_idx == 1
 
 
 def test_bad_frame_lists_name_the_file_and_line(tmp_path):

@@ -6,7 +6,6 @@ import os.path as osp
 
 import numpy as np
 import torch
-
 from cvshared.checkpoint import load_checkpoint_file
 from umil.models import losses as L
 from umil.split import ScoreHistory, snippet_of_clips

@@ -3,7 +3,6 @@ import math
 
 import numpy as np
 import torch
-
 from umil.models import losses as L
 
 

@@ -1,7 +1,6 @@
 """The Stage-B split on synthetic score histories against argsort / np.percentile (card 6c)."""
 import numpy as np
 import pytest
-
 from umil.split import ScoreHistory, num_segments, order_threshold, snippet_of_clips
 
 

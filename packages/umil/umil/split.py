@@ -12,7 +12,7 @@ with per-video offsets, so appending an epoch and splitting are linear in the tr
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -31,7 +31,8 @@ def num_segments(total_frames: int, seg_len: int = 30, min_len: int = 5) -> int:
 def snippet_of_clips(frame_inds: np.ndarray, total_frames: int, num_snippets: int,
                      clip_len: int) -> np.ndarray:
     """The history snippet of each sampled clip (``umil_one_epoch``): the clip's middle frame
-    ``f`` maps to ``f * num_snippets // total_frames``. ``frame_inds``: ``[num_clips * clip_len]``."""
+    ``f`` maps to ``f * num_snippets // total_frames``.
+    ``frame_inds``: ``[num_clips * clip_len]``."""
     inds = np.asarray(frame_inds, np.int64).reshape(-1, clip_len)[:, clip_len // 2]
     return np.clip(inds * num_snippets // int(total_frames), 0, num_snippets - 1)
 

@@ -33,7 +33,8 @@ def gt_intervals(gt, num_frames: int) -> list[tuple[int, int]]:
                 out.append((s, e))
         return out
     if arr.ndim != 1:
-        raise ValueError(f'gt must be 1-D frame labels or (start, end) pairs, got shape {arr.shape}')
+        raise ValueError(f'gt must be 1-D frame labels or (start, end) pairs, '
+                         f'got shape {arr.shape}')
     if arr.shape[0] != num_frames:
         raise ValueError(f'gt has {arr.shape[0]} frame labels but scores have {num_frames} frames')
     lab = np.concatenate([[0], (arr > 0).astype(np.int8), [0]])

@@ -1,8 +1,7 @@
 """draw_score_curve: the shaded ground truth, the curve's height and the input errors."""
 import numpy as np
 import pytest
-
-from cvshared.hooks.video_anomaly import SHADE, CURVE, BACKGROUND, draw_score_curve, gt_intervals
+from cvshared.hooks.video_anomaly import BACKGROUND, CURVE, SHADE, draw_score_curve, gt_intervals
 
 H, W, M = 120, 220, 20
 

@@ -1,5 +1,6 @@
-"""The scaffold's toy (kept until the staged pipeline replaces its config): backbone + linear head, an mmengine ``BaseModel`` (``loss`` / ``predict`` /
-``tensor`` modes). TODO: the paper's method."""
+"""The scaffold's toy (kept until the staged pipeline replaces its config): backbone + linear
+head, an mmengine ``BaseModel`` (``loss`` / ``predict`` / ``tensor`` modes).
+TODO: the paper's method."""
 from __future__ import annotations
 
 import torch

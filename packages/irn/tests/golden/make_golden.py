@@ -100,7 +100,8 @@ def golden_cam(out):
     with torch.no_grad():
         cam = net(torch.stack([x, x.flip(-1)]))
         logits = resnet50_cam.Net.forward(net, x[None])
-    torch.save(dict(seed=CAM_SEED, image=torch.from_numpy(img), cam=cam, logits=logits), osp.join(out, 'cam_forward.pt'))
+    torch.save(dict(seed=CAM_SEED, image=torch.from_numpy(img), cam=cam, logits=logits),
+               osp.join(out, 'cam_forward.pt'))
 
 
 def golden_irn(out):
@@ -120,8 +121,8 @@ def golden_irn(out):
     label[10:50, 12:60] = 3
     label[55:90, 40:85] = 7
     label[40:60, 50:70] = 255
-    from voc12 import dataloader
     from misc import imutils
+    from voc12 import dataloader
     reduced = imutils.pil_rescale(label, 0.25, 0)
     bg, fg, neg = dataloader.GetAffinityLabelFromIndices(path_index.src_indices,
                                                          path_index.dst_indices)(reduced)

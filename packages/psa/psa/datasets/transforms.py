@@ -33,7 +33,8 @@ class PsaPackInputs(BaseTransform):
     image-level label of every image).
     """
 
-    def __init__(self, keys=('img_labels',), optional=('aff_label', 'gt_seg_map', 'cam_keys', 'cams')):
+    def __init__(self, keys=('img_labels',),
+                 optional=('aff_label', 'gt_seg_map', 'cam_keys', 'cams')):
         self.keys = tuple(keys)
         self.optional = tuple(optional)
 
@@ -131,6 +132,7 @@ class PsaLoadCAM(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         import os.path as osp
+
         from cvshared.wsss.cam import load_cam
         h, w = results['img'].shape[:2]
         cam = load_cam(osp.join(self.cam_dir, results['img_name'] + '.npy'), (h, w), stride=None)

@@ -4,8 +4,8 @@
 1. For an image with foreground CAMs ``M`` (``K x H x W``, max-normalised), two score stacks
    ``[(1 - max_k M_k)^alpha, M_1 .. M_K]`` with ``alpha = 4`` ("la": a small power keeps the
    background score high, so only confident foreground beats it) and ``alpha = 32`` ("ha": the
-   background score is suppressed, so only confident background stays background), each refined by the dense CRF
-   (:func:`crf_scores`).
+   background score is suppressed, so only confident background stays background), each refined
+   by the dense CRF (:func:`crf_scores`).
 2. Both stacks (after the joint crop) are average-pooled by 8 and turned into one stride-8 label
    map (:func:`label_from_scores`): ``argmax(la)`` (a class), 255 where ``argmax(la)`` is the
    background (unsure), 0 where ``argmax(ha)`` is the background (confident background), 255

@@ -120,8 +120,9 @@ class PsaAffinityNet(BaseModel):
         rw_cfg: Random-walk settings of ``predict`` (``alpha``, ``beta``, ``logt``, ``method``).
     Modes: ``tensor`` -> pair affinities ``(B, D, N)``; ``loss`` -> the three loss terms and
     their weighted sum from each data sample's ``aff_label`` (the stride-8 label map:
-    class ids, 0 = confident background, 255 = unsure); ``predict`` -> the random walk's pseudo label of each image
-    whose data sample carries its CAMs (``PsaLoadCAM``), else ``dict(aff=(D, N))``.
+    class ids, 0 = confident background, 255 = unsure); ``predict`` -> the random walk's pseudo
+    label of each image whose data sample carries its CAMs (``PsaLoadCAM``), else
+    ``dict(aff=(D, N))``.
     """
 
     def __init__(self, backbone: dict, head_channels=(64, 128, 256), radius: int = 5,

@@ -33,7 +33,6 @@ def cpu_only():
 
 
 def _filled(net):
-    import torch
     from psa.testing import fill, shapes_of
     sd = net.state_dict()
     sd.update(fill(shapes_of(sd)))
@@ -46,11 +45,11 @@ def whole_forward(out_dir):
     """Official CAM net (``forward`` logits, ``forward_cam``) and AffinityNet (``forward``,
     ``forward(to_dense=True)``) on one raw image, then the dense random walk of
     ``infer_aff.py`` (alpha 16, beta 8, logt 8) on that dense matrix."""
+    import network.resnet38_aff
+    import network.resnet38_cls
     import numpy as np
     import torch
     import torch.nn.functional as F
-    import network.resnet38_aff
-    import network.resnet38_cls
     from tool import imutils
     rng = np.random.default_rng(0)
     img = rng.integers(0, 256, IMG_SIZE + (3,), dtype=np.uint8)

@@ -1,6 +1,7 @@
 """Regenerate the training goldens of umil (tests/golden/training_*.pt) from the official code.
 
-    python packages/umil/tests/golden_training/make_golden_training.py /path/to/UMIL-checkout [--out DIR]
+    python packages/umil/tests/golden_training/make_golden_training.py /path/to/UMIL-checkout \
+        [--out DIR]
 
 Our harness only (no official code): it imports ``utils.cluster`` and ``main_umil`` from the
 checkout (sys.path), stubs the modules the two epoch functions do not use (apex, the

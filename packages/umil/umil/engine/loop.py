@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from mmaction.registry import LOOPS
 from mmengine.model import is_model_wrapper
 from mmengine.runner import EpochBasedTrainLoop
-
-from mmaction.registry import LOOPS
 
 from ..split import ScoreHistory, num_segments
 
