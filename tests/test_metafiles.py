@@ -176,3 +176,17 @@ def test_mim_finds_installed_package(key):
     expected = {m['Name'] for m in pt.load_metafile(pt.metafile_path(key))['Models']}
     assert names == expected
     assert key in {row[0] for row in list_package()}
+
+
+def test_per_run_paper_numbers_must_match_the_metafile(tmp_path):
+    """A paper whose runs are different benchmarks states each run's number
+    (SPEC.reported_per_run); the metafile's run entry must carry that number."""
+    key, data, spec = _good(tmp_path)
+    spec.reported_per_run = {'a': {'toy/acc': 89.95}, 'b': {'toy/acc': 90.05}}
+    assert pt.validate(key, data, spec, repo=str(tmp_path)) == []
+    spec.reported_per_run = {'a': {'toy/acc': 90.05}, 'b': {'toy/acc': 89.95}}  # swapped
+    problems = pt.validate(key, data, spec, repo=str(tmp_path))
+    assert any("SPEC.reported_per_run['a']" in p for p in problems), problems
+    spec.reported_per_run = {'c': {'toy/acc': 90.0}}
+    problems = pt.validate(key, data, spec, repo=str(tmp_path))
+    assert any("names 'c', which is not a run" in p for p in problems), problems

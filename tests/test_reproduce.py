@@ -152,3 +152,22 @@ def test_synthetic_generation_is_all_or_nothing(tmp_path):
     os.remove(osp.join(root, '.synthetic_complete'))  # as an old interrupted run left it
     with pytest.raises(FileExistsError, match='incomplete synthetic data set.*Delete the folder'):
         ensure_synthetic(TOY_SPEC, root)
+
+
+def test_a_run_selection_is_compared_with_its_own_paper_numbers():
+    """UMIL reports UCF-Crime 86.75 and TAD 92.93: `--run tad` must print 92.9 as the paper's
+    number (not the mean 89.84), both runs the mean, and the per-run table each run's own."""
+    from dataclasses import replace
+    spec = replace(TOY_SPEC, runs={'ucf': 'a.py', 'tad': 'b.py'},
+                   reported={'toy/accuracy': 89.84},
+                   reported_per_run={'ucf': {'toy/accuracy': 86.75},
+                                     'tad': {'toy/accuracy': 92.93}})
+    assert spec.reported_for(['tad']) == {'toy/accuracy': 92.93}
+    assert spec.reported_for(['ucf', 'tad']) == pytest.approx({'toy/accuracy': 89.84})
+    assert spec.reported_for(['synthetic']) == {'toy/accuracy': 89.84}
+    one = results_table(spec, {'toy/accuracy': 0.9}, False, {'tad': {'toy/accuracy': 0.9}})
+    assert '| toy/accuracy | 92.9 |' in one
+    both = results_table(spec, {'toy/accuracy': 0.9}, False,
+                         {'ucf': {'toy/accuracy': 0.88}, 'tad': {'toy/accuracy': 0.92}})
+    assert '| toy/accuracy | 89.8 |' in both
+    assert '| ucf | 88.0 (paper 86.8) |' in both and '| tad | 92.0 (paper 92.9) |' in both

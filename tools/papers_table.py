@@ -162,6 +162,18 @@ def validate(key: str, data: dict, spec, repo: str = REPO) -> list[str]:
             problems.append(f'{where}: the mean of {metric} over the {len(got)} runs is '
                             f'{statistics.fmean(got):.3f}, SPEC.reported says {paper} '
                             f'(tolerance {MEAN_TOLERANCE}: rounding of the printed values)')
+    for run, numbers in getattr(spec, 'reported_per_run', {}).items():
+        config = spec.runs.get(run)
+        if config is None:
+            problems.append(f'{where}: SPEC.reported_per_run names {run!r}, which is not a run of '
+                            f'SPEC.runs ({", ".join(spec.runs)})')
+            continue
+        metrics = {k: v for r in (configs.get(config) or {}).get('Results') or []
+                   if isinstance(r.get('Metrics'), dict) for k, v in r['Metrics'].items()}
+        for metric, paper in numbers.items():
+            if _is_number(metrics.get(metric)) and abs(metrics[metric] - paper) > 1e-9:
+                problems.append(f'{where}: {metric} of {config} is {metrics[metric]} in the '
+                                f'metafile but {paper} in SPEC.reported_per_run[{run!r}]')
     return problems
 
 

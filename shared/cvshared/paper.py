@@ -27,7 +27,12 @@ class PaperSpec:
             averaged over the runs that are selected.
         synthetic_runs: The same for the synthetic data set (usually one entry).
         reported: The paper's reported numbers, ``{our metric key: value}``, in the units the
-            paper prints (percent for AUROC).
+            paper prints (percent for AUROC). Over several runs: their mean.
+        reported_per_run: For papers whose runs are different benchmarks (UMIL: UCF-Crime and
+            TAD), the paper's numbers of each run, ``{run name: {metric key: value}}``. The
+            results table then compares a selection of runs with the mean of *their* numbers
+            (``reported_for``), and prints each run's paper number beside ours. Empty: every
+            selection is compared with ``reported``.
         metric_scale: Factor from our metric value to the paper's unit (100 for a fraction
             reported as a percentage): one number for every metric, or ``{metric key: factor}``
             (metrics not listed keep factor 1, e.g. GFLOPs).
@@ -70,6 +75,17 @@ class PaperSpec:
     test_protocol: str = 'single-scale'
     tta_protocol: str = 'multi-scale + flip'
     official_benchmark: Mapping[str, float | str] = field(default_factory=dict)
+    reported_per_run: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+    def reported_for(self, runs) -> dict:
+        """The paper's numbers to compare a run selection with: the mean of the selected runs'
+        ``reported_per_run`` values for each metric all of them report, else ``reported``."""
+        runs = list(runs)
+        if not self.reported_per_run or not runs or any(r not in self.reported_per_run
+                                                        for r in runs):
+            return dict(self.reported)
+        keys = [k for k in self.reported if all(k in self.reported_per_run[r] for r in runs)]
+        return {k: sum(self.reported_per_run[r][k] for r in runs) / len(runs) for k in keys}
     pipeline: Pipeline | None = None
     synthetic_pipeline: Pipeline | None = None
 

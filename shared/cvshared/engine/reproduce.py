@@ -201,10 +201,11 @@ def results_table(spec: PaperSpec, mean: Mapping[str, float], synthetic: bool,
     lines = [f'## {spec.title}', '',
              f'| metric | paper | paper protocol | {label} | our protocol |',
              '|---|---|---|---|---|']
-    keys = list(spec.reported) + [k for k in mean if k not in spec.reported]
+    reported = spec.reported_for(per_run)
+    keys = list(reported) + [k for k in mean if k not in reported]
     differ = []
     for k in keys:
-        paper = spec.reported.get(k)
+        paper = reported.get(k)
         ours = mean.get(k)
         paper_s = _fmt(paper) if paper is not None else '-'
         ours_s = _fmt(ours * spec.scale(k)) if ours is not None else 'not reported'
@@ -223,7 +224,9 @@ def results_table(spec: PaperSpec, mean: Mapping[str, float], synthetic: bool,
         lines += ['', '| run | ' + ' | '.join(spec.reported) + ' |',
                   '|---|' + '---|' * len(spec.reported)]
         for name, metrics in per_run.items():
-            vals = [_fmt(metrics[k] * spec.scale(k)) if k in metrics else '-'
+            paper_run = spec.reported_per_run.get(name, {})
+            vals = [(_fmt(metrics[k] * spec.scale(k)) if k in metrics else '-')
+                    + (f' (paper {_fmt(paper_run[k])})' if k in paper_run else '')
                     for k in spec.reported]
             lines.append(f'| {name} | ' + ' | '.join(vals) + ' |')
     if synthetic:
@@ -239,7 +242,7 @@ def write_results(work_dir: str, spec: PaperSpec, choice: DataChoice,
     payload = dict(paper=spec.key, title=spec.title, synthetic=choice.synthetic,
                    data_root=choice.root,
                    paper_units={k: v * spec.scale(k) for k, v in aggregate(per_run).items()},
-                   reported=dict(spec.reported), ours=mean,
+                   reported=spec.reported_for(per_run), ours=mean,
                    protocol={k: spec.protocol_of(k) for k in spec.reported},
                    our_protocol=spec.our_protocol(tta),
                    runs={k: dict(v) for k, v in per_run.items()})
