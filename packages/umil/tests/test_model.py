@@ -129,3 +129,24 @@ def test_the_stages_run_on_the_real_xclip_model():
     with torch.no_grad():
         y = model.backbone(model.data_preprocessor(_batch([0], views=False))['inputs'][0])['y']
     assert torch.allclose(out[0]['pred_score'], y.softmax(-1)[:, 1], atol=1e-6)
+
+
+def test_the_tiny_xclip_synthetic_config_builds_the_real_model():
+    """configs/umil/umil_xclip-tiny_6e_synthetic.py (README, Results: measured, not the learning
+    test's config) builds UMILXCLIP, not the stand-in, for its 5-frame 32 x 32 clips."""
+    import os.path as osp
+
+    from mmengine.config import Config
+    from umil.models.backbone import UMILXCLIP
+    from umil.registry import MODELS
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+    cfg = Config.fromfile(osp.join(repo, 'configs', 'umil', 'umil_xclip-tiny_6e_synthetic.py'))
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        model = MODELS.build(cfg.model)
+    assert type(model.backbone) is UMILXCLIP
+    assert model.backbone.num_frames == cfg.train_pipeline[0]['clip_len'] == 5
+    model.eval()
+    with torch.no_grad():
+        out = model.backbone(torch.randn(2, 5, 3, cfg.size, cfg.size))
+    assert out['y'].shape == (2, 2) and out['feature_t'].shape == (2, 2, 64)
