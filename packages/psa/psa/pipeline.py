@@ -77,8 +77,8 @@ def aff_label(la: np.ndarray, ha: np.ndarray, stride: int = 8) -> torch.Tensor:
 @torch.no_grad()
 def random_walk(aff_net, items, cam_dir: str, out_dir: str | None = None, num_classes: int = 20,
                 method: str = 'sparse', **rw_kwargs) -> dict:
-    """Pseudo labels of every item; returns ``dict(mIoU=RW, cam_mIoU=CAM-only)`` (percent) when
-    the items have ``seg_map_path``."""
+    """Pseudo labels of every item; returns ``dict(mIoU=RW, cam_mIoU=CAM-only)`` (fractions,
+    0..1) when the items have ``seg_map_path``."""
     from cvshared.datasets.voc import read_voc_mask
     from cvshared.metrics.segmentation import evaluate_label_maps
     from cvshared.wsss.cam import load_cam
@@ -104,3 +104,54 @@ def random_walk(aff_net, items, cam_dir: str, out_dir: str | None = None, num_cl
     rw = evaluate_label_maps(preds, gts, num_classes + 1)
     cm = evaluate_label_maps(cam_preds, gts, num_classes + 1)
     return dict(mIoU=rw['mIoU'], cam_mIoU=cm['mIoU'])
+
+
+# -- the 'call' stages of ``psa.paper.SPEC.pipeline`` (``cvshared.engine.stages``) -------------
+# Each is ``fn(cfg, work_dir, inputs)``: ``cfg`` the stage's config, loaded and bound to the
+# earlier stages' outputs, ``work_dir`` its output folder, ``inputs`` the earlier outputs
+# (``inputs['<stage>']`` folders, ``inputs['<train stage>_checkpoint']`` checkpoints).
+
+def _items(dataset_cfg) -> list:
+    """The data infos (``img_path``, ``img_name``, ``img_labels``, ``seg_map_path``) of a
+    config's ``VOCWSSSDataset`` (its data root, image list and mask folder; no pipeline)."""
+    from cvshared.datasets.voc import VOCWSSSDataset
+    ds = VOCWSSSDataset(data_root=dataset_cfg['data_root'], ann_file=dataset_cfg['ann_file'],
+                        data_prefix=dict(dataset_cfg.get('data_prefix') or {}),
+                        pipeline=[], serialize_data=False)
+    return [ds.get_data_info(i) for i in range(len(ds))]
+
+
+def _trained_model(cfg, checkpoint: str):
+    """``cfg.model`` built (no pretrained init: the stage's checkpoint replaces it) with the
+    checkpoint loaded strictly and safely."""
+    from cvshared.engine.weights import load_weights
+
+    from .registry import MODELS
+    model = MODELS.build(cfg.model)
+    load_weights(model, checkpoint, strict=True, paper='psa')
+    return model.eval()
+
+
+def make_cam_stage(cfg, work_dir: str, inputs: dict) -> None:
+    """Stage make_cam (config: the CAM net's): CAMs of the train_cam checkpoint for every image
+    of the CAM config's training list (train_aug: the affinity labels need them, and train is a
+    subset of it) -> ``<work_dir>/<name>.npy``."""
+    model = _trained_model(cfg, inputs['train_cam_checkpoint'])
+    make_cam(model, _items(cfg.train_dataloader.dataset), work_dir)
+
+
+def make_aff_labels_stage(cfg, work_dir: str, inputs: dict) -> None:
+    """Stage make_aff_labels (config: the AffinityNet's, whose training list it labels): the la /
+    ha CRF score stacks of the make_cam CAMs -> ``<work_dir>/<name>.npz``."""
+    make_aff_labels(_items(cfg.train_dataloader.dataset), inputs['make_cam'], work_dir)
+
+
+def random_walk_stage(cfg, work_dir: str, inputs: dict) -> dict:
+    """Stage random_walk (config: the AffinityNet's): random walk of the make_cam CAMs with the
+    train_aff checkpoint on the config's test list (VOC 2012 train) -> ``<work_dir>/<name>.png``;
+    returns the pseudo labels' ``mIoU`` and the CAM-only labels' ``cam_mIoU`` in percent (the
+    paper's units: 58.1 and 48.0 on VOC 2012 train)."""
+    model = _trained_model(cfg, inputs['train_aff_checkpoint'])
+    out = random_walk(model, _items(cfg.test_dataloader.dataset), inputs['make_cam'],
+                      out_dir=work_dir)
+    return {k: 100.0 * v for k, v in out.items()}
