@@ -75,7 +75,7 @@ def readme_problems(text: str, key: str) -> list[str]:
 
 def _classes_with(path: str, method_args: tuple) -> tuple[list, list]:
     """(registered class names, function names) of a module; classes need ``method_args``
-    among their ``__init__`` arguments."""
+    among their ``__init__`` arguments (or inherit cvshared's ``SampleVisualizationHook``)."""
     tree = ast.parse(_read(path))
     classes, functions = [], []
     for node in tree.body:
@@ -86,7 +86,10 @@ def _classes_with(path: str, method_args: tuple) -> tuple[list, list]:
             init = next((n for n in node.body if isinstance(n, ast.FunctionDef)
                          and n.name == '__init__'), None)
             args = [a.arg for a in init.args.args + init.args.kwonlyargs] if init else []
-            if registered and all(a in args for a in method_args):
+            # a subclass of cvshared's SampleVisualizationHook takes (draw, test_out_dir) from it
+            shared_base = init is None and any(ast.unparse(b).endswith('SampleVisualizationHook')
+                                               for b in node.bases)
+            if registered and (shared_base or all(a in args for a in method_args)):
                 classes.append(node.name)
     return classes, functions
 

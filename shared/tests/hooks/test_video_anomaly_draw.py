@@ -59,3 +59,26 @@ def test_title_is_drawn():
 def test_bad_input(scores, gt, match):
     with pytest.raises(ValueError, match=match):
         draw_score_curve(scores, gt)
+
+
+def test_sample_visualization_hook_writes_one_png_per_output_when_drawing(tmp_path):
+    """The shared test-time hook: one ``<name>.png`` per sample (a '/' in the name flattened)
+    under <work_dir>/<timestamp>/<test_out_dir>, every interval-th batch, nothing when off."""
+    from types import SimpleNamespace
+
+    from cvshared.hooks import SampleVisualizationHook
+    from PIL import Image
+
+    class Hook(SampleVisualizationHook):
+        def draw_output(self, sample, batch_idx):
+            return sample['name'], np.full((4, 6, 3), sample['value'], np.uint8)
+
+    runner = SimpleNamespace(work_dir=str(tmp_path), timestamp='ts')
+    outputs = [dict(name='a/b', value=10), dict(name='c', value=200)]
+    Hook(draw=True, test_out_dir='vis', interval=2).after_test_iter(runner, 1, None, outputs)
+    assert not (tmp_path / 'ts' / 'vis').exists()          # batch 1 is not a multiple of 2
+    Hook(draw=True, test_out_dir='vis', interval=2).after_test_iter(runner, 2, None, outputs)
+    assert sorted(p.name for p in (tmp_path / 'ts' / 'vis').iterdir()) == ['a_b.png', 'c.png']
+    assert np.asarray(Image.open(tmp_path / 'ts' / 'vis' / 'c.png')).max() == 200
+    Hook(draw=False, test_out_dir='off').after_test_iter(runner, 0, None, outputs)
+    assert not (tmp_path / 'ts' / 'off').exists()

@@ -2,14 +2,9 @@
 switches it on) and its pure drawing function, which ``bnwvad.infer`` calls too."""
 from __future__ import annotations
 
-import os
-import os.path as osp
-
 import numpy as np
-from cvshared.hooks import visualization_dir
+from cvshared.hooks import SampleVisualizationHook
 from cvshared.hooks.video_anomaly import draw_score_curve
-from mmengine.hooks import Hook
-from PIL import Image
 
 from ..registry import HOOKS
 
@@ -31,21 +26,10 @@ def draw_sample(snippet_scores, gt_frame_label=None, title: str = '',
 
 
 @HOOKS.register_module()
-class BnwvadVisualizationHook(Hook):
+class BnwvadVisualizationHook(SampleVisualizationHook):
     """Writes ``draw_sample`` of every test video to
     ``<work_dir>/<timestamp>/<test_out_dir>/<video>.png`` when ``draw``."""
 
-    def __init__(self, draw: bool = False, test_out_dir: str | None = None, interval: int = 1):
-        self.draw = draw
-        self.test_out_dir = test_out_dir
-        self.interval = interval
-
-    def after_test_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
-        if not self.draw or self.test_out_dir is None or batch_idx % self.interval:
-            return
-        out_dir = visualization_dir(runner, self.test_out_dir)
-        os.makedirs(out_dir, exist_ok=True)
-        for sample in outputs:
-            name = str(sample.get('video_name', f'video_{batch_idx}'))
-            drawing = draw_sample(sample['pred_score'], sample.get('gt_frame_label'), name)
-            Image.fromarray(drawing).save(osp.join(out_dir, f'{name}.png'))
+    def draw_output(self, sample, batch_idx):
+        name = str(sample.get('video_name', f'video_{batch_idx}'))
+        return name, draw_sample(sample['pred_score'], sample.get('gt_frame_label'), name)

@@ -2,12 +2,10 @@
 switches it on) and its pure drawing function, which ``irn.infer`` calls too."""
 from __future__ import annotations
 
-import os
 import os.path as osp
 
 import numpy as np
-from cvshared.hooks import visualization_dir
-from mmengine.hooks import Hook
+from cvshared.hooks import SampleVisualizationHook
 from PIL import Image
 
 from ..registry import HOOKS
@@ -28,22 +26,12 @@ def draw_sample(image: np.ndarray, pred_label: int, gt_label: int | None = None,
 
 
 @HOOKS.register_module()
-class IrnVisualizationHook(Hook):
+class IrnVisualizationHook(SampleVisualizationHook):
     """Writes ``draw_sample`` of every test image to ``<work_dir>/<timestamp>/<test_out_dir>``
     when ``draw`` (the mmseg ``SegVisualizationHook`` contract)."""
 
-    def __init__(self, draw: bool = False, test_out_dir: str | None = None, interval: int = 1):
-        self.draw = draw
-        self.test_out_dir = test_out_dir
-        self.interval = interval
-
-    def after_test_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
-        if not self.draw or self.test_out_dir is None or batch_idx % self.interval:
-            return
-        out_dir = visualization_dir(runner, self.test_out_dir)
-        os.makedirs(out_dir, exist_ok=True)
-        for sample in outputs:
-            with Image.open(sample['img_path']) as im:
-                image = np.asarray(im.convert('RGB'))
-            drawing = draw_sample(image, sample['pred_label'], sample.get('label'))
-            Image.fromarray(drawing).save(osp.join(out_dir, osp.basename(sample['img_path'])))
+    def draw_output(self, sample, batch_idx):
+        with Image.open(sample['img_path']) as im:
+            image = np.asarray(im.convert('RGB'))
+        stem = osp.splitext(osp.basename(sample['img_path']))[0]
+        return stem, draw_sample(image, sample['pred_label'], sample.get('label'))

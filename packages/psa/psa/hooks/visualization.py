@@ -7,13 +7,11 @@ palette overlay (each panel optional).
 """
 from __future__ import annotations
 
-import os
 import os.path as osp
 
 import numpy as np
 from cvshared.datasets.voc import voc_palette
-from cvshared.hooks import visualization_dir
-from mmengine.hooks import Hook
+from cvshared.hooks import SampleVisualizationHook
 from PIL import Image
 
 from ..registry import HOOKS
@@ -54,35 +52,25 @@ def draw_sample(image: np.ndarray, cam=None, cam_rw=None, label=None,
 
 
 @HOOKS.register_module()
-class PsaVisualizationHook(Hook):
+class PsaVisualizationHook(SampleVisualizationHook):
     """Writes ``draw_sample`` of every test image (its ``cam`` / ``cam_rw`` / ``label`` outputs)
     to ``<work_dir>/<timestamp>/<test_out_dir>`` when ``draw``."""
 
-    def __init__(self, draw: bool = False, test_out_dir: str | None = None, interval: int = 1):
-        self.draw = draw
-        self.test_out_dir = test_out_dir
-        self.interval = interval
-
-    def after_test_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
-        if not self.draw or self.test_out_dir is None or batch_idx % self.interval:
-            return
-        out_dir = visualization_dir(runner, self.test_out_dir)
-        os.makedirs(out_dir, exist_ok=True)
-        for sample in outputs:
-            path = sample.get('img_path')
-            if path is None:
-                continue
-            with Image.open(path) as im:
-                image = np.asarray(im.convert('RGB'))
-            cam = sample.get('cam')
-            if cam is not None:
-                import torch
-                import torch.nn.functional as F
-                cam = torch.as_tensor(np.asarray(cam), dtype=torch.float32)
-                if tuple(cam.shape[-2:]) != image.shape[:2]:  # the CAM net's stride-8 maps
-                    cam = F.interpolate(cam[None], image.shape[:2], mode='bilinear',
-                                        align_corners=False)[0]
-                cam = cam.numpy()
-            drawing = draw_sample(image, cam, sample.get('cam_rw'), sample.get('label'))
-            stem = osp.splitext(osp.basename(path))[0]
-            Image.fromarray(drawing).save(osp.join(out_dir, f'{stem}.png'))
+    def draw_output(self, sample, batch_idx):
+        path = sample.get('img_path')
+        if path is None:
+            raise KeyError(f'PsaVisualizationHook: test output {batch_idx} has no img_path, so its '
+                           f'image cannot be drawn; the test pipeline must pack img_path')
+        with Image.open(path) as im:
+            image = np.asarray(im.convert('RGB'))
+        cam = sample.get('cam')
+        if cam is not None:
+            import torch
+            import torch.nn.functional as F
+            cam = torch.as_tensor(np.asarray(cam), dtype=torch.float32)
+            if tuple(cam.shape[-2:]) != image.shape[:2]:  # the CAM net's stride-8 maps
+                cam = F.interpolate(cam[None], image.shape[:2], mode='bilinear',
+                                    align_corners=False)[0]
+            cam = cam.numpy()
+        stem = osp.splitext(osp.basename(path))[0]
+        return stem, draw_sample(image, cam, sample.get('cam_rw'), sample.get('label'))

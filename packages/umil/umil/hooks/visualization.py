@@ -3,15 +3,10 @@ switches it on) and its pure drawing function, which ``umil.infer`` calls too: o
 per test video, its frame anomaly score curve with the ground-truth intervals shaded."""
 from __future__ import annotations
 
-import os
-import os.path as osp
-
 import numpy as np
-from cvshared.hooks import visualization_dir
+from cvshared.hooks import SampleVisualizationHook
 from cvshared.hooks.video_anomaly import draw_score_curve
 from cvshared.metrics.video_anomaly import snippet_to_frames
-from mmengine.hooks import Hook
-from PIL import Image
 
 from ..registry import HOOKS
 
@@ -25,22 +20,11 @@ def draw_sample(snippet_scores, num_frames: int, gt_frame_label=None,
 
 
 @HOOKS.register_module()
-class UmilVisualizationHook(Hook):
+class UmilVisualizationHook(SampleVisualizationHook):
     """Writes ``draw_sample`` of every test video to ``<work_dir>/<timestamp>/<test_out_dir>``
     as ``<video name>.png`` when ``draw``."""
 
-    def __init__(self, draw: bool = False, test_out_dir: str | None = None, interval: int = 1):
-        self.draw = draw
-        self.test_out_dir = test_out_dir
-        self.interval = interval
-
-    def after_test_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
-        if not self.draw or self.test_out_dir is None or batch_idx % self.interval:
-            return
-        out_dir = visualization_dir(runner, self.test_out_dir)
-        os.makedirs(out_dir, exist_ok=True)
-        for sample in outputs:
-            gt = sample.get('gt_frame_label')
-            name = str(sample.get('video_name', f'video_{batch_idx}'))
-            drawing = draw_sample(sample['pred_score'], int(sample['total_frames']), gt, name)
-            Image.fromarray(drawing).save(osp.join(out_dir, name.replace('/', '_') + '.png'))
+    def draw_output(self, sample, batch_idx):
+        name = str(sample.get('video_name', f'video_{batch_idx}'))
+        return name, draw_sample(sample['pred_score'], int(sample['total_frames']),
+                                 sample.get('gt_frame_label'), name)
