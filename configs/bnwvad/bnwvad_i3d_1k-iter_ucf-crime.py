@@ -10,6 +10,6 @@ benchmark = 'ucf'
 train_dataloader = dict(dataset=dict(data_root=data_root, benchmark=benchmark))
 test_dataloader = dict(dataset=dict(data_root=data_root, benchmark=benchmark))
 val_dataloader = test_dataloader
-test_evaluator = [dict(type='VideoAnomalyFrameMetric', metrics=('AUC', 'AP', 'AUC_sub'),
-                       snippet_to_frame='repeat', repeat=16)]
+test_evaluator = dict(type='VideoAnomalyFrameMetric', metric=('AUC', 'AP', 'AUC_sub'),
+                      snippet_to_frame='repeat', repeat=16)
 val_evaluator = test_evaluator

@@ -38,9 +38,8 @@ test_dataloader = dict(
     dataset=dict(type='VideoAnomalyI3DFeatureDataset', data_root=data_root, benchmark=benchmark,
                  split='test', pipeline=test_pipeline))
 val_dataloader = test_dataloader
-# a list: a dict holding a `metrics` key would be read by mmengine as an Evaluator config
-test_evaluator = [dict(type='VideoAnomalyFrameMetric', metrics=('AP', 'AUC', 'AUC_sub', 'AP_sub'),
-                       snippet_to_frame='repeat', repeat=16)]
+test_evaluator = dict(type='VideoAnomalyFrameMetric', metric=('AP', 'AUC', 'AUC_sub', 'AP_sub'),
+                      snippet_to_frame='repeat', repeat=16)
 val_evaluator = test_evaluator
 
 optim_wrapper = dict(type='OptimWrapper',

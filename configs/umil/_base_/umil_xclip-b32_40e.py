@@ -64,9 +64,8 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False), collate_fn=dict(type='pseudo_collate'),
     dataset=test_set)
 test_dataloader = val_dataloader
-# a list: mmengine reads a dict holding a `metrics` key as an Evaluator config
-val_evaluator = [dict(type='VideoAnomalyFrameMetric', metrics=('AUC', 'AUC_sub'),
-                      snippet_to_frame='ratio', smooth_segments=32)]
+val_evaluator = dict(type='VideoAnomalyFrameMetric', metric=('AUC', 'AUC_sub'),
+                     snippet_to_frame='ratio', smooth_segments=32)
 test_evaluator = val_evaluator
 
 train_cfg = dict(

@@ -149,10 +149,10 @@ class VideoAnomalyFrameMetric(BaseMetric):
     Each data sample gives one test video: ``score_key`` (default ``pred_score``, 1-D, frame
     scores, or snippet scores when ``snippet_to_frame`` is set) and ``gt_frame_label`` (1-D,
     one 0/1 label per frame); optionally a video-level ``gt_label`` (used for the ``_sub``
-    keys). Keys: ``<prefix>/<key>`` for each of ``metrics``.
+    keys). Keys: ``<prefix>/<key>`` for each of ``metric``.
 
     Args:
-        metrics: any of ``AUC``, ``AP`` (official trapezoid), ``AUC_sub``, ``AP_sub``,
+        metric: any of ``AUC``, ``AP`` (official trapezoid), ``AUC_sub``, ``AP_sub``,
             ``AP_sklearn``.
         snippet_to_frame: ``None`` (scores are frame scores, lengths must match),
             ``'ratio'`` (UMIL) or ``'repeat'`` (BN-WVAD, ``repeat`` frames per snippet).
@@ -162,13 +162,13 @@ class VideoAnomalyFrameMetric(BaseMetric):
 
     default_prefix = 'video_anomaly'
 
-    def __init__(self, metrics: Sequence[str] = ('AUC', 'AP', 'AUC_sub', 'AP_sub'),
+    def __init__(self, metric: str | Sequence[str] = ('AUC', 'AP', 'AUC_sub', 'AP_sub'),
                  score_key: str = 'pred_score', snippet_to_frame: str | None = None,
                  repeat: int = 16, smooth_segments: int | None = None,
                  collect_device: str = 'cpu', prefix: str | None = None,
                  collect_dir: str | None = None):
         super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
-        metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
+        metrics = (metric,) if isinstance(metric, str) else tuple(metric)
         unknown = [m for m in metrics if m not in METRIC_KEYS]
         if unknown or not metrics:
             raise ValueError(f'unknown metrics {unknown}; choose from {METRIC_KEYS}')

@@ -144,7 +144,7 @@ def _samples(rng, n_videos=6):
 
 def test_metric_pools_frames_and_sub_uses_abnormal_videos_only():
     samples = _samples(np.random.default_rng(3))
-    metric = VideoAnomalyFrameMetric(metrics=('AUC', 'AP', 'AUC_sub', 'AP_sub', 'AP_sklearn'))
+    metric = VideoAnomalyFrameMetric(metric=('AUC', 'AP', 'AUC_sub', 'AP_sub', 'AP_sklearn'))
     metric.process({}, samples)
     res = metric.evaluate(len(samples))
     gt = np.concatenate([s['gt_frame_label'] for s in samples])
@@ -167,7 +167,7 @@ def test_video_level_gt_label_decides_sub():
     samples = _samples(np.random.default_rng(4), 4)
     for i, s in enumerate(samples):  # video 1 (normal frames) declared abnormal
         s['gt_label'] = int(i in (0, 1, 2))
-    metric = VideoAnomalyFrameMetric(metrics='AUC_sub')
+    metric = VideoAnomalyFrameMetric(metric='AUC_sub')
     metric.process({}, samples)
     res = metric.evaluate(4)
     gt = np.concatenate([s['gt_frame_label'] for s in samples[:3]])
@@ -204,7 +204,7 @@ def test_umil_protocol_matches_official_evaluate_result():
         t = int(rng.integers(5, 20))  # snippets
         snip = rng.random(t) + (0.8 * (np.arange(t) * n / t >= n // 4) if v % 2 == 0 else 0)
         samples.append(dict(pred_score=snip.astype(np.float32), gt_frame_label=gt))
-    metric = VideoAnomalyFrameMetric(metrics=('AUC', 'AUC_sub'), snippet_to_frame='ratio',
+    metric = VideoAnomalyFrameMetric(metric=('AUC', 'AUC_sub'), snippet_to_frame='ratio',
                                      smooth_segments=32)
     metric.process({}, samples)
     res = metric.evaluate(6)
@@ -212,14 +212,14 @@ def test_umil_protocol_matches_official_evaluate_result():
     # the official path holds frame scores in float32 before the mean; ours float64
     assert res['video_anomaly/AUC'] == pytest.approx(auc_all, abs=1e-6)
     assert res['video_anomaly/AUC_sub'] == pytest.approx(auc_sub, abs=1e-6)
-    plain = VideoAnomalyFrameMetric(metrics=('AUC',), snippet_to_frame='ratio')
+    plain = VideoAnomalyFrameMetric(metric=('AUC',), snippet_to_frame='ratio')
     plain.process({}, samples)
     assert plain.evaluate(6)['video_anomaly/AUC'] != pytest.approx(auc_all, abs=1e-4)
 
 
 def test_metric_errors_name_the_problem():
     with pytest.raises(ValueError, match='unknown metrics'):
-        VideoAnomalyFrameMetric(metrics=('AUC', 'mAP'))
+        VideoAnomalyFrameMetric(metric=('AUC', 'mAP'))
     metric = VideoAnomalyFrameMetric()
     with pytest.raises(ValueError, match='3 values but the video has 4 frame labels'):
         metric.process({}, [dict(pred_score=np.zeros(3), gt_frame_label=np.zeros(4))])
