@@ -190,3 +190,38 @@ def test_per_run_paper_numbers_must_match_the_metafile(tmp_path):
     spec.reported_per_run = {'c': {'toy/acc': 90.0}}
     problems = pt.validate(key, data, spec, repo=str(tmp_path))
     assert any("names 'c', which is not a run" in p for p in problems), problems
+
+
+def test_runs_on_different_benchmarks_carry_their_own_metrics(tmp_path):
+    """When SPEC.reported_per_run gives every run its numbers, a run may report fewer metrics
+    than another (BN-WVAD: UCF-Crime AUC only beside XD-Violence's AP and AUC); each run must
+    carry its own numbers, and SPEC.reported is their mean over the runs that give each."""
+    key, data, spec = _good(tmp_path)
+    data['Models'][0]['Results'][0]['Metrics']['toy/ap'] = 80.0  # run a only
+    spec.reported_per_run = {'a': {'toy/acc': 89.95, 'toy/ap': 80.0}, 'b': {'toy/acc': 90.05}}
+    spec.reported = {'toy/acc': 90.0, 'toy/ap': 80.0}
+    assert pt.validate(key, data, spec, repo=str(tmp_path)) == []
+    # the old rule (a metric for all runs or none) would have refused this metafile
+    spec.reported_per_run = {}
+    problems = pt.validate(key, data, spec, repo=str(tmp_path))
+    assert any('all or none' in p for p in problems), problems
+    spec.reported_per_run = {'a': {'toy/acc': 89.95, 'toy/ap': 80.0}, 'b': {'toy/acc': 90.05}}
+    del data['Models'][0]['Results'][0]['Metrics']['toy/ap']
+    problems = pt.validate(key, data, spec, repo=str(tmp_path))
+    assert any("lacks 'toy/ap'" in p for p in problems), problems
+    data['Models'][0]['Results'][0]['Metrics']['toy/ap'] = 80.0
+    spec.reported = {'toy/acc': 90.05, 'toy/ap': 80.0}  # not the runs' mean (90.0)
+    problems = pt.validate(key, data, spec, repo=str(tmp_path))
+    assert any("SPEC.reported['toy/acc'] is 90.05" in p for p in problems), problems
+    spec.reported = {'toy/acc': 90.0}
+    problems = pt.validate(key, data, spec, repo=str(tmp_path))
+    assert any("SPEC.reported lacks 'toy/ap'" in p for p in problems), problems
+
+
+def test_papers_table_prints_each_runs_paper_numbers(tmp_path):
+    key, data, spec = _good(tmp_path)
+    spec.title = 'Toy'
+    spec.reported_per_run = {'a': {'toy/acc': 86.75}, 'b': {'toy/acc': 92.93}}
+    assert '| a: acc 86.8; b: acc 92.9 |' in pt.table_row(key, spec, data)
+    spec.reported_per_run = {}
+    assert '| acc 90.0 |' in pt.table_row(key, spec, data)
