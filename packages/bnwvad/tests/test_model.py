@@ -183,6 +183,21 @@ def test_missing_data_shows_the_tree(tmp_path):
     assert 'XD_Train.list' in str(err.value) and 'frame_label/' in str(err.value)
 
 
+def test_check_data_reads_each_runs_own_layout(tmp_path):
+    """A UCF-Crime root passes the ucf-crime run and fails the xd-violence one (its XD lists
+    are missing); an unknown run name is an error, not a silent fallback."""
+    from bnwvad.paper import check_data
+    from cvshared.datasets.video_anomaly_synthetic import write_synthetic_video_anomaly_features
+    write_synthetic_video_anomaly_features(str(tmp_path), 'ucf', num_train=(1, 1),
+                                           num_test=(1, 1), feature_dim=8,
+                                           num_snippets=(4, 4))
+    check_data(str(tmp_path), 'ucf-crime')
+    with pytest.raises(FileNotFoundError, match='XD_Train.list'):
+        check_data(str(tmp_path), 'xd-violence')
+    with pytest.raises(ValueError, match='unknown run .ucf.'):
+        check_data(str(tmp_path), 'ucf')
+
+
 def test_convert_maps_the_official_layout_strictly():
     from bnwvad.convert import convert, to_official
     model = _small()
