@@ -82,8 +82,13 @@ class CvsharedInferencer(BaseInferencer):
             return pseudo_collate
         if callable(kind):
             return partial(kind, **collate)
-        with FUNCTIONS.switch_scope_and_registry(self.scope) as registry:
-            return partial(registry.get(kind), **collate)
+        # mmengine's FUNCTIONS, as Runner.build_dataloader looks it up (mmaction2 1.2.0's own
+        # FUNCTION registry names a location, mmaction.mmengine, that does not exist)
+        fn = FUNCTIONS.get(kind)
+        if fn is None:
+            raise KeyError(f'collate_fn {kind!r} of the test dataloader is not registered in '
+                           "mmengine's FUNCTIONS")
+        return partial(fn, **collate)
 
     def _init_visualizer(self, cfg):
         return None  # pictures are drawn by the package's draw_sample
