@@ -42,8 +42,12 @@ test_evaluator = dict(type='VideoAnomalyFrameMetric', metric=('AP', 'AUC', 'AUC_
                       snippet_to_frame='repeat', repeat=16)
 val_evaluator = test_evaluator
 
+# fused=True: torch's one-kernel Adam (CPU and CUDA), the same update as the official
+# for-loop Adam to float32 rounding (max 4e-9 apart after 23 steps), 5x faster on CPU
+# (8 vs 41 ms a step for the 5.8 M parameters; README, Benchmark)
 optim_wrapper = dict(type='OptimWrapper',
-                     optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999), weight_decay=5e-5),
+                     optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999), weight_decay=5e-5,
+                                    fused=True),
                      clip_grad=dict(max_norm=1.0))
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=1000, val_interval=1000)
 val_cfg = dict(type='ValLoop')

@@ -15,6 +15,15 @@ def _get(sample, name, *default):
     return getattr(sample, name, *default)
 
 
+def _crop_mean(y: torch.Tensor, b: int, n: int) -> torch.Tensor:
+    """``(B * N, ...)`` -> the mean over the ``N`` crops, ``(B, ...)``; with one crop (the
+    official training batches) the tensor itself, which is what the mean of one value is
+    (exactly), without the copy and its backward."""
+    if n == 1:
+        return y
+    return y.view(b, n, *y.shape[1:]).mean(1)
+
+
 @MODELS.register_module()
 class BnwvadDataPreprocessor(BaseDataPreprocessor):
     """Stacks the per-sample ``(N_crops, T, D)`` features into ``(B, N_crops, T, D)`` (one
@@ -91,8 +100,8 @@ class BNWVAD(BaseModel):
         b, n = x.shape[:2]
         _, s, dists = self.features(x)
         if self.crop_fusion == 'score':
-            return ((dists[0] + dists[1]) * s).view(b, n, -1).mean(1)
-        mean = [y.view(b, n, -1).mean(1) for y in (s, *dists)]
+            return _crop_mean((dists[0] + dists[1]) * s, b, n)
+        mean = [_crop_mean(y, b, n) for y in (s, *dists)]
         return (mean[1] + mean[2]) * mean[0]
 
     def loss_parts(self, x: torch.Tensor) -> dict:
@@ -101,12 +110,10 @@ class BNWVAD(BaseModel):
         if b % 2:
             raise ValueError(f'BN-WVAD trains on normal + abnormal halves; batch of {b} is odd')
         hs, s, dists = self.features(x)
-        out = dict(loss_normal=self.normal_weight *
-                   normal_loss(s.view(b, n, -1).mean(1)[:b // 2]))
+        out = dict(loss_normal=self.normal_weight * normal_loss(_crop_mean(s, b, n)[:b // 2]))
         mpp, picks = 0., []
         for h, dist, bn, w in zip(hs, dists, self.head.bns, self.mpp_weights):
-            h = h.view(b, n, *h.shape[1:]).mean(1)
-            normal, abnormal, mask = select_samples(h, dist.view(b, n, -1).mean(1),
+            normal, abnormal, mask = select_samples(_crop_mean(h, b, n), _crop_mean(dist, b, n),
                                                     self.sample_ratio, self.batch_ratio)
             mpp = mpp + w * mpp_loss(bn.running_mean, bn.running_var, normal, abnormal,
                                      self.margin)

@@ -23,6 +23,25 @@ def distance_kernel(n: int, device=None, dtype=torch.float32) -> torch.Tensor:
     return g / g.sum(-1)
 
 
+_KERNELS: dict = {}
+
+
+def cached_distance_kernel(n: int, device, dtype) -> torch.Tensor:
+    """:func:`distance_kernel`, built once per ``(n, device, dtype)`` (a constant without
+    gradient; the official code rebuilds it, repeated per batch and head, in every call).
+    Not cached under ``torch.inference_mode`` (an inference tensor cannot be saved for a
+    later backward); at most 64 lengths are kept."""
+    if torch.is_inference_mode_enabled():
+        return distance_kernel(n, device, dtype)
+    key = (n, torch.device(device) if device is not None else None, dtype)
+    g = _KERNELS.get(key)
+    if g is None:
+        if len(_KERNELS) >= 64:
+            _KERNELS.clear()
+        g = _KERNELS[key] = distance_kernel(n, device, dtype)
+    return g
+
+
 class DistanceAttention(nn.Module):
     """``proj(concat_h(softmax(q k^T / sqrt(d)) v, G t))``: q, k, v and a 4th projection t
     from one bias-free linear layer (``heads * head_dim * 4``)."""
@@ -38,7 +57,7 @@ class DistanceAttention(nn.Module):
         q, k, v, t = (y.view(b, n, self.heads, self.head_dim).transpose(1, 2)
                       for y in self.qkvt(x).chunk(4, dim=-1))
         attn = torch.softmax(q @ k.transpose(-1, -2) * self.head_dim ** -0.5, dim=-1)
-        local = distance_kernel(n, x.device, x.dtype) @ t          # same G for every head
+        local = cached_distance_kernel(n, x.device, x.dtype) @ t   # same G for every head
         out = torch.cat([attn @ v, local], dim=-1)                  # b h n 2d
         return self.proj(out.transpose(1, 2).reshape(b, n, -1))
 
@@ -55,8 +74,9 @@ class EncoderLayer(nn.Module):
         self.fc2 = nn.Linear(mlp_dim, dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x + self.attn(self.norm1(x))
-        return x + self.fc2(F.gelu(self.fc1(self.norm2(x))))
+        # branch first, residual second: the sum takes the branch's contiguous layout
+        x = self.attn(self.norm1(x)) + x
+        return self.fc2(F.gelu(self.fc1(self.norm2(x)))) + x
 
 
 @MODELS.register_module()
@@ -76,8 +96,12 @@ class BnwvadTemporalEncoder(BaseModule):
                                     for _ in range(depth))
         self.out_channels = dim
 
+    def embedding(self, x: torch.Tensor) -> torch.Tensor:
+        """``relu(conv1d(x))`` of the official ``Temporal`` on ``(B, T, C)``."""
+        return F.relu(self.embed(x.transpose(1, 2))).transpose(1, 2)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.relu(self.embed(x.transpose(1, 2))).transpose(1, 2)
+        x = self.embedding(x)
         for layer in self.layers:
             x = layer(x)
         return x
