@@ -1,88 +1,170 @@
-"""Shapes, gradients, data layout errors, the converter and the drawing of selfy."""
-import glob
-import os.path as osp
-
-import numpy as np
+"""The SELFY block's invariants (card section 6): identity at init, STSS conventions (cosine 1
+for identical frames, a translation found at the shift, forward / backward symmetry), the
+three extraction variants, gradcheck, errors, its place in the TSM backbone, the converter."""
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
-from PIL import Image
+from selfy.models import SELFYBlock
 
 
-def _model():
-    from selfy.models import SelfyClassifier
-    return SelfyClassifier(backbone=dict(type='SelfyConvNet', channels=(4, 8)), num_classes=2)
+def _seeded(block, seed=0):
+    from selfy.testing import seeded_state_dict
+    block.load_state_dict(seeded_state_dict(block.state_dict(), seed))
+    return block
 
 
-def test_shapes_and_gradients():
-    model = _model()
-    x = torch.rand(3, 3, 16, 16, requires_grad=True)
-    logits = model(x, mode='tensor')
-    assert logits.shape == (3, 2)
-    loss = model(x, [dict(label=0), dict(label=1), dict(label=1)], mode='loss')['loss']
-    loss.backward()
+def test_identity_at_initialisation():
+    """The BN after the upsample has gamma 0, so relu(x + g(x)) = relu(x) = x for the non-negative
+    res3 output (official zero_init_residual); the residual branch still has gradients."""
+    torch.manual_seed(0)
+    block = SELFYBlock(32, 16, num_segments=4)
+    assert block.stss_integration.upsample[1].weight.abs().max() == 0
+    x = torch.rand(8, 32, 14, 14)
+    assert torch.equal(block(x), x)
+    x.requires_grad_(True)
+    block(x).sum().backward()
+    assert block.stss_integration.upsample[1].weight.grad.abs().sum() > 0
+
+
+def test_kaiming_fan_out_init():
+    torch.manual_seed(0)
+    block = SELFYBlock(512, 128)
+    w = block.stss_integration.conv3_fuse[1].weight  # (64, 320, 1, 3, 3): fan_out 64 * 9
+    expected = (2 / (64 * 9)) ** 0.5  # 184k samples: the std estimate is within ~0.2 %
+    assert abs(w.std().item() - expected) < 0.05 * expected
+
+
+def test_stss_of_identical_frames_is_one_at_zero_displacement():
+    """Every position is its own best match: S = |f|^2 / (|f|^2 + eps) (cosine with the official
+    eps 1e-6 on the squared norm, i.e. 1 up to eps) at zero displacement, and S <= 1."""
+    torch.manual_seed(0)
+    block = SELFYBlock(8, 8, num_segments=3).eval()
+    frame = torch.rand(1, 8, 12, 12)
+    stss = block.stss_transformation(frame.repeat(3, 1, 1, 1))  # (1, 3, 6, 6, 1, 5, 9, 9)
+    assert stss.shape == (1, 3, 6, 6, 1, 5, 9, 9)
+    with torch.no_grad():
+        sq = block.stss_transformation.downsample(frame).pow(2).sum(1)[0]  # (6, 6)
+    for l_off in (1, 2, 3):  # offsets -1, 0, +1 reach a frame of the clip from the middle frame
+        centre = stss[0, 1, :, :, 0, l_off, 4, 4]
+        torch.testing.assert_close(centre, sq / (sq + 1e-6), atol=1e-6, rtol=0)
+    assert stss.max() <= 1 + 1e-5
+    # offsets -2 / +2 from the middle frame leave the 3-frame clip: zero (time padding)
+    assert stss[0, 1, :, :, 0, [0, 4]].abs().max() == 0
+
+
+def test_stss_finds_a_translation_at_its_displacement():
+    """Frame 1 = frame 0 moved by (dy, dx) = (1, -2): the STSS of frame 0 at offset +1 peaks at
+    (u, v) = (4 + 1, 4 - 2) and the STSS of frame 1 at offset -1 at (4 - 1, 4 + 2)."""
+    from cvshared.ops.correlation import spatio_temporal_self_similarity
+    torch.manual_seed(0)
+    f0 = torch.randn(1, 16, 14, 14)
+    f1 = torch.roll(f0, shifts=(1, -2), dims=(2, 3))
+    stss = spatio_temporal_self_similarity(torch.stack([f0, f1], 1), (5, 9, 9))
+    inner = (slice(3, 11), slice(3, 11))  # away from the rolled border
+    fwd = stss[0, 0, inner[0], inner[1], 0, 3].flatten(2).argmax(-1)
+    bwd = stss[0, 1, inner[0], inner[1], 0, 1].flatten(2).argmax(-1)
+    assert (fwd == 5 * 9 + 2).all() and (bwd == 3 * 9 + 6).all()
+
+
+@pytest.mark.parametrize('extraction', ['conv', 'mlp', 'soft_argmax'])
+def test_extraction_variants_shapes_and_gradients(extraction):
+    torch.manual_seed(0)
+    block = _seeded(SELFYBlock(32, 16, num_segments=4, extraction=extraction))
+    x = torch.rand(8, 32, 14, 14, requires_grad=True)
+    out = block(x)
+    assert out.shape == x.shape
+    feat = block.stss_extraction(block.stss_transformation(x))
+    assert feat.shape == (2 * 5, 64, 4, 7, 7)  # (B*L, C_F, T, h, w) for all three variants
+    out.sum().backward()
     assert x.grad.abs().sum() > 0
-    assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
+    no_grad = [n for n, p in block.named_parameters() if p.grad is None or not p.grad.any()]
+    assert no_grad == []
 
 
-def test_missing_data_shows_the_tree(tmp_path):
-    from selfy.datasets import SelfyFolderDataset
-    with pytest.raises(FileNotFoundError) as err:
-        SelfyFolderDataset(data_root=str(tmp_path / 'none'), split='train')
-    assert str(tmp_path / 'none') in str(err.value) and 'vertical/*.png' in str(err.value)
+def test_soft_argmax_extraction_reads_the_displacement():
+    """The soft-argmax variant's first two inputs are the normalised displacement of the STSS
+    peak: a translation by (dy, dx) = (2, -1) gives (dx, dy) / 4 = (-0.25, 0.5) at offset +1."""
+    from cvshared.ops.soft_argmax import kernel_soft_argmax
+    torch.manual_seed(0)
+    f0 = torch.randn(1, 16, 14, 14)
+    f1 = torch.roll(f0, shifts=(2, -1), dims=(2, 3))
+    from cvshared.ops.correlation import spatio_temporal_self_similarity
+    stss = spatio_temporal_self_similarity(torch.stack([f0, f1], 1), (5, 9, 9))
+    vol = stss[:, 0, :, :, 0, 3].permute(0, 3, 4, 1, 2)  # (1, U, V, h, w) at offset +1
+    flow, conf = kernel_soft_argmax(vol, 5.0, 100.0)
+    inner = flow[0, :, 4:10, 4:10]
+    torch.testing.assert_close(inner[0], torch.full_like(inner[0], -0.25), atol=2e-2, rtol=0)
+    torch.testing.assert_close(inner[1], torch.full_like(inner[1], 0.5), atol=2e-2, rtol=0)
+    assert (conf[0, 0, 4:10, 4:10] > 0.99).all()
 
 
-def test_synthetic_set_is_read_back(tmp_path):
-    from selfy.datasets import SelfyFolderDataset, make_synthetic
-    make_synthetic(str(tmp_path), num_train=8, num_val=4, size=16)
-    with DefaultScope.overwrite_default_scope('mmaction'):  # the pipeline's registry
-        data = SelfyFolderDataset(data_root=str(tmp_path), split='train',
-                                   pipeline=[dict(type='SelfyLoadImage'),
-                                             dict(type='SelfyPackInputs')])
-    assert len(data) == 8
-    labels = [data[i]['data_samples'].label for i in range(8)]
-    assert sorted(labels) == [0] * 4 + [1] * 4
-    image = data[0]['inputs']
-    assert image.shape == (3, 16, 16) and 0 <= image.min() and image.max() <= 1
-    # the two classes differ where they should: horizontal stripes vary along y, not x
-    gray = image.mean(0)
-    assert gray.std(0).mean() > 2 * gray.std(1).mean()
+def test_gradcheck_tiny_block():
+    torch.manual_seed(0)
+    block = _seeded(SELFYBlock(4, 4, num_segments=2, window=(3, 9, 9), ext_channels=(2, 2, 3, 3),
+                               int_channels=(3, 3, 3, 3))).double().eval()
+    x = torch.rand(4, 4, 4, 4, dtype=torch.double, requires_grad=True)
+    assert torch.autograd.gradcheck(block.residual, (x,), eps=1e-6, atol=1e-5, fast_mode=True)
 
 
-def test_convert_round_trip_loads_strictly():
-    from selfy.convert import convert, to_official
-    model = _model()
-    official = {'module.' + k: v for k, v in to_official(model.state_dict()).items()}
-    model.load_state_dict(convert(official), strict=True)
-    with pytest.raises(KeyError, match='unexpected.weight'):
-        convert({'unexpected.weight': torch.zeros(1)})
+def test_bad_input_and_arguments_raise():
+    block = SELFYBlock(16, 8, num_segments=4)
+    with pytest.raises(ValueError, match='multiple of num_segments=4'):
+        block(torch.rand(6, 16, 8, 8))
+    with pytest.raises(ValueError, match='even H and W'):
+        block(torch.rand(4, 16, 7, 8))
+    with pytest.raises(ValueError, match=r'\(B\*T, 16, H, W\)'):
+        block(torch.rand(4, 8, 8, 8))
+    with pytest.raises(ValueError, match='extraction must be one of'):
+        SELFYBlock(16, 8, extraction='flow')
+    with pytest.raises(ValueError, match='needs U = V = 9'):
+        SELFYBlock(16, 8, window=(5, 7, 7))
+    with pytest.raises(ValueError, match='positive odd'):
+        SELFYBlock(16, 8, window=(4, 9, 9))
 
 
-def test_draw_sample_marks_right_and_wrong():
-    from selfy.hooks import draw_sample
-    image = np.zeros((10, 10, 3), np.uint8)
-    right, wrong = draw_sample(image, 1, 1), draw_sample(image, 0, 1)
-    assert tuple(right[0, 0]) == (0, 200, 0) and tuple(wrong[0, 0]) == (220, 0, 0)
-    assert (right[4:6, 4:6] == 0).all() and image.sum() == 0   # interior and input untouched
-
-
-def test_inferencer_loads_the_checkpoint_and_draws(tmp_path):
-    from selfy.datasets import make_synthetic
-    from selfy.infer import INFERENCER
-    from selfy.registry import MODELS
-    repo = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-    config = osp.join(repo, 'configs', 'selfy', 'selfy_convnet_6e_synthetic.py')
-    make_synthetic(str(tmp_path / 'data'), num_train=2, num_val=2, size=16)
-    images = sorted(glob.glob(str(tmp_path / 'data' / 'val' / '*' / '*.png')))
+def test_block_in_tsm_backbone_gets_num_segments_and_keeps_identity():
+    """After res3 of mmaction2's ResNetTSM (cvshared.video.stage_blocks): the block takes the
+    backbone's num_segments and, zero-initialised, leaves the backbone's output unchanged."""
+    from mmaction.registry import MODELS
+    from mmengine.registry import DefaultScope
+    cfg = dict(type='ResNetTSMWithBlocks', depth=18, num_segments=4, pretrained=None,
+               pretrained2d=False, norm_eval=False, shift_div=8)
     with DefaultScope.overwrite_default_scope('mmaction'):
-        model = MODELS.build(Config.fromfile(config).model).eval()
-    torch.save(dict(state_dict=model.state_dict()), tmp_path / 'model.pth')
-    payload = INFERENCER(config, str(tmp_path / 'model.pth'))(images, out_dir=str(tmp_path / 'o'))
-    for image, result in zip(images, payload['results']):
-        x = torch.from_numpy(np.asarray(Image.open(image).convert('RGB'), np.float32) / 255)
-        with torch.no_grad():
-            expected = int(model(x.permute(2, 0, 1)[None], mode='tensor').argmax())
-        assert result['pred_label'] == expected   # the checkpoint's weights, not new ones
-        drawing = np.asarray(Image.open(result['files'][0]))
-        assert tuple(drawing[0, 0]) == (128, 128, 128)   # no ground truth: grey border
+        torch.manual_seed(0)
+        plain = MODELS.build(dict(cfg, blocks=[]))
+        with_block = MODELS.build(dict(cfg, blocks=[dict(
+            stage='layer2', block=dict(type='SELFYBlock', in_channels=128, hid_channels=32))]))
+    with_block.init_weights()
+    block = with_block.stage_blocks['layer2_after']
+    assert block.num_segments == 4 and block.stss_integration.upsample[1].weight.abs().max() == 0
+    missing = plain.load_state_dict(with_block.state_dict(), strict=False)
+    assert all(k.startswith('stage_blocks.') for k in missing.unexpected_keys)
+    plain.eval(), with_block.eval()
+    x = torch.rand(4, 3, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(with_block(x), plain(x), atol=0, rtol=0)
+
+
+def test_convert_round_trip_and_unknown_key():
+    from selfy.convert import convert, to_official
+    ours = {
+        'backbone.conv1.conv.weight': torch.rand(64, 3, 7, 7),
+        'backbone.conv1.bn.running_var': torch.rand(64),
+        'backbone.layer3.5.conv1.conv.net.weight': torch.rand(256, 1024, 1, 1),
+        'backbone.layer3.5.conv3.bn.weight': torch.rand(1024),
+        'backbone.layer2.0.downsample.conv.weight': torch.rand(512, 256, 1, 1),
+        'backbone.layer2.0.downsample.bn.bias': torch.rand(512),
+        'backbone.stage_blocks.layer2_after.stss_integration.upsample.1.weight': torch.rand(512),
+        'cls_head.fc_cls.weight': torch.rand(174, 2048),
+        'cls_head.fc_cls.bias': torch.rand(174),
+    }
+    official = to_official(ours)
+    assert set(official) == {
+        'base_model.conv1.weight', 'base_model.bn1.running_var',
+        'base_model.layer3.5.conv1.weight', 'base_model.layer3.5.bn3.weight',
+        'base_model.layer2.0.downsample.0.weight', 'base_model.layer2.0.downsample.1.bias',
+        'base_model.selfy.stss_integration.upsample.1.weight', 'new_fc.weight', 'new_fc.bias'}
+    assert official['new_fc.weight'].shape == (174, 2048, 1)  # the official Conv1d
+    back = convert({'module.' + k: v for k, v in official.items()})
+    assert set(back) == set(ours) and all(torch.equal(back[k], ours[k]) for k in ours)
+    with pytest.raises(KeyError, match='consensus.weight'):
+        convert({'module.consensus.weight': torch.zeros(1)})

@@ -1,0 +1,281 @@
+"""The SELFY block (Kwon, Kim, Kwak & Cho, "Learning Self-Similarity in Space and Time as
+Generalized Motion for Video Action Recognition", ICCV 2021, Sec. 3 and Fig. 2).
+
+The block maps a video feature tensor ``V`` (frames of ``B`` clips of ``T`` segments,
+``(B*T, C, H, W)``) to ``relu(V + g(V))`` where ``g`` is
+
+1. **STSS transformation** (paper Sec. 3.1, Eq. 1; official ``ops/selfy.py``
+   ``STSSTransformation``): a 3x3 stride-2 conv (``C -> d_hid``, no bias) + BN + ReLU
+   (SELFY's 28x28 res3 map becomes 14x14), then the spatio-temporal self-similarity
+   ``S[b, t, y, x, l, u, v] = cos(f_t(y, x), f_{t+l-2}(y+u-4, x+v-4))`` in an ``(L, U, V) =
+   (5, 9, 9)`` neighbourhood, zero outside the clip / image (the shared
+   :func:`cvshared.ops.correlation.spatio_temporal_self_similarity`).
+2. **STSS feature extraction** (paper Sec. 3.2, Eq. 2-4; ``extraction=``):
+   ``'conv'`` (official ``STSSExtraction``, the paper's final choice): four convolutions with
+   kernel 1x3x3 over the ``(l, u, v)`` volume of every query position (channels
+   ``(4, 16, 64, 64)``, strides ``1, (1,2,2), (1,2,2), 1``, paddings ``(0,1,1), (0,1,1),
+   (0,1,1), 0``; U x V goes 9 -> 9 -> 5 -> 3 -> 1), each + BN + ReLU.
+   ``'mlp'`` (paper only, Eq. 3): the ``U*V`` similarities of every ``(query, l)`` flattened
+   and fed to a two-layer perceptron (``U*V -> ext[2] -> ext[3]``, BN + ReLU each).
+   ``'soft_argmax'`` (paper only, Eq. 2): every ``U x V`` map turned into a displacement
+   ``(dx, dy)`` (kernel soft-argmax, :func:`cvshared.ops.soft_argmax.kernel_soft_argmax`) and
+   its confidence (max similarity), 3 numbers per offset ``l``, lifted to ``ext[3]`` channels
+   by a 1x1 layer + BN + ReLU.
+   Each variant gives the same ``(B*L, ext[3], T, h, w)`` tensor, so the integration is shared.
+3. **Feature integration** (paper Sec. 3.3, Eq. 5; official ``STSSIntegration``): three
+   1x3x3 convolutions over ``(t, y, x)`` (64 -> 64, BN + ReLU), the ``L`` offsets folded into
+   channels (``(l c)`` order, ``L*64 -> 64`` 1x3x3 conv + BN + ReLU), then a transposed 1x1x1
+   convolution of stride ``(1, 2, 2)`` with ``output_padding (0, 1, 1)`` (no bias: back to
+   ``C`` channels at ``H x W``, non-zero only at even positions) and a BN whose ``gamma`` is 0
+   at initialisation, so the block is the identity before training (official
+   ``ops/resnet_TSM.py`` ``ResNet.__init__``, the ``zero_init_residual`` loop).
+
+Implementation notes (same numbers as the official module, faster on CPU): every official
+``Conv3d`` here has a temporal kernel of 1, so it is run as ``conv2d`` with the time (or
+offset) axis folded into the batch (:class:`_Conv3dAs2d`; the parameters keep the official
+``Conv3d`` shapes and names, so official state dicts load unchanged), and the stride-2
+transposed 1x1x1 convolution is a 1x1 product written into the even positions of a zero map.
+Batch norm over ``(N, C, T, H, W)`` equals batch norm over ``(N*T, C, H, W)`` (same statistics),
+so the BNs are ``BatchNorm2d`` with the official ``BatchNorm3d`` parameter names.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from cvshared.ops.correlation import spatio_temporal_self_similarity
+from cvshared.ops.soft_argmax import kernel_soft_argmax
+from mmengine.model import BaseModule
+
+from ..registry import MODELS
+
+__all__ = ['SELFYBlock', 'STSSTransformation', 'STSSExtraction', 'STSSIntegration',
+           'EXTRACTIONS']
+
+EXTRACTIONS = ('conv', 'mlp', 'soft_argmax')
+
+
+class _Conv3dAs2d(nn.Conv3d):
+    """A ``Conv3d`` with kernel/stride/padding 1 / 1 / 0 on its first axis, run as ``conv2d``
+    on ``(N*D, C, H, W)`` (the depth axis folded into the batch by the caller)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(x, self.weight[:, :, 0], self.bias, self.stride[1:], self.padding[1:])
+
+
+def _conv_bn_relu(c_in: int, c_out: int, stride=(1, 1, 1), padding=(0, 1, 1),
+                  kernel=(1, 3, 3)) -> nn.Sequential:
+    # indices 0, 1, 2 as the official nn.Sequential(Conv3d, BatchNorm3d, ReLU)
+    return nn.Sequential(_Conv3dAs2d(c_in, c_out, kernel, stride, padding, bias=False),
+                         nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
+
+
+def _check_window(window) -> tuple[int, int, int]:
+    window = tuple(int(k) for k in window)
+    if len(window) != 3 or any(k < 1 or k % 2 == 0 for k in window) or window[1] != window[2]:
+        raise ValueError(f'SELFY window (L, U, V) must be three positive odd ints with U == V '
+                         f'(paper: (5, 9, 9)), got {window!r}')
+    return window
+
+
+class STSSTransformation(nn.Module):
+    """Downsample + STSS (official ``STSSTransformation``; paper Eq. 1).
+
+    ``(B*T, d_in, H, W)`` -> ``(B, T, h, w, 1, L, U, V)`` with ``h = ceil(H / 2)``.
+    """
+
+    def __init__(self, d_in: int, d_hid: int, num_segments: int, window=(5, 9, 9)):
+        super().__init__()
+        self.num_segments = int(num_segments)
+        self.window = _check_window(window)
+        self.downsample = nn.Sequential(
+            nn.Conv2d(d_in, d_hid, kernel_size=3, stride=2, padding=1, bias=False),
+            nn.BatchNorm2d(d_hid), nn.ReLU(inplace=True))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.downsample(x)
+        bt, c, h, w = x.shape
+        x = x.view(bt // self.num_segments, self.num_segments, c, h, w)
+        return spatio_temporal_self_similarity(x, self.window, normalize=True, eps=1e-6)
+
+
+class STSSExtraction(nn.Module):
+    """STSS tensor -> ``(B*L, ext[-1], T, h, w)`` (paper Sec. 3.2; ``extraction`` selects Eq. 2,
+    3 or 4, see the module docstring; ``'conv'`` is the official ``STSSExtraction``).
+
+    Args:
+        window: ``(L, U, V)``.
+        chnls: ``(c0, c1, c2, c3)``; ``'conv'`` uses all four (official ``(4, 16, 64, 64)``),
+            ``'mlp'`` the last two as its hidden and output widths, ``'soft_argmax'`` the last.
+        extraction: ``'conv'`` | ``'mlp'`` | ``'soft_argmax'``.
+        sigma, temperature: kernel soft-argmax parameters (``'soft_argmax'`` only; MotionSqueeze's
+            defaults 5 and 100).
+    """
+
+    def __init__(self, window=(5, 9, 9), chnls: Sequence[int] = (4, 16, 64, 64),
+                 extraction: str = 'conv', sigma: float = 5.0, temperature: float = 100.0):
+        super().__init__()
+        self.window = _check_window(window)
+        if extraction not in EXTRACTIONS:
+            raise ValueError(f'extraction must be one of {EXTRACTIONS}, got {extraction!r}')
+        self.extraction = extraction
+        self.chnls = tuple(int(c) for c in chnls)
+        if len(self.chnls) != 4:
+            raise ValueError(f'extraction channels are 4 ints (paper: (4, 16, 64, 64)), got '
+                             f'{chnls!r}')
+        _, u, _ = self.window
+        c = self.chnls
+        if extraction == 'conv':
+            if u != 9:
+                # strides 1, 2, 2 and a last valid 3x3 take 9 to 1; another U leaves U x V > 1
+                raise ValueError(f"extraction='conv' needs U = V = 9 (9 -> 9 -> 5 -> 3 -> 1), "
+                                 f'got window {self.window}')
+            self.conv0 = _conv_bn_relu(1, c[0])
+            self.conv1 = _conv_bn_relu(c[0], c[1], stride=(1, 2, 2))
+            self.conv2 = _conv_bn_relu(c[1], c[2], stride=(1, 2, 2))
+            self.conv3 = _conv_bn_relu(c[2], c[3], padding=(0, 0, 0))
+        elif extraction == 'mlp':
+            # a perceptron on the U*V vector = a conv whose kernel covers the whole U x V map
+            self.fc0 = _conv_bn_relu(1, c[2], kernel=(1, u, u), padding=(0, 0, 0))
+            self.fc1 = _conv_bn_relu(c[2], c[3], kernel=(1, 1, 1), padding=(0, 0, 0))
+        else:
+            self.sigma, self.temperature = float(sigma), float(temperature)
+            self.fc0 = _conv_bn_relu(3, c[3], kernel=(1, 1, 1), padding=(0, 0, 0))
+
+    def forward(self, stss: torch.Tensor) -> torch.Tensor:
+        b, t, h, w, _, L, u, v = stss.shape
+        if self.extraction == 'soft_argmax':
+            # (b t h w) l u v -> (b t l) u v h w for the op's (B, P, P, H, W) layout
+            vol = stss.squeeze(4).permute(0, 1, 4, 5, 6, 2, 3).reshape(b * t * L, u, v, h, w)
+            flow, conf = kernel_soft_argmax(vol, self.sigma, self.temperature)
+            x = torch.cat([flow, conf], 1).view(b, t, L, 3, h, w)
+            x = x.permute(0, 2, 1, 4, 5, 3).reshape(b * L * t * h * w, 3, 1, 1)
+            x = self.fc0(x)
+        else:
+            x = stss.reshape(b * t * h * w * L, 1, u, v)  # (b t h w l), 1, u, v
+            if self.extraction == 'conv':
+                x = self.conv3(self.conv2(self.conv1(self.conv0(x))))
+            else:
+                x = self.fc1(self.fc0(x))
+            x = x.view(b, t, h, w, L, -1).permute(0, 4, 1, 2, 3, 5)
+            x = x.reshape(b * L * t * h * w, -1, 1, 1)
+        c = x.shape[1]
+        # (b l t h w) c -> (b l) c t h w
+        return x.view(b * L, t, h, w, c).permute(0, 4, 1, 2, 3)
+
+
+class STSSIntegration(nn.Module):
+    """``(B*L, d_in, T, h, w)`` -> ``(B*T, d_out, 2h, 2w)`` (paper Sec. 3.3; official
+    ``STSSIntegration``). ``upsample.1`` is the BN zero-initialised by :class:`SELFYBlock`."""
+
+    def __init__(self, d_in: int, d_out: int, window=(5, 9, 9),
+                 chnls: Sequence[int] = (64, 64, 64, 64)):
+        super().__init__()
+        self.window = _check_window(window)
+        c = tuple(int(k) for k in chnls)
+        length = self.window[0]
+        self.conv0 = _conv_bn_relu(d_in, c[0])
+        self.conv1 = _conv_bn_relu(c[0], c[1])
+        self.conv2 = _conv_bn_relu(c[1], c[2])
+        # official conv3_fuse = Sequential(Rearrange, Conv3d, BN, ReLU): indices 1, 2, 3
+        self.conv3_fuse = nn.Sequential(
+            nn.Identity(), _Conv3dAs2d(c[2] * length, c[3], (1, 3, 3), 1, (0, 1, 1), bias=False),
+            nn.BatchNorm2d(c[3]), nn.ReLU(inplace=True))
+        # official upsample = Sequential(ConvTranspose3d, BN, Rearrange): indices 0, 1
+        self.upsample = nn.Sequential(
+            nn.ConvTranspose3d(c[3], d_out, kernel_size=1, stride=(1, 2, 2),
+                               output_padding=(0, 1, 1), bias=False),
+            nn.BatchNorm2d(d_out))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        bl, c, t, h, w = x.shape
+        length = self.window[0]
+        x = x.transpose(1, 2).reshape(bl * t, c, h, w)  # (b l t) c h w
+        x = self.conv2(self.conv1(self.conv0(x)))
+        c = x.shape[1]
+        # (b l t) c h w -> (b t) (l c) h w
+        b = bl // length
+        x = x.view(b, length, t, c, h, w).transpose(1, 2).reshape(b * t, length * c, h, w)
+        x = self.conv3_fuse(x)
+        deconv, bn = self.upsample
+        y = torch.einsum('nchw,cd->ndhw', x, deconv.weight[:, :, 0, 0, 0])
+        out = y.new_zeros(y.shape[0], y.shape[1], 2 * h, 2 * w)
+        out[:, :, ::2, ::2] = y
+        return bn(out)
+
+
+@MODELS.register_module()
+class SELFYBlock(BaseModule):
+    """The SELFY block, ``relu(x + g(x))`` (module docstring; official ``ops/selfy.py``
+    ``SELFYBlock`` and its hard-coded use in ``ops/resnet_TSM.py`` ``ResNet.__init__``).
+
+    Args:
+        in_channels: ``d_in`` (512 after res3 of ResNet-50).
+        hid_channels: ``d_hid``, channels of the downsampled features that the STSS compares (128).
+        num_segments: ``T``; the input is ``(B*T, C, H, W)`` clip-major (given by the backbone
+            through ``cvshared.video.stage_blocks``).
+        window: ``(L, U, V)`` (paper: (5, 9, 9)).
+        ext_channels: extraction channels (paper: (4, 16, 64, 64)).
+        int_channels: integration channels (paper: (64, 64, 64, 64)).
+        extraction: ``'conv'`` (official), ``'mlp'`` or ``'soft_argmax'`` (paper ablation only).
+        zero_init_last_bn: ``gamma = 0`` for the BN after the upsample (official: yes).
+
+    Shape: ``(B*T, in_channels, H, W)`` -> same, ``H`` and ``W`` even.
+    """
+
+    def __init__(self, in_channels: int = 512, hid_channels: int = 128, num_segments: int = 8,
+                 window: Sequence[int] = (5, 9, 9),
+                 ext_channels: Sequence[int] = (4, 16, 64, 64),
+                 int_channels: Sequence[int] = (64, 64, 64, 64), extraction: str = 'conv',
+                 zero_init_last_bn: bool = True, init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        self.num_segments = int(num_segments)
+        self.in_channels = int(in_channels)
+        self.window = _check_window(window)
+        self.zero_init_last_bn = zero_init_last_bn
+        self.stss_transformation = STSSTransformation(in_channels, hid_channels, num_segments,
+                                                      self.window)
+        self.stss_extraction = STSSExtraction(self.window, ext_channels, extraction)
+        self.stss_integration = STSSIntegration(ext_channels[-1], in_channels, self.window,
+                                                int_channels)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Kaiming-normal ``fan_out`` for every (transposed) convolution, BN ``(1, 0)``, the last
+        BN's ``gamma`` 0 (official ``ResNet.__init__``)."""
+        for m in self.modules():
+            if isinstance(m, (nn.Conv2d, nn.Conv3d, nn.ConvTranspose3d)):
+                nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.constant_(m.weight, 1)
+                nn.init.constant_(m.bias, 0)
+        if self.zero_init_last_bn:
+            nn.init.constant_(self.stss_integration.upsample[1].weight, 0)
+
+    def init_weights(self) -> None:
+        """The official initialisation again (the backbone's ``init_weights`` runs first and
+        re-initialises every BN of its ``modules()``, this block's included), or ``init_cfg``."""
+        if self.init_cfg is not None:
+            super().init_weights()
+        else:
+            self.reset_parameters()
+        self._is_init = True
+
+    def residual(self, x: torch.Tensor) -> torch.Tensor:
+        """``g(x)`` before the sum and the ReLU, ``(B*T, C, H, W)``."""
+        stss = self.stss_transformation(x)
+        return self.stss_integration(self.stss_extraction(stss))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(f'SELFYBlock expects (B*T, {self.in_channels}, H, W), got '
+                             f'{tuple(x.shape)}')
+        if x.shape[0] % self.num_segments:
+            raise ValueError(f'SELFYBlock: {x.shape[0]} frames is not a multiple of '
+                             f'num_segments={self.num_segments}')
+        if x.shape[2] % 2 or x.shape[3] % 2:
+            raise ValueError(f'SELFYBlock needs an even H and W (stride-2 down, x2 up), got '
+                             f'{tuple(x.shape[2:])}')
+        return F.relu(x + self.residual(x))
