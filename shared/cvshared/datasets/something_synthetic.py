@@ -120,21 +120,25 @@ def render_motion_clip(rng: np.random.Generator, velocity: tuple[int, int], num_
     return np.stack([np.roll(img, (t * vy, t * vx), axis=(0, 1)) for t in range(num_frames)])
 
 
-def _open_webm_stream(container, codec: str, fps: int, h: int, w: int, crf: int):
+def _open_stream(container, codec: str, fps: int, h: int, w: int, crf: int):
     stream = container.add_stream(codec, rate=fps)
     stream.width, stream.height, stream.pix_fmt = w, h, 'yuv420p'
     stream.thread_count = 1
-    stream.options = {'crf': str(crf), 'b': '0', 'deadline': 'good', 'cpu-used': '8',
-                      'threads': '1', 'row-mt': '0', 'lag-in-frames': '0',
-                      'flags': '+bitexact'}
+    if codec.startswith('libvpx'):
+        stream.options = {'crf': str(crf), 'b': '0', 'deadline': 'good', 'cpu-used': '8',
+                          'threads': '1', 'row-mt': '0', 'lag-in-frames': '0',
+                          'flags': '+bitexact'}
+    else:  # e.g. 'mpeg4' / 'libx264' for the .avi / .mp4 fixtures of other data sets
+        stream.options = {'threads': '1', 'flags': '+bitexact', 'qscale': '2'}
     return stream
 
 
 def _encode_in_process(path: str, frames: np.ndarray, fps: int, codec: str, crf: int) -> None:
     import av  # cvshared[video]
     h, w = frames.shape[1:3]
-    with av.open(path, 'w', format='webm', options={'fflags': '+bitexact'}) as container:
-        stream = _open_webm_stream(container, codec, fps, h, w, crf)
+    # the container format follows the extension (.webm, .mp4, .avi, ...)
+    with av.open(path, 'w', options={'fflags': '+bitexact'}) as container:
+        stream = _open_stream(container, codec, fps, h, w, crf)
         for arr in frames:
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr), format='rgb24')
             for packet in stream.encode(frame):
@@ -178,10 +182,12 @@ def _pyav_encoder_works(codec: str) -> bool:
 
 def write_webms(jobs: list[tuple[str, np.ndarray]], fps: int = FPS, codec: str = 'libvpx-vp9',
                 crf: int = 4) -> None:
-    """Encode each ``(path, frames (T, H, W, 3) RGB uint8)`` as a WebM file (VP9 by default,
-    ``'libvpx'`` for VP8) with PyAV; single-threaded and bit-exact, so the bytes depend on the
-    frames only.  Falls back to one subprocess when PyAV's encoder cannot be opened in this
-    process (decord imported first, see :func:`_encode_in_subprocess`)."""
+    """Encode each ``(path, frames (T, H, W, 3) RGB uint8)`` as a video file with PyAV.
+
+    WebM with VP9 by default (``'libvpx'`` for VP8; other containers follow the extension, with
+    e.g. ``'mpeg4'``); single-threaded and bit-exact, so the bytes depend on the frames only.
+    Falls back to one subprocess when PyAV's encoder cannot be opened in this process (decord
+    imported first, see :func:`_encode_in_subprocess`)."""
     for path, frames in jobs:
         h, w = frames.shape[1:3]
         if h % 2 or w % 2:

@@ -1,0 +1,339 @@
+"""Action-recognition data sets in their official on-disk layouts (mmaction2 datasets).
+
+Registered in mmaction2's ``DATASETS`` / ``TRANSFORMS`` on import of this module (configs:
+``custom_imports = dict(imports=['cvshared.datasets.action'])``):
+
+* :class:`Diving48Dataset` -- ``Diving48_V2_{train,test}.json`` (entries ``{"vid_name",
+  "label", "start_frame", "end_frame"}``) + ``Diving48_vocab.json`` (48 ``[takeoff, somersault,
+  twist, flight]`` lists, the class index = the position), videos ``rgb/<vid_name>.mp4``
+  (the V2 release; SELFY's Diving-48 column).
+* :class:`FineGymDataset` -- Gym99 / Gym288 element lists (``gym99_train_element_v1.1.txt``,
+  ``gym99_val_element.txt``, ``gym288_*``; lines ``<subaction clip id> <label>``), the trimmed
+  subaction clips as ``subactions/<clip id>.mp4`` (mmaction2's ``tools/data/gym`` output).
+* :class:`HMDB51Dataset` -- ``testTrainMulti_7030_splits/<class>_test_split<k>.txt`` (lines
+  ``<video>.avi <0|1|2>``: 1 train, 2 test, 0 unused), videos ``<class>/<video>.avi`` (the
+  ``hmdb51_org`` archives unpacked per class); labels = the 51 class names sorted, as
+  mmaction2's ``classInd``.
+
+Bad input raises at load with the file and line: a missing data set (``FileNotFoundError``
+with the expected tree, :func:`diving48_tree` etc.), a malformed line / entry, a label outside
+the label map, a listed video missing.  An undecodable video is a **transform-side** check:
+:class:`CheckedDecordInit` / :class:`CheckedPyAVInit` (drop-in for mmaction2's ``DecordInit`` /
+``PyAVInit``) re-raise the decoder's error with the file name, and reject a video with fewer
+frames than ``min_frames``.  The Something-Something sets are in :mod:`.something`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import os.path as osp
+from collections.abc import Iterator
+
+from mmaction.datasets import VideoDataset
+from mmaction.datasets.transforms import DecordInit, PyAVInit
+from mmaction.registry import DATASETS, TRANSFORMS
+
+__all__ = ['diving48_tree', 'finegym_tree', 'hmdb51_tree', 'read_list_lines', 'missing_error',
+           'Diving48Dataset', 'FineGymDataset', 'HMDB51Dataset', 'CheckedDecordInit',
+           'CheckedPyAVInit']
+
+
+# --------------------------------------------------------------------------- helpers
+
+def missing_error(what: str, path: str, tree: str) -> FileNotFoundError:
+    """``FileNotFoundError`` naming the missing file and showing the expected tree."""
+    return FileNotFoundError(f'{what} {path!r} not found. Expected layout:\n{tree}')
+
+
+def read_list_lines(path: str) -> Iterator[tuple[int, str]]:
+    """``(line number from 1, stripped line)`` of the non-empty lines of a list file."""
+    with open(path) as f:
+        for lineno, line in enumerate(f, 1):
+            line = line.strip()
+            if line:
+                yield lineno, line
+
+
+def load_json(path: str, what: str, tree: str):
+    if not osp.isfile(path):
+        raise missing_error(what, path, tree)
+    with open(path) as f:
+        try:
+            return json.load(f)
+        except json.JSONDecodeError as e:
+            raise ValueError(f'{path}: not valid JSON ({e})') from e
+
+
+def _int_field(value: str, path: str, lineno: int, what: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f'{path}:{lineno}: {what} {value!r} is not an integer') from None
+
+
+def _check_video(filename: str, where: str, tree: str) -> None:
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{where}: video {filename!r} not found. Expected layout:\n{tree}')
+
+
+# --------------------------------------------------------------------------- decoders
+
+def _check_decoded(results: dict, min_frames: int, decoder: str) -> dict:
+    n = results['total_frames']
+    if n is None or n < min_frames:
+        raise RuntimeError(f'{results["filename"]}: {decoder} reports {n} frames, fewer than the '
+                           f'{min_frames} the sampler needs; the file is truncated or empty: '
+                           're-download or re-encode it')
+    return results
+
+
+@TRANSFORMS.register_module()
+class CheckedDecordInit(DecordInit):
+    """mmaction2's ``DecordInit``; an undecodable file raises ``RuntimeError`` naming it, and a
+    video with fewer than ``min_frames`` frames (default 1) is rejected."""
+
+    def __init__(self, min_frames: int = 1, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.min_frames = min_frames
+
+    def transform(self, results: dict) -> dict:
+        try:
+            results = super().transform(results)
+        except Exception as e:  # decord raises RuntimeError / DECORDError with no file name
+            raise RuntimeError(f'{results.get("filename")}: cannot be decoded by decord '
+                               f'({type(e).__name__}: {e}); the file is corrupt or not a video: '
+                               're-download or re-encode it') from e
+        return _check_decoded(results, self.min_frames, 'decord')
+
+
+@TRANSFORMS.register_module()
+class CheckedPyAVInit(PyAVInit):
+    """mmaction2's ``PyAVInit`` with the checks of :class:`CheckedDecordInit`; a container
+    without a frame count in its header (WebM) gets the count of its video packets."""
+
+    def __init__(self, min_frames: int = 1, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.min_frames = min_frames
+
+    def transform(self, results: dict) -> dict:
+        try:
+            results = super().transform(results)
+            if not results['total_frames']:
+                results['total_frames'] = _count_video_packets(results['filename'])
+        except Exception as e:
+            raise RuntimeError(f'{results.get("filename")}: cannot be decoded by PyAV '
+                               f'({type(e).__name__}: {e}); the file is corrupt or not a video: '
+                               're-download or re-encode it') from e
+        return _check_decoded(results, self.min_frames, 'PyAV')
+
+
+def _count_video_packets(filename: str) -> int:
+    """Frames of the first video stream counted from its packets (no decoding).
+
+    mmaction2's ``PyAVInit`` takes ``streams.video[0].frames`` from the container header, which
+    Matroska / WebM does not store: it is 0 for every SS-V2 webm file.
+    """
+    import av  # cvshared[video]
+    with av.open(filename) as container:
+        return sum(1 for packet in container.demux(video=0) if packet.size)
+
+
+class _OfficialLayoutVideoDataset(VideoDataset):
+    """``VideoDataset`` whose ``load_data_list`` reads an official annotation format."""
+
+    def _root(self) -> str:
+        return self.data_root or osp.dirname(self.ann_file)
+
+    def _video(self, name: str) -> str:
+        prefix = self.data_prefix.get('video') or ''
+        return osp.join(prefix, name)
+
+
+# --------------------------------------------------------------------------- Diving-48
+
+def diving48_tree(root: str) -> str:
+    return (f'{root}/   (Diving-48 V2)\n'
+            '  Diving48_V2_train.json, Diving48_V2_test.json   [{"vid_name", "label", '
+            '"start_frame", "end_frame"}]\n'
+            '  Diving48_vocab.json                             48 [takeoff, somersault, twist, '
+            'flight] lists\n'
+            '  rgb/<vid_name>.mp4')
+
+
+@DATASETS.register_module()
+class Diving48Dataset(_OfficialLayoutVideoDataset):
+    """Diving-48 V2 (SELFY's Diving-48 results; the official 48-class split).
+
+    Args:
+        ann_file: ``Diving48_V2_train.json`` or ``Diving48_V2_test.json`` (relative to
+            ``data_root``).
+        vocab_file: ``Diving48_vocab.json``; its length is the number of classes.
+        data_prefix: ``dict(video='rgb')``.
+        check_files: stat every listed video at load.
+    """
+
+    def __init__(self, ann_file: str = 'Diving48_V2_train.json', pipeline=(),
+                 vocab_file: str = 'Diving48_vocab.json',
+                 data_prefix: dict | None = None, check_files: bool = True,
+                 **kwargs) -> None:
+        if data_prefix is None:
+            data_prefix = dict(video='rgb')
+        self.vocab_file = vocab_file
+        self.check_files = check_files
+        super().__init__(ann_file=ann_file, pipeline=list(pipeline), data_prefix=data_prefix,
+                         **kwargs)
+
+    def load_data_list(self) -> list[dict]:
+        root = self._root()
+        tree = diving48_tree(root)
+        vocab_path = self.vocab_file if osp.isabs(self.vocab_file) else osp.join(
+            root, self.vocab_file)
+        vocab = load_json(vocab_path, 'Diving-48 vocabulary', tree)
+        entries = load_json(self.ann_file, 'Diving-48 annotation file', tree)
+        if not isinstance(entries, list):
+            raise ValueError(f'{self.ann_file}: expected a list of entries, got '
+                             f'{type(entries).__name__}')
+        out = []
+        for i, e in enumerate(entries):
+            where = f'{self.ann_file}: entry {i}'
+            if not isinstance(e, dict) or 'vid_name' not in e or 'label' not in e:
+                raise ValueError(f'{where}: expected {{"vid_name", "label", ...}}, got {e!r}')
+            label = e['label']
+            if not isinstance(label, int) or not 0 <= label < len(vocab):
+                raise ValueError(f'{where} ({e["vid_name"]}): label {label!r} is not a class '
+                                 f'index of {vocab_path} (0..{len(vocab) - 1})')
+            filename = self._video(e['vid_name'] + '.mp4')
+            if self.check_files:
+                _check_video(filename, where, tree)
+            out.append(dict(filename=filename, label=label))
+        return out
+
+
+# --------------------------------------------------------------------------- FineGym
+
+GYM_NUM_CLASSES = {'gym99': 99, 'gym288': 288}
+
+
+def finegym_tree(root: str) -> str:
+    return (f'{root}/   (FineGym, mmaction2 tools/data/gym layout)\n'
+            '  annotations/gym99_train_element_v1.1.txt, gym99_val_element.txt   '
+            '"<clip id> <label>" lines\n'
+            '  annotations/gym288_train_element_v1.1.txt, gym288_val_element.txt\n'
+            '  subactions/<clip id>.mp4   (trimmed subaction clips, '
+            '<video>_E_<start>_<end>_A_<start>_<end>)')
+
+
+@DATASETS.register_module()
+class FineGymDataset(_OfficialLayoutVideoDataset):
+    """FineGym element-level classification (Gym99 or Gym288; SELFY's Gym99 column, scored
+    with the mean per-class accuracy: ``AccMetric(metric_list=('top_k_accuracy',
+    'mean_class_accuracy'))``).
+
+    Args:
+        ann_file: an element list, lines ``<clip id> <label>``.
+        subset: ``'gym99'`` or ``'gym288'`` (the label range: 99 / 288 classes).
+        data_prefix: ``dict(video='subactions')``; clips ``<clip id>.mp4``.
+    """
+
+    def __init__(self, ann_file: str = 'annotations/gym99_train_element_v1.1.txt', pipeline=(),
+                 subset: str = 'gym99', data_prefix: dict | None = None,
+                 check_files: bool = True, suffix: str = '.mp4', **kwargs) -> None:
+        if data_prefix is None:
+            data_prefix = dict(video='subactions')
+        if subset not in GYM_NUM_CLASSES:
+            raise ValueError(f'subset must be one of {sorted(GYM_NUM_CLASSES)}, got {subset!r}')
+        self.subset, self.check_files, self.suffix = subset, check_files, suffix
+        super().__init__(ann_file=ann_file, pipeline=list(pipeline), data_prefix=data_prefix,
+                         **kwargs)
+
+    def load_data_list(self) -> list[dict]:
+        root = self.data_root or osp.dirname(osp.dirname(self.ann_file))
+        tree = finegym_tree(root)
+        if not osp.isfile(self.ann_file):
+            raise missing_error('FineGym element list', self.ann_file, tree)
+        n = GYM_NUM_CLASSES[self.subset]
+        out = []
+        for lineno, line in read_list_lines(self.ann_file):
+            fields = line.split()
+            if len(fields) != 2:
+                raise ValueError(f'{self.ann_file}:{lineno}: expected "<clip id> <label>", got '
+                                 f'{line!r}')
+            label = _int_field(fields[1], self.ann_file, lineno, 'label')
+            if not 0 <= label < n:
+                raise ValueError(f'{self.ann_file}:{lineno}: label {label} outside the '
+                                 f'{self.subset} label map 0..{n - 1}')
+            filename = self._video(fields[0] + self.suffix)
+            if self.check_files:
+                _check_video(filename, f'{self.ann_file}:{lineno}', tree)
+            out.append(dict(filename=filename, label=label))
+        return out
+
+
+# --------------------------------------------------------------------------- HMDB51
+
+HMDB51_SPLIT_DIR = 'testTrainMulti_7030_splits'
+
+
+def hmdb51_tree(root: str) -> str:
+    return (f'{root}/   (HMDB51)\n'
+            f'  {HMDB51_SPLIT_DIR}/<class>_test_split<k>.txt   "<video>.avi <0|1|2>" lines '
+            '(1 train, 2 test, 0 unused), k = 1, 2, 3\n'
+            '  <class>/<video>.avi   (the hmdb51_org archives, one folder per class)')
+
+
+@DATASETS.register_module()
+class HMDB51Dataset(_OfficialLayoutVideoDataset):
+    """HMDB51 with its official three 70/30 splits (MotionSqueeze's HMDB51 column, 3-split
+    average).  Labels: the class names of the split files, sorted (``brush_hair`` = 0).
+
+    Args:
+        split: 1, 2 or 3.
+        subset: ``'train'`` (id 1) or ``'test'`` (id 2).
+        num_classes_expected: the number of class files of the split (51; None skips the check).
+        data_prefix: ``dict(video='')``: videos ``<data_root>/<class>/<video>.avi``.
+    """
+
+    def __init__(self, split: int = 1, subset: str = 'train', pipeline=(),
+                 ann_file: str = HMDB51_SPLIT_DIR, data_prefix: dict | None = None,
+                 num_classes_expected: int | None = 51, check_files: bool = True,
+                 **kwargs) -> None:
+        if data_prefix is None:
+            data_prefix = dict(video='')
+        if split not in (1, 2, 3):
+            raise ValueError(f'split must be 1, 2 or 3, got {split!r}')
+        if subset not in ('train', 'test'):
+            raise ValueError(f"subset must be 'train' or 'test', got {subset!r}")
+        self.split, self.subset = split, subset
+        self.num_classes_expected, self.check_files = num_classes_expected, check_files
+        super().__init__(ann_file=ann_file, pipeline=list(pipeline), data_prefix=data_prefix,
+                         **kwargs)
+
+    def load_data_list(self) -> list[dict]:
+        split_dir = self.ann_file
+        root = self.data_root or osp.dirname(split_dir)
+        tree = hmdb51_tree(root)
+        if not osp.isdir(split_dir):
+            raise missing_error('HMDB51 split folder', split_dir, tree)
+        suffix = f'_test_split{self.split}.txt'
+        classes = sorted(f[:-len(suffix)] for f in os.listdir(split_dir) if f.endswith(suffix))
+        if not classes or (self.num_classes_expected is not None
+                           and len(classes) != self.num_classes_expected):
+            raise ValueError(f'{split_dir}: found {len(classes)} files *{suffix}, expected '
+                             f'{self.num_classes_expected} (one per class)')
+        self.classes = classes
+        want = 1 if self.subset == 'train' else 2
+        out = []
+        for label, cls in enumerate(classes):
+            path = osp.join(split_dir, cls + suffix)
+            for lineno, line in read_list_lines(path):
+                fields = line.split()
+                if len(fields) != 2 or fields[1] not in ('0', '1', '2'):
+                    raise ValueError(f'{path}:{lineno}: expected "<video>.avi <0|1|2>", got '
+                                     f'{line!r}')
+                if int(fields[1]) != want:
+                    continue
+                filename = self._video(osp.join(cls, fields[0]))
+                if self.check_files:
+                    _check_video(filename, f'{path}:{lineno}', tree)
+                out.append(dict(filename=filename, label=label))
+        return out
