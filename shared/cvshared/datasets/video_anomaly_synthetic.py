@@ -1,6 +1,7 @@
 """Synthetic video-anomaly sets in the official layouts of :mod:`.video_anomaly`: I3D-feature
 sets (BN-WVAD / UR-DMU, :func:`write_synthetic_video_anomaly_features`) and raw-frame folders
-with UMIL's lists (:func:`write_synthetic_umil_frames`, at the end of the module).
+with UMIL's lists (:func:`write_synthetic_umil_frames`, at the end of the module; optionally
+with a scene-type context bias).
 
 I3D features:
 Normal snippets are ``N(0, 1)`` features with a slow per-video drift; an abnormal video has one
@@ -108,10 +109,32 @@ def _street(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     return img
 
 
+def _scene_types(rng: np.random.Generator, split: str, n_ab: int, n_no: int,
+                 bias: float) -> list:
+    """Scene type per video (abnormal first) of :func:`write_synthetic_umil_frames`."""
+    if split == 'test':   # reversed at full strength
+        return ['B'] * n_ab + ['A'] * n_no
+    k_ab, k_no = round(n_ab * (1 + bias) / 2), round(n_no * (1 + bias) / 2)
+    ab = np.array(['A'] * k_ab + ['B'] * (n_ab - k_ab))
+    no = np.array(['B'] * k_no + ['A'] * (n_no - k_no))
+    return [str(x) for x in rng.permutation(ab)] + [str(x) for x in rng.permutation(no)]
+
+
+def _scene_type(scene: np.ndarray, kind: str, tint: float = 0.15) -> np.ndarray:
+    """Scene type ``'A'`` (cold: red x 0.85, green x 0.94, blue x 1.18) or ``'B'`` (warm: red
+    x 1.15, blue x 0.85) of a :func:`_street` scene: a global cue in every frame."""
+    if kind == 'A':
+        gain = np.array([1 - tint, 1 - 0.4 * tint, 1 + 1.2 * tint])
+    else:
+        gain = np.array([1 + tint, 1.0, 1 - tint])
+    return np.clip(scene * gain, 0, 255)
+
+
 def write_synthetic_umil_frames(
         root: str, benchmark: str = 'ucf', num_train: tuple[int, int] = (3, 3),
         num_test: tuple[int, int] = (2, 2), size: tuple[int, int] = (48, 64),
-        num_frames: tuple[int, int] = (40, 72), seed: int = 0) -> dict:
+        num_frames: tuple[int, int] = (40, 72), seed: int = 0,
+        context_bias: float = 0.0) -> dict:
     """UMIL's raw-frame layout under ``root`` (= ``data_root``) with its four lists.
 
     Every video: a static street scene with a few small slow 'pedestrians' (dark blobs walking
@@ -121,20 +144,41 @@ def write_synthetic_umil_frames(
     ``frames/<Class>/<video>.mp4/``. Lists: ``labels/{UCF,TAD}_{train,test}.txt`` in the
     official field layout (test: UCF 7 fields, TAD 5; normal TAD test videos read ``0 n`` as
     officially). Returns the list paths and, per test video, its intervals.
+
+    ``context_bias`` (0 = off, the set above byte for byte) adds the *context bias* UMIL
+    targets (Lv et al., CVPR 2023, abstract and Sec. 1: the MIL detector is biased towards
+    abnormal snippets with simple context and confused by normal ones with the same context):
+    every video is filmed in scene type ``'A'`` (a cold tint, :func:`_scene_type`) or ``'B'``
+    (a warm tint), a cue present in every frame and unrelated to the event, which stays the
+    only true cue. Training: ``round(n * (1 + context_bias) / 2)`` (Python's, half to even)
+    of the ``n`` abnormal videos are in ``'A'`` and as many of the normal ones in ``'B'``
+    (1.0: all abnormal in A, all normal in B; which videos: drawn from a separate generator).
+    Test: the correlation reversed at full strength, every abnormal video in ``'B'`` and every
+    normal one in ``'A'``, so that a detector that learned the scene ranks normal test frames
+    above abnormal ones. The summary then has ``scenes``: ``{rel: 'A' | 'B'}`` of every video.
     """
     from PIL import Image  # core dependency (pillow)
 
     if benchmark not in ('ucf', 'tad'):
         raise ValueError(f"benchmark must be 'ucf' or 'tad', got {benchmark!r}")
+    if not 0.0 <= context_bias <= 1.0:
+        raise ValueError(f'context_bias must be in [0, 1] (0 = off), got {context_bias!r}')
     rng = np.random.default_rng(seed)
+    # the scene types come from their own generator, so the videos' draws stay those of the
+    # unbiased set
+    scene_rng = np.random.default_rng([seed, 1]) if context_bias > 0 else None
     h, w = size
     prefix = 'UCF' if benchmark == 'ucf' else 'TAD'
     max_events = 2 if benchmark == 'ucf' else 1
     os.makedirs(osp.join(root, 'labels'), exist_ok=True)
     summary: dict = {'intervals': {}}
     vid = 0
+    if scene_rng is not None:
+        summary['scenes'] = {}
     for split, (n_ab, n_no) in (('train', num_train), ('test', num_test)):
         lines = []
+        scenes = None if scene_rng is None else _scene_types(scene_rng, split, n_ab, n_no,
+                                                               context_bias)
         for v in range(n_ab + n_no):
             abnormal = v < n_ab
             vid += 1
@@ -153,6 +197,9 @@ def write_synthetic_umil_frames(
                           for i in range(k)]
                 events = [(s, e) for s, e in events if e - s >= 4] or [(n // 4, n // 2)]
             scene = _street(rng, h, w)
+            if scenes is not None:
+                scene = _scene_type(scene, scenes[v])
+                summary['scenes'][rel] = scenes[v]
             walkers = [(int(rng.integers(h // 2, h - 4)), int(rng.integers(0, w)),
                         int(rng.choice([-1, 1]))) for _ in range(3)]
             frame_dir = osp.join(root, rel)

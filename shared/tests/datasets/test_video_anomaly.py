@@ -292,3 +292,33 @@ def test_umil_bad_lines_name_file_and_line(umil_ucf):
     rel = _write(root, 'bad.txt', f'{path} 0 0 1\n')
     with pytest.raises(VideoAnomalyDataError, match=r'bad.txt:1: .* 0 frames \(an empty video'):
         _frames(root, rel, 'train')
+
+
+def test_umil_context_bias_scene_types_follow_the_labels_then_reverse(tmp_path):
+    kw = dict(num_train=(4, 4), num_test=(2, 2), num_frames=(20, 24), size=(24, 32), seed=4)
+    plain = write_synthetic_umil_frames(str(tmp_path / 'plain'), 'ucf', **kw)
+    root = str(tmp_path / 'biased')
+    summary = write_synthetic_umil_frames(root, 'ucf', context_bias=0.5, **kw)
+    assert 'scenes' not in plain
+    # only the scenes' colours change: same lists (videos, lengths), same events
+    for name in ('train_list', 'test_list'):
+        assert open(summary[name]).read() == open(plain[name]).read()
+    assert summary['intervals'] == plain['intervals']
+    scenes = summary['scenes']
+    train = [ln.split() for ln in open(summary['train_list']).read().split('\n')[:-1]]
+    test = [ln.split() for ln in open(summary['test_list']).read().split('\n')[:-1]]
+    # training: round(4 * (1 + 0.5) / 2) = 3 of the 4 abnormal videos in A, 3 normal in B
+    assert sorted(scenes[p] for p, _, _, c in train if c == '1') == ['A', 'A', 'A', 'B']
+    assert sorted(scenes[p] for p, _, _, c in train if c == '0') == ['A', 'B', 'B', 'B']
+    # test: reversed at full strength
+    assert [scenes[ln[0]] for ln in test] == ['B', 'B', 'A', 'A']
+    # the type is in the pixels: A is cold (blue > red), B warm, in every video
+    for rel, kind in scenes.items():
+        img = imread(osp.join(root, rel, 'img_00000000.jpg')).astype(np.float32)
+        blue_minus_red = float(img[..., 0].mean() - img[..., 2].mean())   # imread: BGR
+        assert (blue_minus_red > 10) == (kind == 'A'), (rel, kind, blue_minus_red)
+        assert abs(blue_minus_red) > 10, (rel, blue_minus_red)
+    full = write_synthetic_umil_frames(str(tmp_path / 'full'), 'ucf', context_bias=1.0, **kw)
+    assert [full['scenes'][p] for p, *_ in train] == ['A'] * 4 + ['B'] * 4
+    with pytest.raises(ValueError, match=r'context_bias must be in \[0, 1\]'):
+        write_synthetic_umil_frames(str(tmp_path / 'bad'), 'ucf', context_bias=1.5, **kw)
