@@ -140,9 +140,11 @@ def build_official(checkout):
 
 
 def _time(fn, n):
-    t0 = time.perf_counter()
+    """(wall ms, process CPU ms) per call; on a shared machine the CPU time is the steadier
+    figure (one thread: it is the work done, without the time spent waiting for a core)."""
+    t0, c0 = time.perf_counter(), time.process_time()
     fn(n)
-    return 1e3 * (time.perf_counter() - t0) / n
+    return 1e3 * (time.perf_counter() - t0) / n, 1e3 * (time.process_time() - c0) / n
 
 
 def interleaved(checkout, rounds, iters, optimizer):
@@ -150,22 +152,28 @@ def interleaved(checkout, rounds, iters, optimizer):
     for train, infer in sides.values():      # warm-up
         train(1)
         infer(1)
-    times = {(s, k): [] for s in sides for k in ('train', 'infer')}
+    times = {(s, k, c): [] for s in sides for k in ('train', 'infer') for c in (0, 1)}
     for _ in range(rounds):
         for k, i in (('train', 0), ('infer', 1)):
             for side, fns in sides.items():
-                times[side, k].append(_time(fns[i], iters))
+                for c, value in enumerate(_time(fns[i], iters)):
+                    times[side, k, c].append(value)
     med = {k: statistics.median(v) for k, v in times.items()}
-    ratios = {k: statistics.median(o / u for o, u in zip(times['official', k], times['ours', k]))
-              for k in ('train', 'infer')}
-    print(f'| measurement ({rounds} rounds x {iters}, ours: {optimizer} optimiser) | '
-          'official ms | ours ms | ours / official speed (median of pair ratios) |\n'
-          '|---|---|---|---|')
-    print(f"| train step, 8 + 8 x T {T} | {med['official', 'train']:.1f} | "
-          f"{med['ours', 'train']:.1f} | {ratios['train']:.2f}x |")
-    print(f"| inference, {CROPS} crops x T {T} | {med['official', 'infer']:.1f} | "
-          f"{med['ours', 'infer']:.1f} | {ratios['infer']:.2f}x |")
-    print(json.dumps({f'{s}_{k}': [round(x, 2) for x in v] for (s, k), v in times.items()}))
+
+    def ratio(k, c):
+        return statistics.median(o / u for o, u in zip(times['official', k, c],
+                                                       times['ours', k, c]))
+    print(f'{rounds} rounds x {iters} calls, interleaved; ours: {optimizer} optimiser; '
+          'speed = median over rounds of official time / ours\n'
+          '| measurement | official wall ms | ours wall ms | speed (wall) | official CPU ms | '
+          'ours CPU ms | speed (CPU) |\n|---|---|---|---|---|---|---|')
+    for k, what in (('train', f'train step, 8 + 8 x T {T}'),
+                    ('infer', f'inference, {CROPS} crops x T {T}')):
+        print(f"| {what} | {med['official', k, 0]:.1f} | {med['ours', k, 0]:.1f} | "
+              f"{ratio(k, 0):.2f}x | {med['official', k, 1]:.1f} | {med['ours', k, 1]:.1f} | "
+              f"{ratio(k, 1):.2f}x |")
+    print(json.dumps({f'{s}_{k}_{"cpu" if c else "wall"}': [round(x, 1) for x in v]
+                      for (s, k, c), v in times.items()}))
 
 
 def one_side(checkout, side, rounds, iters, optimizer):
@@ -175,8 +183,10 @@ def one_side(checkout, side, rounds, iters, optimizer):
     infer(1)
     tr = [_time(train, iters) for _ in range(rounds)]
     inf = [_time(infer, iters) for _ in range(rounds)]
-    print(json.dumps(dict(side=side, train_ms=statistics.median(tr),
-                          infer_ms=statistics.median(inf),
+    print(json.dumps(dict(side=side, train_ms=statistics.median(t[0] for t in tr),
+                          train_cpu_ms=statistics.median(t[1] for t in tr),
+                          infer_ms=statistics.median(t[0] for t in inf),
+                          infer_cpu_ms=statistics.median(t[1] for t in inf),
                           peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
 
 

@@ -45,11 +45,15 @@ SPEC = PaperSpec(
     protocol='best-on-test checkpoint (official: tested every 5 iterations, best AP kept)',
     test_protocol='last checkpoint, 5/10-crop score mean, 16x frame repeat',
     official_benchmark={
-        'setting': ('official WSAD + LossComputer, private CPU-patched checkout, official sizes, '
-                    'CPU 1 thread, load 6-8 on 2 cores; train 8 + 8 x T 64, inference 5 crops '
-                    'x T 64; same-process interleaved medians (README, Benchmark)'),
-        'train step (official sizes), ms': 1084.9,
-        'inference per 5-crop video (official sizes), ms': 85.4},
+        'setting': ('official WSAD + LossComputer via its train.py::train, private CPU-patched '
+                    'checkout, official sizes, CPU 1 thread, 2 shared cores; train 8 + 8 x T 64, '
+                    'inference 5 crops x T 64; same-process interleaved medians '
+                    '(packages/bnwvad/benchmarks/train_step_vs_official.py; README, Benchmark)'),
+        'train step (official sizes), ms wall, load 0.8-1.0': 408.9,
+        'train step (official sizes), ms process CPU, load 7.8-8.1': 418.6,
+        'inference per 5-crop video (official sizes), ms process CPU, load 7.8-8.1': 51.1,
+        'ours / official train-step speed': '1.06-1.10x wall, 1.07x CPU (fused Adam; '
+                                            '0.96-1.00x with the plain Adam)'},
     notes=['Paper: XD-Violence AP 84.93 / AUC 94.71 / AUC_sub 83.59 / AP_sub 85.45, UCF-Crime '
            'AUC 87.24; `--run xd-violence` / `--run ucf-crime` is compared with its own numbers, '
            'both runs with their mean per metric (AUC 90.975; AP, AUC_sub, AP_sub XD only).',
