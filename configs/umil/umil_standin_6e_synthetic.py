@@ -8,6 +8,11 @@ data_root = '{{$DATA_ROOT:data/synthetic/umil}}'
 size = 32
 epochs, umil_epoch, warmup = 6, 3, 1
 lr = 3e-3
+# the UMIL step's own AdamW: 1e-2 (the official uses the MIL lr). Here the step makes ~9
+# iterations in all (3 epochs x 3 batches; the official ~1,000 over 10 UMIL epochs): at 3e-3
+# it gained <= 2.7 AUC points on the context-biased set, at 1e-2 +3.5 on average over 8 seeds
+# (README, Results)
+umil_lr = 1e-2
 
 model = dict(backbone=dict(_delete_=True, type='UMILStandIn', embed_dim=32, channels=16))
 
@@ -40,7 +45,7 @@ train_cfg = dict(
 
 adamw = dict(type='AdamW', lr=lr, betas=(0.9, 0.98), eps=1e-8, weight_decay=1e-3)
 optim_wrapper = dict(mil=dict(optimizer=adamw, accumulative_counts=1),
-                     umil=dict(optimizer=adamw, accumulative_counts=1))
+                     umil=dict(optimizer=dict(adamw, lr=umil_lr), accumulative_counts=1))
 param_scheduler = dict(
     mil=[dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=warmup,
               convert_to_iter_based=True),
