@@ -28,21 +28,26 @@ entry, a class name / template missing from the label map, a listed video missin
 frame folder with fewer than ``min_frames`` frames or with a gap in its numbering (a sampled
 index would miss its file).  Undecodable webm files are caught by ``CheckedDecordInit`` /
 ``CheckedPyAVInit`` in the pipeline (:mod:`.action`).  No horizontal flip on these sets: it
-swaps "left to right" and "right to left" classes.
+swaps "left to right" and "right to left" classes; the official SELFY / MotionSqueeze training
+flips every other class (``GroupRandomHorizontalFlip(selective_flip=True)``, ``ops/transforms.py``:
+not the labels 86, 87, 93, 94, 166, 167 of their SS-V1 category list), which
+:class:`SelectiveFlip` reproduces.
 """
 from __future__ import annotations
 
+import json
 import os
 import os.path as osp
 import re
 
 from mmaction.datasets import RawframeDataset, VideoDataset
-from mmaction.registry import DATASETS
+from mmaction.datasets.transforms import Flip
+from mmaction.registry import DATASETS, TRANSFORMS
 
 from .action import CheckedDecordInit, CheckedPyAVInit, load_json, missing_error, read_list_lines
 
 __all__ = ['sthv1_tree', 'sthv2_tree', 'normalize_template', 'SthV1Dataset', 'SthV2Dataset',
-           'CheckedDecordInit', 'CheckedPyAVInit']
+           'SelectiveFlip', 'LEFT_RIGHT_CLASSES', 'CheckedDecordInit', 'CheckedPyAVInit']
 
 V2_VIDEO_DIR = '20bn-something-something-v2'
 V1_FRAME_DIR = '20bn-something-something-v1'
@@ -218,3 +223,59 @@ class SthV1Dataset(RawframeDataset):
             n = self._count_frames(folder, where, tree)
             out.append(dict(frame_dir=folder, total_frames=n, label=label))
         return out
+
+
+# The classes the official GroupRandomHorizontalFlip(selective_flip=True) never flips (indices
+# 86, 87, 93, 94, 166, 167 of the 174-class SS-V1 category list, data/something_category.txt).
+LEFT_RIGHT_CLASSES = ('Pulling something from left to right',
+                      'Pulling something from right to left',
+                      'Pushing something from left to right',
+                      'Pushing something from right to left',
+                      'Turning the camera left while filming something',
+                      'Turning the camera right while filming something')
+
+
+def _label_indices(label_file: str) -> dict[str, int]:
+    """Class name -> index of an SS-V1 labels csv or an SS-V2 labels json."""
+    if not osp.isfile(label_file):
+        raise FileNotFoundError(f'label file {label_file!r} not found (SelectiveFlip)')
+    if label_file.endswith('.json'):
+        with open(label_file) as f:
+            return {k: int(v) for k, v in json.load(f).items()}
+    return {name: i for i, (_, name) in enumerate(read_list_lines(label_file))}
+
+
+@TRANSFORMS.register_module()
+class SelectiveFlip(Flip):
+    """mmaction2's ``Flip`` that never flips the samples of the listed classes (the official
+    SELFY / MotionSqueeze ``GroupRandomHorizontalFlip(selective_flip=True)``).
+
+    Args:
+        keep_labels: label indices never flipped, or
+        keep_classes + label_file: class names resolved in an SS-V1 labels csv / SS-V2 labels
+            json (a name missing from the file raises ``KeyError`` naming it).
+        flip_ratio, ...: as ``Flip``.
+    """
+
+    def __init__(self, keep_labels=(), keep_classes=(), label_file: str | None = None,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        keep = {int(k) for k in keep_labels}
+        if keep_classes:
+            if label_file is None:
+                raise ValueError('SelectiveFlip: keep_classes needs label_file')
+            index = _label_indices(label_file)
+            missing = [c for c in keep_classes if c not in index]
+            if missing:
+                raise KeyError(f'SelectiveFlip: classes {missing} are not in {label_file}')
+            keep |= {index[c] for c in keep_classes}
+        self.keep_labels = frozenset(keep)
+
+    def transform(self, results: dict) -> dict:
+        if int(results['label']) not in self.keep_labels:
+            return super().transform(results)
+        ratio, self.flip_ratio = self.flip_ratio, 0.0
+        try:
+            return super().transform(results)
+        finally:
+            self.flip_ratio = ratio

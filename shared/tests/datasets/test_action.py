@@ -188,3 +188,40 @@ def test_acc_metric_mean_class_accuracy_is_balanced_accuracy():
     assert res['top1'] == pytest.approx(np.mean(pred == labels), abs=1e-12)
     # the two metrics differ on this case (measured: top1 0.557, mean1 0.503)
     assert abs(res['mean1'] - res['top1']) > 0.02
+
+
+# --------------------------------------------------------------------------- config bases
+
+def _build_from_base(name, data_root, monkeypatch):
+    from mmengine.config import Config
+    from mmengine.utils import import_modules_from_strings
+    monkeypatch.setenv('DATA_ROOT', data_root)
+    cfg = Config.fromfile(osp.join(osp.dirname(__file__), '..', '..', '..', 'configs', '_base_',
+                                   'datasets', name))
+    import_modules_from_strings(**cfg.custom_imports)
+    init_default_scope('mmaction')
+    from mmaction.registry import DATASETS
+    return cfg, DATASETS.build(cfg.train_dataloader.dataset), \
+        DATASETS.build(cfg.val_dataloader.dataset)
+
+
+def test_diving48_gym99_hmdb51_config_bases(tmp_path, monkeypatch):
+    root = _diving(str(tmp_path / 'd'))
+    os.link(osp.join(root, 'Diving48_V2_train.json'), osp.join(root, 'Diving48_V2_test.json'))
+    cfg, train, val = _build_from_base('diving48.py', root, monkeypatch)
+    assert (len(train), len(val)) == (2, 2)
+    assert tuple(train[0]['inputs'].shape) == tuple(val[0]['inputs'].shape) == (8, 3, 224, 224)
+    assert cfg.val_evaluator.metric_list == ('top_k_accuracy',)
+
+    root = _gym(str(tmp_path / 'g'), [f'{CLIP} 3'])
+    os.link(osp.join(root, 'annotations', 'gym99_train_element_v1.1.txt'),
+            osp.join(root, 'annotations', 'gym99_val_element.txt'))
+    cfg, train, val = _build_from_base('gym99.py', root, monkeypatch)
+    assert tuple(train[0]['inputs'].shape) == tuple(val[0]['inputs'].shape) == (8, 3, 224, 224)
+    assert cfg.val_evaluator.metric_list == ('top_k_accuracy', 'mean_class_accuracy')
+
+    root = _hmdb(str(tmp_path / 'h'), classes=[f'class{i:02d}' for i in range(51)])
+    cfg, train, val = _build_from_base('hmdb51.py', root, monkeypatch)
+    assert (len(train), len(val)) == (51, 51)
+    assert [val.get_data_info(i)['label'] for i in (0, 50)] == [0, 50]
+    assert tuple(train[0]['inputs'].shape) == tuple(val[0]['inputs'].shape) == (8, 3, 224, 224)

@@ -187,3 +187,88 @@ def test_sthv1_errors_name_the_file_and_line(tmp_path):
     root = _write_v1(str(tmp_path / 'e'), train=['7;Holding something'])
     with pytest.raises(FileNotFoundError, match=r"train\.csv:1: frame folder .*/7' not found"):
         _v1(root)
+
+
+# --------------------------------------------------------------------------- flip, configs
+
+def test_selective_flip_keeps_the_left_right_classes(tmp_path):
+    from cvshared.datasets.something import LEFT_RIGHT_CLASSES, SelectiveFlip
+    img = np.arange(2 * 3 * 4 * 3, dtype=np.uint8).reshape(2, 3, 4, 3)
+
+    def run(t, label):
+        return t(dict(imgs=list(img.copy()), label=label, modality='RGB'))['imgs']
+    flip = SelectiveFlip(flip_ratio=1.0, keep_labels=(3,))
+    assert np.array_equal(np.stack(run(flip, 3)), img)
+    assert np.array_equal(np.stack(run(flip, 2)), img[:, :, ::-1])
+    labels = tmp_path / 'labels.csv'
+    labels.write_text('\n'.join(['Holding something', *LEFT_RIGHT_CLASSES]) + '\n')
+    by_name = SelectiveFlip(flip_ratio=1.0, keep_classes=LEFT_RIGHT_CLASSES,
+                            label_file=str(labels))
+    assert by_name.keep_labels == frozenset(range(1, 7))
+    with pytest.raises(KeyError, match=r"classes \['Spinning something'\] are not in .*labels"):
+        SelectiveFlip(keep_classes=['Spinning something'], label_file=str(labels))
+
+
+def _build_from_base(name, data_root, monkeypatch):
+    from cvshared.datasets.something import SthV2Dataset  # noqa: F401  (registers)
+    from mmengine.config import Config
+    from mmengine.utils import import_modules_from_strings
+    monkeypatch.setenv('DATA_ROOT', data_root)
+    cfg = Config.fromfile(osp.join(osp.dirname(__file__), '..', '..', '..', 'configs', '_base_',
+                                   'datasets', name))
+    import_modules_from_strings(**cfg.custom_imports)
+    init_default_scope('mmaction')
+    from mmaction.registry import DATASETS
+    return cfg, DATASETS.build(cfg.train_dataloader.dataset), \
+        DATASETS.build(cfg.val_dataloader.dataset)
+
+
+def test_sthv2_synthetic_config_base(sthv2, monkeypatch):
+    cfg, train, val = _build_from_base('sthv2_synthetic.py', sthv2['root'], monkeypatch)
+    assert cfg.data_root == sthv2['root'] and (len(train), len(val)) == (8, 4)
+    out = train[0]
+    assert tuple(out['inputs'].shape) == (8, 3, *SIZE)
+    assert cfg.val_evaluator.metric_options.top_k_accuracy.topk == (1,)
+
+
+def _v2_with_official_names(tmp_path, sthv2):
+    """The synthetic tree with a labels file holding the six left/right class names too."""
+    from cvshared.datasets.something import LEFT_RIGHT_CLASSES
+    root = tmp_path / 'v2'
+    (root / 'labels').mkdir(parents=True)
+    os.symlink(sthv2['video_dir'], root / '20bn-something-something-v2')
+    with open(sthv2['labels']) as f:
+        labels = json.load(f)
+    labels.update({c: str(4 + i) for i, c in enumerate(LEFT_RIGHT_CLASSES)
+                   if c not in labels})
+    (root / 'labels' / 'something-something-v2-labels.json').write_text(json.dumps(labels))
+    for split in ('train', 'validation'):
+        with open(sthv2[split]) as f:
+            (root / 'labels' / f'something-something-v2-{split}.json').write_text(f.read())
+    return str(root)
+
+
+def test_sthv2_config_base(tmp_path, sthv2, monkeypatch):
+    root = _v2_with_official_names(tmp_path, sthv2)
+    cfg, train, val = _build_from_base('sthv2.py', root, monkeypatch)
+    assert (len(train), len(val)) == (8, 4)
+    assert tuple(train[0]['inputs'].shape) == (8, 3, 224, 224)
+    assert tuple(val[0]['inputs'].shape) == (8, 3, 224, 224)
+    flip = [t for t in train.pipeline.transforms if type(t).__name__ == 'SelectiveFlip'][0]
+    # 'Pushing something from left to right' / '... right to left' are classes 0 and 1 here
+    assert {0, 1} <= flip.keep_labels and len(flip.keep_labels) == 6
+    assert cfg.val_evaluator.metric_options.top_k_accuracy.topk == (1, 5)
+    assert not any(t['type'] == 'Flip' for t in cfg.train_pipeline)
+
+
+def test_sthv1_config_base(tmp_path, monkeypatch):
+    root = _write_v1(str(tmp_path), train=['1;Holding something', '2;Holding something'])
+    os.rename(osp.join(root, 'something-something-v1-train.csv'),
+              osp.join(root, 'something-something-v1-validation.csv'))
+    _write_v1(root)
+    cfg, train, val = _build_from_base('sthv1.py', root, monkeypatch)
+    assert (len(train), len(val)) == (2, 2)
+    assert tuple(train[1]['inputs'].shape) == (8, 3, 224, 224)
+    assert tuple(val[0]['inputs'].shape) == (8, 3, 224, 224)
+    flip = [t for t in cfg.train_pipeline if t['type'] == 'SelectiveFlip']
+    assert flip[0]['keep_labels'] == (86, 87, 93, 94, 166, 167)
