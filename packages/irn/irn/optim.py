@@ -30,6 +30,8 @@ def optim_wrapper(net: str = 'cam', lr: float = 0.1, weight_decay: float = 1e-4,
                 paramwise_cfg=dict(custom_keys=keys))
 
 
-def poly_scheduler(power: float = 0.9) -> list:
-    """``PolyLR`` to 0 over the whole run (``by_epoch=False``: per iteration, as officially)."""
-    return [dict(type='PolyLR', power=power, eta_min=0.0, by_epoch=False, begin=0)]
+def poly_scheduler(max_epochs: int, power: float = 0.9) -> list:
+    """``PolyLR`` to 0 over ``max_epochs``, stepped per iteration as officially
+    (``convert_to_iter_based``: ``PolyOptimizer`` updates the rate every step)."""
+    return [dict(type='PolyLR', power=power, eta_min=0.0, by_epoch=True, begin=0,
+                 end=max_epochs, convert_to_iter_based=True)]

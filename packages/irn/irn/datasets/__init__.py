@@ -1,6 +1,16 @@
-"""Data of irn: the benchmark's on-disk layout and its synthetic generator."""
-from .folder import IrnFolderDataset, IrnLoadImage, IrnPackInputs, check_layout
+"""Data of irn: PASCAL VOC 2012 + SBD train_aug (``cvshared.datasets.voc``), its synthetic
+generator (``cvshared.datasets.voc_synthetic``) and IRN's transforms."""
 from .synthetic import make_synthetic
+from .transforms import (
+    IrnLoadCAM,
+    IrnLoadIRLabel,
+    IrnPackInputs,
+    IrnPairLabels,
+    IrnRandomCrop,
+    IrnRandomFlip,
+    IrnRandomRescale,
+    IrnRandomResizeLong,
+)
 
-__all__ = ['IrnFolderDataset', 'IrnLoadImage', 'IrnPackInputs', 'check_layout',
-           'make_synthetic']
+__all__ = ['IrnLoadCAM', 'IrnLoadIRLabel', 'IrnPackInputs', 'IrnPairLabels', 'IrnRandomCrop',
+           'IrnRandomFlip', 'IrnRandomResizeLong', 'IrnRandomRescale', 'make_synthetic']

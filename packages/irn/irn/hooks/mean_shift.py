@@ -1,7 +1,9 @@
 """IRN's displacement mean shift (``step/train_irn.py``, after training): the mean of the
 displacement field over the training list, stored in ``model.mean_shift.running_mean`` and
 subtracted at inference.  :func:`compute_mean_shift` is the computation; :class:`MeanShiftHook`
-runs it at the end of training on the runner's train dataloader."""
+runs it after the last training epoch on the runner's train dataloader, before the
+``CheckpointHook`` (priority ``LOW`` > ``VERY_LOW``) saves that epoch, so the saved checkpoint
+holds the shift (the official saves the model after computing it)."""
 from __future__ import annotations
 
 import torch
@@ -32,11 +34,14 @@ def compute_mean_shift(model, batches) -> torch.Tensor:
 
 @HOOKS.register_module()
 class MeanShiftHook(Hook):
-    """After training, sets IRNet's mean shift from the train dataloader's images."""
+    """After the last training epoch, sets IRNet's mean shift from the train dataloader's
+    images (before the checkpoint of that epoch is written)."""
 
     priority = 'LOW'
 
-    def after_train(self, runner) -> None:
+    def after_train_epoch(self, runner) -> None:
+        if runner.epoch + 1 < runner.max_epochs:
+            return
         model = runner.model.module if hasattr(runner.model, 'module') else runner.model
 
         def batches():

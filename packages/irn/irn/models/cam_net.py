@@ -75,6 +75,36 @@ class IrnCAMNet(BaseModel):
         x = self.features(inputs).mean(dim=(2, 3), keepdim=True)
         return self.classifier(x).flatten(1)
 
+    @torch.no_grad()
+    def predict(self, inputs: torch.Tensor, data_samples, bg_thres: float = 0.15) -> list:
+        """Per image: ``scores`` (sigmoid of the logits) and, for a sample with ``label``,
+        the single-scale CAMs of its classes (bilinear to the input size, each divided by its
+        maximum + 1e-5) as ``cams`` / ``keys`` and the CAM-only label map ``pred`` (argmax
+        behind the constant background ``bg_thres``, ``step/eval_cam.py``'s 0.15), with
+        ``gt`` when the sample has ``gt_seg_map`` (for ``PseudoLabelIoUMetric``).  The
+        pipeline's CAMs are multi-scale + flip (:func:`irn.pipeline.make_cam`)."""
+        scores = torch.sigmoid(self.logits(inputs))
+        cams = F.interpolate(self.cam(inputs), inputs.shape[-2:], mode='bilinear',
+                             align_corners=False)
+        out = []
+        for p, cam, s in zip(scores, cams, data_samples):
+            res = dict(scores=p.detach().cpu(), img_path=_get(s, 'img_path', None))
+            lab = _get(s, 'label', None)
+            if lab is not None:
+                keys = torch.nonzero(torch.as_tensor(lab).reshape(-1)).reshape(-1)
+                c = cam[keys.to(cam.device)]
+                c = c / (c.flatten(1).max(1)[0].view(-1, 1, 1) + 1e-5)
+                h, w = _get(s, 'ori_shape', cam.shape[-2:])
+                c = c[:, :h, :w].cpu()
+                padded = torch.cat([torch.full((1, h, w), bg_thres), c])
+                lut = torch.cat([torch.zeros(1, dtype=torch.long), keys.cpu() + 1])
+                res.update(label=lab, keys=keys.cpu(), cams=c, pred=lut[padded.argmax(0)])
+            gt = _get(s, 'gt_seg_map', None)
+            if gt is not None:
+                res['gt'] = torch.as_tensor(gt)
+            out.append(res)
+        return out
+
     def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
         if isinstance(inputs, (list, tuple)):
             inputs = torch.stack(list(inputs))
@@ -85,8 +115,5 @@ class IrnCAMNet(BaseModel):
             target = image_labels(data_samples, self.num_classes, logits.device)
             return dict(loss=F.multilabel_soft_margin_loss(logits, target))
         if mode == 'predict':
-            scores = torch.sigmoid(self.logits(inputs))
-            return [dict(scores=p.detach().cpu(), label=_get(s, 'label', None),
-                         img_path=_get(s, 'img_path', None))
-                    for p, s in zip(scores, data_samples or [{}] * len(scores))]
+            return self.predict(inputs, data_samples or [{}] * len(inputs))
         raise ValueError(f"mode must be 'tensor', 'loss' or 'predict', not {mode!r}")

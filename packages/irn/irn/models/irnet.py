@@ -89,10 +89,14 @@ class IrnNet(BaseModel):
         backbone: config of :class:`IrnResNet` (default IRN's frozen ResNet-50).
         radius: pair radius of the loss (10 at stride 4).
         crop_size: training crop (its stride-4 grid is the path index size).
+        freeze_backbone: IRN's frozen backbone (kept in eval mode, outputs detached by the
+            default ``detach``); ``False`` lets a backbone given with ``detach=()``,
+            ``frozen_stages=-1`` train with the branches (the synthetic configs: a tiny
+            backbone has no ImageNet features to freeze; README, Differences).
     """
 
     def __init__(self, backbone: dict | None = None, radius: int = 10, crop_size: int = 512,
-                 data_preprocessor=None, init_cfg=None):
+                 freeze_backbone: bool = True, data_preprocessor=None, init_cfg=None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         cfg = dict(type='IrnResNet', depth=50, strides=(1, 2, 2, 1), norm_eval=True,
                    frozen_stages=4, detach=(0, 1, 2, 3, 4))
@@ -116,11 +120,13 @@ class IrnNet(BaseModel):
         self.mean_shift = MeanShift(2)
         self.radius = radius
         self.crop_size = crop_size
+        self.freeze_backbone = freeze_backbone
         self._path_index = None
 
     def train(self, mode: bool = True):
         super().train(mode)
-        self.backbone.eval()  # frozen backbone: BN statistics never move
+        if self.freeze_backbone:
+            self.backbone.eval()  # frozen backbone: BN statistics never move
         return self
 
     def path_index(self, size) -> PathIndex:
@@ -146,9 +152,36 @@ class IrnNet(BaseModel):
         disp = self.mean_shift(self.fc_dp7(torch.cat([d1, d2, up3], dim=1)))
         return edge, disp
 
+    @torch.no_grad()
+    def predict(self, inputs: torch.Tensor, data_samples) -> list:
+        """Per image (batch of one size): the boundary ``edge`` ``(1, h, w)`` and displacement
+        ``disp`` of :func:`edge_displacement` (padded to ``crop_size``, flip-averaged boundary)
+        and, for a sample carrying the make_cam stage's stride-4 ``cams`` / ``cam_keys``
+        (``IrnLoadCAM``), the random-walk pseudo label ``pred`` and the propagated scores
+        ``rw`` of :func:`irn.labels.sem_seg_label`, with ``gt`` when the sample has
+        ``gt_seg_map`` (``PseudoLabelIoUMetric``: the make_sem_seg_labels stage's mIoU)."""
+        from ..labels import sem_seg_label
+        out = []
+        for x, s in zip(inputs, data_samples):
+            h, w = _get(s, 'ori_shape', x.shape[-2:])
+            edge, disp = edge_displacement(self, x[:, :h, :w], crop_size=self.crop_size)
+            res = dict(edge=edge.cpu(), disp=disp.cpu(), img_path=_get(s, 'img_path'))
+            cams, keys = _get(s, 'cams'), _get(s, 'cam_keys')
+            if cams is not None and keys is not None:
+                pred, rw = sem_seg_label(torch.as_tensor(cams), keys, edge, (h, w))
+                res.update(pred=torch.as_tensor(pred), rw=rw.cpu(), cams=torch.as_tensor(cams),
+                           keys=torch.as_tensor(keys))
+            gt = _get(s, 'gt_seg_map')
+            if gt is not None:
+                res['gt'] = torch.as_tensor(gt)
+            out.append(res)
+        return out
+
     def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
         if isinstance(inputs, (list, tuple)):
             inputs = torch.stack(list(inputs))
+        if mode == 'predict':
+            return self.predict(inputs, data_samples or [{}] * len(inputs))
         edge, disp = self.branches(inputs)
         if mode == 'tensor':
             return edge, disp
@@ -158,10 +191,13 @@ class IrnNet(BaseModel):
                       for k in ('aff_bg_pos', 'aff_fg_pos', 'aff_neg')}
             return irn_losses(edge, disp, labels['aff_bg_pos'], labels['aff_fg_pos'],
                               labels['aff_neg'], index)
-        if mode == 'predict':
-            return [dict(edge=torch.sigmoid(e).detach().cpu(), disp=d.detach().cpu())
-                    for e, d in zip(edge, disp)]
         raise ValueError(f"mode must be 'tensor', 'loss' or 'predict', not {mode!r}")
+
+
+def _get(sample, name, default=None):
+    if isinstance(sample, dict):
+        return sample.get(name, default)
+    return getattr(sample, name, default)
 
 
 def _field(sample, name):

@@ -1,0 +1,30 @@
+# IRN train_cam on the synthetic VOC-layout set (CPU, seconds): a tiny ResNet-18 (base width 8)
+# from scratch (BN trains, nothing frozen or detached), no pretrained weights, Adam.
+# `tools/train.py` / the synthetic pipeline generates the set (irn.datasets.make_synthetic).
+_base_ = ['./irn-cam_r50_1xb16-5e_voc12aug-512x512.py']
+
+data_root = '{{$DATA_ROOT:data/synthetic/irn}}'
+crop_size = 96
+tiny_backbone = dict(type='IrnResNet', depth=18, base_channels=8, stem_channels=8,
+                     strides=(1, 2, 2, 1), norm_eval=False, frozen_stages=-1, detach=(),
+                     init_cfg=None)
+model = dict(backbone=dict(_delete_=True, **tiny_backbone))
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='IrnRandomResizeLong', min_long=80, max_long=112),
+    dict(type='IrnRandomFlip', prob=0.5),
+    dict(type='IrnRandomCrop', crop_size=crop_size),
+    dict(type='IrnPackInputs'),
+]
+train_dataloader = dict(batch_size=8, num_workers=0,
+                        dataset=dict(data_root=data_root,
+                                     ann_file='ImageSets/Segmentation/train.txt',
+                                     pipeline=train_pipeline))
+optim_wrapper = dict(_delete_=True, type='OptimWrapper',
+                     optimizer=dict(type='Adam', lr=3e-3))
+max_epochs = 40
+param_scheduler = [dict(type='PolyLR', power=0.9, eta_min=0.0, by_epoch=True, begin=0,
+                        end=max_epochs, convert_to_iter_based=True)]
+train_cfg = dict(max_epochs=max_epochs)
+default_hooks = dict(checkpoint=dict(interval=max_epochs), logger=dict(interval=5))
+test_dataloader = dict(num_workers=0, dataset=dict(data_root=data_root))

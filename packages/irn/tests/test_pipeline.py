@@ -1,0 +1,120 @@
+"""``irn.paper.SPEC``'s staged pipeline (``cvshared.engine.stages``) on a tiny synthetic VOC set:
+a stage run before its input is refused with the stage to run first; the call stages (make_cam
+-> cam_to_ir_label -> make_sem_seg_labels -> make_ins_seg_labels) write one output per image
+from the folders and checkpoints of the stages before them, make_sem_seg_labels' mIoU is the
+mIoU of the PNGs it wrote, make_ins_seg_labels' json holds its detections; the configs of
+train_irn / train_deeplab / train_maskrcnn are bound to the outputs they read.
+
+The train stages are stood in for (CI budget: a Runner start costs ~5 s each, the DeepLab and
+Mask R-CNN runs minutes) by markers naming checkpoints of freshly built models of the
+synthetic configs, which the call stages load strictly. The final DeepLab / Mask R-CNN stages
+are run end to end by the synthetic pipeline only (README, Results), not here.
+"""
+import glob
+import json
+import os
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+
+
+def _stand_in_train_stage(stage, work, root):
+    """A complete 'train' stage: a checkpoint of its config's model, freshly built, and the
+    marker the pipeline writes (``.stage_done`` with ``checkpoint`` and ``data_root``)."""
+    from cvshared.engine.launch import drop_pretrained, load_config
+    from cvshared.engine.stages import STAGE_DONE
+    from irn.registry import MODELS
+    cfg = load_config(stage.config, data_root=root)
+    drop_pretrained(cfg.model)
+    out = stage.out_dir(work)
+    os.makedirs(out)
+    ckpt = osp.join(out, 'stand_in.pth')
+    torch.save(dict(state_dict=MODELS.build(cfg.model).state_dict(), meta={}), ckpt)
+    with open(osp.join(out, STAGE_DONE), 'w') as f:
+        json.dump(dict(stage=stage.name, kind='train', config=stage.config,
+                       data_root=osp.abspath(root), checkpoint=ckpt), f)
+
+
+def _bound(pipe, stage, work, root, inputs):
+    from cvshared.engine.launch import load_config
+    from cvshared.engine.stages import bind_stage_inputs
+    st = pipe[stage]
+    cfg = load_config(st.config, data_root=root)
+    bind_stage_inputs(cfg, inputs, st.name, st.config)
+    return cfg
+
+
+def test_synthetic_pipeline_order_and_call_stages(tmp_path):
+    from cvshared.datasets.voc import read_voc_mask
+    from cvshared.engine.stages import StageOrderError
+    from cvshared.metrics.segmentation import evaluate_label_maps
+    from irn.datasets import make_synthetic
+    from irn.paper import SPEC
+    from PIL import Image
+    torch.manual_seed(0)
+    pipe = SPEC.pipeline_for(synthetic=True)
+    assert pipe.names == ['train_cam', 'make_cam', 'cam_to_ir_label', 'train_irn',
+                          'make_sem_seg_labels', 'make_ins_seg_labels', 'export_val_gt',
+                          'train_deeplab', 'test_deeplab', 'train_maskrcnn', 'test_maskrcnn']
+    real = SPEC.pipeline_for(synthetic=False)
+    assert real['train_cam'].config.endswith('voc12aug-512x512.py')
+    assert real['train_irn'].requires == ('cam_to_ir_label',)  # ImageNet backbone
+    assert pipe['train_irn'].requires == ('cam_to_ir_label', 'train_cam')
+    root = make_synthetic(str(tmp_path / 'voc'), num_train=3, num_val=1)
+    work = str(tmp_path / 'work')
+
+    _stand_in_train_stage(pipe['train_cam'], work, root)
+    with pytest.raises(StageOrderError) as err:  # make_cam's CAMs are not there yet
+        pipe.run(work, only='cam_to_ir_label', data_root=root)
+    assert "stage 'make_cam'" in str(err.value)
+    assert 'python tools/stage.py irn make_cam' in str(err.value)
+    assert not osp.exists(pipe['cam_to_ir_label'].out_dir(work))
+
+    pipe.run(work, only=['make_cam', 'cam_to_ir_label'], data_root=root)
+    with pytest.raises(StageOrderError, match="stage 'train_irn'"):
+        pipe.run(work, only='make_sem_seg_labels', data_root=root)
+    # train_irn's config reads the IR labels and the CAM stage's checkpoint it is given
+    ckpt = osp.join(work, 'train_cam', 'stand_in.pth')
+    cfg = _bound(pipe, 'train_irn', work, root,
+                 {'cam_to_ir_label': pipe['cam_to_ir_label'].out_dir(work),
+                  'train_cam': pipe['train_cam'].out_dir(work), 'train_cam_checkpoint': ckpt})
+    loads = [t for t in cfg.train_dataloader.dataset.pipeline if t['type'] == 'IrnLoadIRLabel']
+    assert [t['label_dir'] for t in loads] == [pipe['cam_to_ir_label'].out_dir(work)]
+    assert cfg.model.backbone.init_cfg.checkpoint == ckpt
+    _stand_in_train_stage(pipe['train_irn'], work, root)
+    results = pipe.run(work, only=['make_sem_seg_labels', 'make_ins_seg_labels'], data_root=root)
+
+    with open(osp.join(root, 'ImageSets/Segmentation/train.txt')) as f:
+        names = sorted(f.read().split())
+    for stage, ext in (('make_cam', 'npy'), ('cam_to_ir_label', 'png'),
+                       ('make_sem_seg_labels', 'png'), ('make_ins_seg_labels', 'npz')):
+        found = glob.glob(osp.join(pipe[stage].out_dir(work), f'*.{ext}'))
+        assert sorted(osp.basename(p)[:-4] for p in found) == names, stage
+    assert set(results) == {'make_sem_seg_labels', 'make_ins_seg_labels'}
+    assert set(results['make_sem_seg_labels']) == {'mIoU', 'cam_mIoU'}
+    assert set(results['make_ins_seg_labels']) == {'mAP@0.5', 'mAP@0.7'}
+    preds = [np.asarray(Image.open(osp.join(work, 'make_sem_seg_labels', n + '.png')))
+             for n in names]
+    gts = [read_voc_mask(osp.join(root, 'SegmentationClass', n + '.png')) for n in names]
+    miou = 100 * evaluate_label_maps(preds, gts, 21)['mIoU']
+    assert results['make_sem_seg_labels']['mIoU'] == pytest.approx(miou, abs=1e-9)
+    # the COCO json: one image entry per training image, the npz detections (score >= 1e-5)
+    with open(osp.join(work, 'make_ins_seg_labels', 'instances_train.json')) as f:
+        coco = json.load(f)
+    assert sorted(im['file_name'][:-4] for im in coco['images']) == names
+    n_det = sum(int((np.load(p)['score'] >= 1e-5).sum())
+                for p in glob.glob(osp.join(work, 'make_ins_seg_labels', '*.npz')))
+    assert len(coco['annotations']) == n_det
+
+    # the final models' configs read the label stages' outputs
+    sem = pipe['make_sem_seg_labels'].out_dir(work)
+    cfg = _bound(pipe, 'train_deeplab', work, root, {'make_sem_seg_labels': sem})
+    assert cfg.train_dataloader.dataset.pseudo_label_dir == sem
+    ins, gt = pipe['make_ins_seg_labels'].out_dir(work), str(tmp_path / 'gt')
+    cfg = _bound(pipe, 'train_maskrcnn', work, root, {'make_ins_seg_labels': ins,
+                                                      'export_val_gt': gt})
+    assert cfg.train_dataloader.dataset.ann_file == ins + '/instances_train.json'
+    assert cfg.test_evaluator.ann_file == gt + '/instances_val.json'
+    assert cfg.test_dataloader.dataset.ann_file == gt + '/instances_val.json'
