@@ -48,7 +48,9 @@ def _parse(path: str):
         if '_base_' in names:
             value = ast.literal_eval(node.value)
             for base in [value] if isinstance(value, str) else value:
-                bases.append(osp.normpath(osp.join(osp.dirname(path), base)))
+                # 'mmaction::_base_/...' is another codebase's config: an opaque model file
+                bases.append(base if '::' in base else
+                             osp.normpath(osp.join(osp.dirname(path), base)))
         if isinstance(node, ast.With):  # mmengine's pure-python style: with read_base(): ...
             raise NotImplementedError(f'{path}: read_base() configs are not grouped yet')
     return tuple(bases), assigns_model
