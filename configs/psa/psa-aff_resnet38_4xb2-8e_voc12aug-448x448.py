@@ -11,6 +11,9 @@ model = dict(_delete_=True,
              data_preprocessor={{_base_.preprocessor}},
              head_channels=(64, 128, 256),
              radius=5,
+             # the random walk (test mode and the random_walk stage; infer_aff.py defaults):
+             # background (1 - max CAM)^alpha, W = a^beta, T^(2^logt)
+             rw_cfg=dict(alpha=16, beta=8, logt=8),
              backbone=dict(
                  type='ResNet38',
                  init_cfg=dict(type='Pretrained', checkpoint='checkpoints/resnet38d_imagenet.pth',

@@ -76,4 +76,6 @@ test_dataloader = dict(
                  ann_file='ImageSets/Segmentation/train.txt',
                  data_prefix=dict(seg_map_path='SegmentationClass'), pipeline=test_pipeline))
 test_evaluator = dict(type='PseudoLabelIoUMetric', num_classes=21)
+# the make_cam stage: multi-scale + flip CAMs at these scales (official infer_cls.py)
+cam_scales = (1.0, 0.5, 1.5, 2.0)
 test_cfg = dict(type='TestLoop')

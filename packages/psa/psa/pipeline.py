@@ -7,8 +7,10 @@ stages of ``SPEC`` and the learning test call):
                     ``<label_dir>/<name>.npz`` (``keys``, ``la``, ``ha`` float16);
 ``aff_label``       one training sample's stride-8 affinity label map from those stacks after
                     the joint crop (pool by 8, the label rule);
-``random_walk``     the propagated pseudo labels ``<out_dir>/<name>.png`` and their mIoU
-                    against the ground truth, with the CAM-only labels' mIoU beside it.
+``random_walk``     the propagated pseudo labels ``<out_dir>/<name>.png`` (VOC palette PNGs,
+                    ``cvshared.wsss.export.save_label_png``: what the DeepLab stage trains on)
+                    and their mIoU against the ground truth, with the CAM-only labels' mIoU
+                    beside it.
 """
 from __future__ import annotations
 
@@ -82,6 +84,7 @@ def random_walk(aff_net, items, cam_dir: str, out_dir: str | None = None, num_cl
     from cvshared.datasets.voc import read_voc_mask
     from cvshared.metrics.segmentation import evaluate_label_maps
     from cvshared.wsss.cam import load_cam
+    from cvshared.wsss.export import save_label_png
     aff_net.eval()
     preds, cam_preds, gts = [], [], []
     for it in items:
@@ -92,8 +95,7 @@ def random_walk(aff_net, items, cam_dir: str, out_dir: str | None = None, num_cl
                                  num_classes=num_classes, method=method, **rw_kwargs)
         label = out['label'].numpy().astype(np.uint8)
         if out_dir is not None:
-            os.makedirs(out_dir, exist_ok=True)
-            Image.fromarray(label).save(osp.join(out_dir, it['img_name'] + '.png'))
+            save_label_png(osp.join(out_dir, it['img_name'] + '.png'), label)
         if it.get('seg_map_path'):
             preds.append(label)
             cam_preds.append(cam_labels(cam['keys'], cam['high_res'], img.shape[:2],
@@ -135,9 +137,11 @@ def _trained_model(cfg, checkpoint: str):
 def make_cam_stage(cfg, work_dir: str, inputs: dict) -> None:
     """Stage make_cam (config: the CAM net's): CAMs of the train_cam checkpoint for every image
     of the CAM config's training list (train_aug: the affinity labels need them, and train is a
-    subset of it) -> ``<work_dir>/<name>.npy``."""
+    subset of it) -> ``<work_dir>/<name>.npy``, at the config's ``cam_scales`` (official
+    ``infer_cls.py``: 1, 0.5, 1.5, 2; the synthetic config upscales its 80 x 80 images)."""
     model = _trained_model(cfg, inputs['train_cam_checkpoint'])
-    make_cam(model, _items(cfg.train_dataloader.dataset), work_dir)
+    make_cam(model, _items(cfg.train_dataloader.dataset), work_dir,
+             scales=tuple(cfg.get('cam_scales', (1.0, 0.5, 1.5, 2.0))))
 
 
 def make_aff_labels_stage(cfg, work_dir: str, inputs: dict) -> None:
@@ -146,12 +150,31 @@ def make_aff_labels_stage(cfg, work_dir: str, inputs: dict) -> None:
     make_aff_labels(_items(cfg.train_dataloader.dataset), inputs['make_cam'], work_dir)
 
 
+def _label_items(cfg) -> list:
+    """The images the random_walk stage labels: the AffinityNet config's training list
+    (train_aug: the DeepLab stage trains on their pseudo labels) then the images of its test
+    list not in it; only the test list's images (VOC 2012 train, with ``SegmentationClass``)
+    keep ``seg_map_path``, so the mIoU is the paper's (58.1 on train)."""
+    train = _items(cfg.train_dataloader.dataset)
+    test = {it['img_name']: it for it in _items(cfg.test_dataloader.dataset)}
+    items = []
+    for it in train:
+        it = dict(it, seg_map_path=test[it['img_name']]['seg_map_path']
+                  if it['img_name'] in test else None)
+        items.append(it)
+    names = {it['img_name'] for it in items}
+    return items + [it for name, it in test.items() if name not in names]
+
+
 def random_walk_stage(cfg, work_dir: str, inputs: dict) -> dict:
     """Stage random_walk (config: the AffinityNet's): random walk of the make_cam CAMs with the
-    train_aff checkpoint on the config's test list (VOC 2012 train) -> ``<work_dir>/<name>.png``;
-    returns the pseudo labels' ``mIoU`` and the CAM-only labels' ``cam_mIoU`` in percent (the
-    paper's units: 58.1 and 48.0 on VOC 2012 train)."""
+    train_aff checkpoint on the config's training list (train_aug) and test list (VOC 2012
+    train) -> ``<work_dir>/<name>.png`` (VOC palette; the pseudo labels of the train_deeplab
+    stage); returns the pseudo labels' ``mIoU`` and the CAM-only labels' ``cam_mIoU`` on the
+    test list in percent (the paper's units: 58.1 and 48.0 on VOC 2012 train). The model's
+    ``rw_cfg`` (``alpha`` background power, ``beta``, ``logt``, ``radius``, ``method``; paper
+    16, 8, 8, 5: ``infer_aff.py``'s defaults) is the one its test mode uses."""
     model = _trained_model(cfg, inputs['train_aff_checkpoint'])
-    out = random_walk(model, _items(cfg.test_dataloader.dataset), inputs['make_cam'],
-                      out_dir=work_dir)
+    out = random_walk(model, _label_items(cfg), inputs['make_cam'], out_dir=work_dir,
+                      **model.rw_cfg)
     return {k: 100.0 * v for k, v in out.items()}

@@ -27,6 +27,39 @@ def test_backbone_strides_channels_and_official_freezing():
     assert not deep.b2_2.conv_branch2a.weight.requires_grad
 
 
+def test_backbone_as_mmseg_deeplab_backbone():
+    """The DeepLab configs' ResNet-38: ``out_keys`` gives the tuple mmseg's decode head indexes
+    (the same maps as the dict), in mmseg's registry (the configs' default scope), and the
+    synthetic DeepLab builds from its config to 21-class scores at stride 8."""
+    from cvshared.engine.launch import load_config
+    from mmengine.registry import DefaultScope
+    from mmseg.registry import MODELS
+    from psa.models import ResNet38
+    torch.manual_seed(0)
+    kw = {k: v for k, v in TINY.items() if k != 'type'}
+    as_dict = ResNet38(**kw).eval()
+    as_tuple = ResNet38(**kw, out_keys=('conv6', 'conv4')).eval()
+    as_tuple.load_state_dict(as_dict.state_dict())
+    x = torch.randn(1, 3, 80, 72)
+    with torch.no_grad():
+        d, t = as_dict(x), as_tuple(x)
+    assert isinstance(t, tuple) and len(t) == 2
+    assert torch.equal(t[0], d['conv6']) and torch.equal(t[1], d['conv4'])
+    with pytest.raises(ValueError, match='out_keys'):
+        ResNet38(**kw, out_keys=('conv7',))
+    assert MODELS.get('ResNet38') is ResNet38
+    cfg = load_config('configs/psa/psa-deeplabv2_resnet38-tiny_1xb4-40i_synthetic.py',
+                      data_root='data/synthetic/psa')
+    real = load_config('configs/psa/psa-deeplabv2_resnet38_1xb10-20k_voc12aug-321x321.py',
+                       data_root='data/VOCdevkit/VOC2012')
+    assert real.model.backbone.type == 'ResNet38' and real.model.decode_head.in_channels == 4096
+    assert real.model.backbone.init_cfg.checkpoint == 'checkpoints/resnet38d_imagenet.pth'
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        seg = MODELS.build(cfg.model).eval()
+    with torch.no_grad():
+        assert tuple(seg(torch.randn(2, 3, 80, 80)).shape) == (2, 21, 10, 10)
+
+
 def test_convert_round_trip_loads_strictly_and_names_unknown_keys():
     from psa.convert import convert, to_official
     from psa.models import PsaAffinityNet, PsaCAMNet
@@ -139,6 +172,13 @@ def test_draw_sample_panels():
     assert out.shape == (6, 32, 3)
     assert out[0, 8 + 7, 0] > out[0, 8 + 0, 0]          # heat is red where the CAM is high
     assert tuple(out[0, 24 + 7]) == (64, 0, 0)          # VOC colour of class 1 at weight 0.5
+    label[0, 0] = 255
+    image[:] = 10
+    out = draw_sample(image, cam, None, label, caption=True)  # cvshared.wsss.draw's overlays
+    from cvshared.wsss.draw import CAPTION_H
+    assert out.shape == (6 + CAPTION_H, 24, 3)
+    assert tuple(out[CAPTION_H, 16]) == (255, 255, 255)   # ignore: white
+    assert tuple(out[CAPTION_H + 1, 16]) == (10, 10, 10)  # background keeps the image
     with pytest.raises(ValueError, match='differs from the image'):
         draw_sample(image, np.zeros((6, 7)))
 

@@ -1,10 +1,11 @@
 """``psa.paper.SPEC``'s staged pipeline (``cvshared.engine.stages``) on a tiny synthetic VOC set:
 a stage run before its input is refused with the stage to run first; the call stages (make_cam
 -> make_aff_labels -> random_walk) write one output per image from the folders and checkpoints
-of the stages before them, and random_walk's mIoU is the mIoU of the PNGs it wrote.
+of the stages before them, random_walk's mIoU is the mIoU of the VOC palette PNGs it wrote, the
+train_deeplab config reads those PNGs, and test_deeplab tests its checkpoint on the val list.
 
-The two train stages are stood in for (CI budget: a Runner start costs ~5 s each) by markers
-naming checkpoints of freshly built models of the synthetic configs, which the call stages load
+The three train stages are stood in for (CI budget: a Runner start costs ~5 s each) by markers
+naming checkpoints of freshly built models of the synthetic configs, which the later stages load
 strictly; the train_aff config's binding to the make_aff_labels folder is checked on the config.
 """
 import glob
@@ -22,12 +23,15 @@ def _stand_in_train_stage(stage, work, root):
     marker the pipeline writes (``.stage_done`` with ``checkpoint`` and ``data_root``)."""
     from cvshared.engine.launch import load_config
     from cvshared.engine.stages import STAGE_DONE
+    from mmengine.registry import DefaultScope
     from psa.registry import MODELS
     cfg = load_config(stage.config, data_root=root)
     out = stage.out_dir(work)
     os.makedirs(out)
     ckpt = osp.join(out, 'stand_in.pth')
-    torch.save(dict(state_dict=MODELS.build(cfg.model).state_dict(), meta={}), ckpt)
+    with DefaultScope.overwrite_default_scope('mmseg'):  # the DeepLab's SegDataPreProcessor
+        model = MODELS.build(cfg.model)
+    torch.save(dict(state_dict=model.state_dict(), meta={}), ckpt)
     with open(osp.join(out, STAGE_DONE), 'w') as f:
         json.dump(dict(stage=stage.name, kind='train', config=stage.config,
                        data_root=osp.abspath(root), checkpoint=ckpt), f)
@@ -44,7 +48,9 @@ def test_synthetic_pipeline_order_and_call_stages(tmp_path):
     torch.manual_seed(0)
     pipe = SPEC.pipeline_for(synthetic=True)
     assert pipe.names == ['train_cam', 'make_cam', 'make_aff_labels', 'train_aff',
-                          'random_walk']
+                          'random_walk', 'train_deeplab', 'test_deeplab']
+    assert pipe['train_deeplab'].requires == ('random_walk',)
+    assert pipe['test_deeplab'].requires == ('train_deeplab',)
     assert SPEC.pipeline_for(synthetic=False)['train_cam'].config.endswith('voc12aug-448x448.py')
     root = make_synthetic(str(tmp_path / 'voc'), num_train=3, num_val=1)
     work = str(tmp_path / 'work')
@@ -56,6 +62,10 @@ def test_synthetic_pipeline_order_and_call_stages(tmp_path):
     assert 'python tools/stage.py psa make_cam' in str(err.value)
     assert not osp.exists(pipe['make_aff_labels'].out_dir(work))
 
+    with pytest.raises(StageOrderError, match="stage 'random_walk'"):  # no pseudo labels yet
+        pipe.run(work, only='train_deeplab', data_root=root)
+    with pytest.raises(StageOrderError, match="stage 'train_deeplab'"):
+        pipe.run(work, only='test_deeplab', data_root=root)
     pipe.run(work, only=['make_cam', 'make_aff_labels'], data_root=root)
     with pytest.raises(StageOrderError, match="stage 'train_aff'"):
         pipe.run(work, only='random_walk', data_root=root)
@@ -76,7 +86,27 @@ def test_synthetic_pipeline_order_and_call_stages(tmp_path):
         assert sorted(osp.basename(p)[:-4] for p in found) == names, stage
     assert set(results) == {'random_walk'}
     assert set(results['random_walk']) == {'mIoU', 'cam_mIoU'}
-    preds = [np.asarray(Image.open(osp.join(work, 'random_walk', n + '.png'))) for n in names]
+    pngs = [Image.open(osp.join(work, 'random_walk', n + '.png')) for n in names]
+    assert all(p.mode == 'P' for p in pngs)  # VOC palette PNGs (cvshared.wsss.export)
+    assert pngs[0].getpalette()[3:6] == [128, 0, 0]  # VOC colour of class 1
+    preds = [np.asarray(p) for p in pngs]
     gts = [read_voc_mask(osp.join(root, 'SegmentationClass', n + '.png')) for n in names]
     miou = 100 * evaluate_label_maps(preds, gts, 21)['mIoU']
     assert results['random_walk']['mIoU'] == pytest.approx(miou, abs=1e-9)
+
+    # the DeepLab stages: the train config reads the random_walk folder once bound; the
+    # test_deeplab stage loads the train_deeplab checkpoint (stood in for: a Runner.train of
+    # even 2 iterations took 27 s at load 8; `tools/reproduce.py psa` runs it, README Results)
+    # and tests on the val list with mmseg's IoUMetric
+    dl = pipe['train_deeplab']
+    cfg = load_config(dl.config, data_root=root)
+    bind_stage_inputs(cfg, {'random_walk': pipe['random_walk'].out_dir(work)}, dl.name,
+                      dl.config)
+    assert cfg.train_dataloader.dataset.pseudo_label_dir == pipe['random_walk'].out_dir(work)
+    assert cfg.train_dataloader.dataset.type == 'VOCPseudoLabelDataset'
+    assert cfg.test_dataloader.dataset.ann_file == 'ImageSets/Segmentation/val.txt'
+    _stand_in_train_stage(dl, work, root)
+    results = pipe.run(work, only='test_deeplab', data_root=root)
+    assert set(results) == {'test_deeplab'} and set(results['test_deeplab']) >= {'mIoU', 'aAcc'}
+    # an untrained DeepLab (N(0, 0.01) head) is near-constant: one class everywhere
+    assert results['test_deeplab']['mIoU'] < 50.0

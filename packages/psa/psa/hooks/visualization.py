@@ -1,9 +1,11 @@
 """The visualization hook (``default_hooks.visualization``; ``tools/test.py --show-dir``
 switches it on) and its pure drawing function, which ``psa.infer`` calls too.
 
-:func:`draw_sample` puts side by side: the image, its CAM (max over the image's classes) as a
-heat overlay, the propagated (random-walk) map the same way, and the pseudo label as a VOC
-palette overlay (each panel optional).
+:func:`draw_sample` puts side by side: the image, its CAM (max over the image's classes,
+divided by its maximum) as a jet heat overlay, the propagated (random-walk) map the same way,
+and the pseudo label as a VOC palette overlay (each panel optional), drawn with the shared
+:mod:`cvshared.wsss.draw` (``heat_overlay``, ``label_overlay``: background pixels keep the
+image, ignore pixels are white, as in IRN's pictures).
 """
 from __future__ import annotations
 
@@ -12,42 +14,44 @@ import os.path as osp
 import numpy as np
 from cvshared.datasets.voc import voc_palette
 from cvshared.hooks import SampleVisualizationHook
+from cvshared.wsss.draw import caption_panel, heat_overlay, label_overlay
 from PIL import Image
 
 from ..registry import HOOKS
 
-PALETTE = np.array(voc_palette(256), np.uint8)
+PALETTE = voc_palette(256)
 
 
-def _heat(image, score, weight=0.5):
-    s = np.clip(np.asarray(score, np.float32), 0, None)
-    s = s / (s.max() + 1e-5)
-    heat = np.stack([s, 1 - np.abs(2 * s - 1), 1 - s], -1) * 255  # red = high, blue = low
-    return (image * (1 - weight) + heat * weight).astype(np.uint8)
+def _max_map(m: np.ndarray) -> np.ndarray:
+    m = np.clip(np.asarray(m, np.float32), 0, None)
+    m = m.max(0) if m.ndim == 3 else m
+    return m / (m.max() + 1e-5)
 
 
 def draw_sample(image: np.ndarray, cam=None, cam_rw=None, label=None,
-                weight: float = 0.5) -> np.ndarray:
+                weight: float = 0.5, caption: bool = False) -> np.ndarray:
     """``image`` (H x W x 3 uint8) beside the overlays of ``cam`` / ``cam_rw`` (``K x H x W``
-    foreground maps or ``H x W``) and ``label`` (``H x W`` ids, 255 = ignore drawn white)."""
+    foreground maps or ``H x W``) and ``label`` (``H x W`` ids, 255 = ignore drawn white);
+    ``caption``: a :data:`cvshared.wsss.draw.CAPTION_H` band naming each panel."""
     image = np.asarray(image, np.uint8)
     h, w = image.shape[:2]
-    panels = [image]
-    for m in (cam, cam_rw):
+    panels, names = [image], ['image']
+    for m, name in ((cam, 'CAM'), (cam_rw, 'random walk')):
         if m is None:
             continue
         m = np.asarray(m, np.float32)
-        m = m.max(0) if m.ndim == 3 else m
-        if m.shape != (h, w):
+        if m.shape[-2:] != (h, w) or m.ndim not in (2, 3):
             raise ValueError(f'draw_sample: map {m.shape} differs from the image {(h, w)}')
-        panels.append(_heat(image, m, weight))
+        panels.append(heat_overlay(image, _max_map(m), weight))
+        names.append(name)
     if label is not None:
         lab = np.asarray(label).astype(np.int64)
         if lab.shape != (h, w):
             raise ValueError(f'draw_sample: label {lab.shape} differs from the image {(h, w)}')
-        color = PALETTE[np.clip(lab, 0, 255)]
-        color[lab == 255] = 255
-        panels.append((image * (1 - weight) + color * weight).astype(np.uint8))
+        panels.append(label_overlay(image, lab, PALETTE, weight))
+        names.append('pseudo label')
+    if caption:
+        panels = [caption_panel(p, n) for p, n in zip(panels, names)]
     return np.concatenate(panels, axis=1)
 
 

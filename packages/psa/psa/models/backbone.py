@@ -100,12 +100,23 @@ class ResNet38(BaseModule):
             bare backbone; ``conv1a, b2, b2_1, b2_2`` in the CAM and affinity nets).
         init_cfg: e.g. ``dict(type='Pretrained', checkpoint='checkpoints/resnet38d_imagenet.pth',
             prefix='backbone.')`` (the converted ImageNet weights).
+        out_keys: ``None`` (the CAM and affinity nets): :meth:`forward` returns the dict of
+            ``conv4, conv5, conv6``. A sequence of those names (e.g. ``('conv6',)``, the
+            DeepLab stage's mmseg ``EncoderDecoder``, whose decode head indexes its inputs):
+            a tuple of those maps in that order.
     """
 
     def __init__(self, widths=(64, 128, 256, 512, 1024, 4096), depths=(3, 3, 6, 3),
                  dropouts=(0.3, 0.5), norm_eval: bool = True,
-                 frozen=('conv1a', 'b2', 'b2_1', 'b2_2'), init_cfg=None):
+                 frozen=('conv1a', 'b2', 'b2_1', 'b2_2'), init_cfg=None, out_keys=None):
         super().__init__(init_cfg=init_cfg)
+        if out_keys is not None:
+            out_keys = (out_keys,) if isinstance(out_keys, str) else tuple(out_keys)
+            bad = [k for k in out_keys if k not in ('conv4', 'conv5', 'conv6')]
+            if bad or not out_keys:
+                raise ValueError(f'ResNet38: out_keys {out_keys} must name some of conv4, '
+                                 'conv5, conv6')
+        self.out_keys = out_keys
         if len(widths) != 6 or len(depths) != 4 or min(depths) < 1:
             raise ValueError(f'ResNet38: widths needs 6 entries and depths 4 (>= 1), got '
                              f'{widths}, {depths}')
@@ -153,8 +164,9 @@ class ResNet38(BaseModule):
                     m.eval()
         return self
 
-    def forward(self, x: torch.Tensor) -> dict:
-        """``(B, 3, H, W)`` normalised image -> ``dict(conv4, conv5, conv6)`` at stride 8."""
+    def forward(self, x: torch.Tensor):
+        """``(B, 3, H, W)`` normalised image -> ``dict(conv4, conv5, conv6)`` at stride 8 (a
+        tuple of the ``out_keys`` maps when set)."""
         x = self.conv1a(x)
         conv4 = None
         for name in self.block_names:
@@ -164,4 +176,7 @@ class ResNet38(BaseModule):
         x, conv5 = self.b6(x)
         x, _ = self.b7(x)
         conv6 = F.relu(self.bn7(x))
-        return dict(conv4=conv4, conv5=conv5, conv6=conv6)
+        out = dict(conv4=conv4, conv5=conv5, conv6=conv6)
+        if self.out_keys is not None:
+            return tuple(out[k] for k in self.out_keys)
+        return out
