@@ -86,7 +86,7 @@ SPEC = PaperSpec(
               'test_maskrcnn/coco/segm_mAP_50': 'Mask R-CNN R50-FPN (Detectron) on the IRN '
                                                 'instance labels of train_aug, VOC 2012 val, '
                                                 'chainercv VOC mask AP at IoU 0.5'},
-    test_protocol='single-scale; Mask R-CNN: COCO 101-point mask AP at IoU 0.5 (CocoMetric)',
+    test_protocol='single-scale (Mask R-CNN: CocoMetric, COCO 101-point mask AP)',
     make_synthetic=make_synthetic,
     check_data=check_data,
     data_hint='PASCAL VOC 2012 (host.robots.ox.ac.uk/pascal/VOC/voc2012) with SBD\'s '
