@@ -110,3 +110,27 @@ def test_synthetic_pipeline_order_and_call_stages(tmp_path):
     assert set(results) == {'test_deeplab'} and set(results['test_deeplab']) >= {'mIoU', 'aAcc'}
     # an untrained DeepLab (N(0, 0.01) head) is near-constant: one class everywhere
     assert results['test_deeplab']['mIoU'] < 50.0
+
+
+def test_random_walk_stage_labels_train_aug_and_scores_the_test_list(tmp_path):
+    """The random_walk stage writes pseudo labels for the AffinityNet config's training list
+    (train_aug, what DeepLab trains on) and scores only its test list (VOC train)."""
+    from cvshared.engine.launch import load_config
+    from psa import pipeline as P
+    from psa.datasets import make_synthetic
+    from psa.paper import AFF_SYNTHETIC
+    root = make_synthetic(str(tmp_path / 'voc'), num_train=2, num_val=1)
+    sets = osp.join(root, 'ImageSets/Segmentation')
+    with open(osp.join(sets, 'train.txt')) as f:
+        train = f.read().split()
+    with open(osp.join(sets, 'val.txt')) as f:
+        val = f.read().split()
+    with open(osp.join(sets, 'train_aug.txt'), 'w') as f:  # train_aug = train + one more image
+        f.write(''.join(n + '\n' for n in val + train))
+    cfg = load_config(AFF_SYNTHETIC, data_root=root)
+    cfg.train_dataloader.dataset.ann_file = 'ImageSets/Segmentation/train_aug.txt'
+    items = P._label_items(cfg)
+    assert [it['img_name'] for it in items] == val + train
+    assert [it['img_name'] for it in items if it['seg_map_path']] == train
+    assert all(it['seg_map_path'].endswith(f'SegmentationClass/{it["img_name"]}.png')
+               for it in items if it['seg_map_path'])
