@@ -1,21 +1,20 @@
 """End to end on the synthetic VOC set (stages 3-6 of the pipeline): IR labels from CAMs through
 the dense CRF, IRNet training (boundary + displacement), the random walk on the boundary map
-and the instance pseudo labels.
+and the instance pseudo labels: the walk with the trained boundary beats the CAM-only labels.
 
 The CAM stage is stood in for by peaked CAMs (a Gaussian bump at each object's centroid, width
 0.5 x the object's radius), as psa's learning test does, so that the test measures IRNet and
 the walk in the CI budget; the CAM net's training runs in the synthetic pipeline (README,
 Results). IRNet's backbone is a tiny ResNet-18 (base width 8) trained with the branches, BN
 fixed: IRN freezes an ImageNet ResNet-50, and a frozen random tiny backbone gives the boundary
-branch nothing to learn from (measured: RW 0.42, README Not done). Pair radius 5 (the 24 x 24
-grid of the 96 px images; radius 10 leaves 90 source pixels).
+branch nothing to learn from (measured at 96 px: RW 0.42, README Not done). Pair radius 5 on
+the 32 x 32 grid of the 128 px images (radius 10 would leave 23 x 14 source pixels).
 
-Measured (seed 0, 16 images, 60 Adam steps): IR labels 99.4 % right on their confident pixels
-(93.9 % of the pixels); boundary 0.37 on the object borders vs 0.055 elsewhere; pseudo-label
-mIoU: CAM-only 0.738, random walk untrained 0.589, trained 0.720; instance mAP@0.5 0.70.
-The walk does NOT beat these CAM-only labels (README, Not done): the learned boundary has
-gaps, and 256 steps with beta 10 leak through any gap (with the ground-truth boundary the same
-walk gives 0.90).
+Measured (seed 0, 16 images of 128 px, 60 Adam steps): IR labels 99.1 % right on their
+confident pixels (92.9 % of the pixels); boundary 0.36 on the object borders vs 0.044
+elsewhere; pseudo-label mIoU: CAM-only 0.715, random walk untrained 0.524, trained 0.873;
+instance mAP@0.5 0.80 (0.7: 0.68). At 96 px the same run gave RW 0.720 vs CAM-only 0.738
+(objects of 3.5-7 nodes: the learned boundary had gaps the 256 steps leak through).
 """
 import numpy as np
 import pytest
@@ -35,7 +34,7 @@ def peaked_cams(mask, keys, width=0.5):
 
 
 @pytest.mark.slow
-def test_irnet_boundary_and_walk_learn_on_synthetic_voc(tmp_path):
+def test_random_walk_beats_cam_labels_on_synthetic_voc(tmp_path):
     import os.path as osp
 
     import cv2
@@ -47,7 +46,7 @@ def test_irnet_boundary_and_walk_learn_on_synthetic_voc(tmp_path):
     from irn.labels import downscale_label, pair_labels
     from irn.models import IrnNet
     torch.manual_seed(0)
-    size = 96
+    size = 128
     root = make_synthetic(str(tmp_path / 'voc'), num_train=16, num_val=0, size=(size, size))
     ds = VOCWSSSDataset(data_root=root, ann_file='ImageSets/Segmentation/train.txt',
                         data_prefix=dict(seg_map_path='SegmentationClass'),
@@ -64,7 +63,7 @@ def test_irnet_boundary_and_walk_learn_on_synthetic_voc(tmp_path):
     irs = [P.load_ir_label(lab_dir, it['img_name']) for it in items]
     conf = [(ir != 255) & (gts[it['img_name']] != 255) for ir, it in zip(irs, items)]
     right = sum(((ir == gts[it['img_name']]) & c).sum() for ir, it, c in zip(irs, items, conf))
-    assert right / sum(c.sum() for c in conf) > 0.95          # measured 0.994
+    assert right / sum(c.sum() for c in conf) > 0.95          # measured 0.991
 
     index = PathIndex(5, (size // 4, size // 4))
     labels = [[pair_labels(downscale_label(np.ascontiguousarray(ir[:, ::-1] if f else ir)),
@@ -98,8 +97,9 @@ def test_irnet_boundary_and_walk_learn_on_synthetic_voc(tmp_path):
                           np.ones((3, 3), np.uint8)).astype(bool)
         on.append(edge[0].numpy()[ring].mean())
         off.append(edge[0].numpy()[~ring].mean())
-    assert np.mean(on) > 4 * np.mean(off), (np.mean(on), np.mean(off))  # 0.37 vs 0.055
-    assert after['mIoU'] > before['mIoU'] + 0.08, (before, after)        # 0.720 vs 0.589
-    assert after['cam_mIoU'] == pytest.approx(0.738, abs=0.01)          # the stand-in CAMs
-    assert ins['mAP@0.5'] > 0.5, ins                                    # 0.70
+    assert np.mean(on) > 4 * np.mean(off), (np.mean(on), np.mean(off))  # 0.36 vs 0.044
+    assert after['cam_mIoU'] == pytest.approx(0.715, abs=0.01)          # the stand-in CAMs
+    assert after['mIoU'] > after['cam_mIoU'] + 0.1, (before, after)     # 0.873 vs 0.715
+    assert after['mIoU'] > before['mIoU'] + 0.25, (before, after)       # untrained 0.524
+    assert ins['mAP@0.5'] > 0.6, ins                                    # 0.80
     assert osp.isfile(osp.join(str(tmp_path / 'sem'), items[0]['img_name'] + '.png'))
