@@ -7,7 +7,8 @@ registering modules follow, so ``custom_imports = dict(imports=['motionsqueeze']
 registers everything.
 """
 import cvshared  # noqa: F401  (stack fixes first)
+import cvshared.video.stage_blocks  # noqa: F401,E402  (ResNetTSMWithBlocks, the MS host)
 
-from . import datasets, hooks, metrics, models, registry  # noqa: F401,E402
+from . import datasets, hooks, models, registry  # noqa: F401,E402
 
 __version__ = '0.1.0'

@@ -1,6 +1,7 @@
-"""Data of motionsqueeze: the benchmark's on-disk layout and its synthetic generator."""
-from .folder import MotionsqueezeFolderDataset, MotionsqueezeLoadImage, MotionsqueezePackInputs, check_layout
-from .synthetic import make_synthetic
+"""Data of motionsqueeze: the benchmarks are read by the shared datasets
+(``cvshared.datasets.something.SthV2Dataset`` / ``SthV1Dataset``, mmaction2's
+``VideoDataset`` for Kinetics-400 / HMDB51 lists); the synthetic set is the shared motion-only
+SS-V2-layout generator (:func:`make_synthetic`)."""
+from .synthetic import check_sthv2, make_synthetic
 
-__all__ = ['MotionsqueezeFolderDataset', 'MotionsqueezeLoadImage', 'MotionsqueezePackInputs', 'check_layout',
-           'make_synthetic']
+__all__ = ['check_sthv2', 'make_synthetic']

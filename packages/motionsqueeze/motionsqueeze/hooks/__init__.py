@@ -1,4 +1,4 @@
 """Hooks of motionsqueeze."""
-from .visualization import MotionsqueezeVisualizationHook, draw_sample
+from .visualization import MotionSqueezeVisualizationHook, draw_sample, flow_to_rgb
 
-__all__ = ['MotionsqueezeVisualizationHook', 'draw_sample']
+__all__ = ['MotionSqueezeVisualizationHook', 'draw_sample', 'flow_to_rgb']
