@@ -4,14 +4,14 @@
 _base_ = ['./irn-cam_r50_1xb16-5e_voc12aug-512x512.py']
 
 data_root = '{{$DATA_ROOT:data/synthetic/irn}}'
-crop_size = 96
+crop_size = 128
 tiny_backbone = dict(type='IrnResNet', depth=18, base_channels=8, stem_channels=8,
                      strides=(1, 2, 2, 1), norm_eval=False, frozen_stages=-1, detach=(),
                      init_cfg=None)
 model = dict(backbone=dict(_delete_=True, **tiny_backbone))
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='IrnRandomResizeLong', min_long=80, max_long=112),
+    dict(type='IrnRandomResizeLong', min_long=108, max_long=150),
     dict(type='IrnRandomFlip', prob=0.5),
     dict(type='IrnRandomCrop', crop_size=crop_size),
     dict(type='IrnPackInputs'),

@@ -1,10 +1,10 @@
 # IRN train_deeplab / test_deeplab on the synthetic VOC-layout set: DeepLab v2 on a tiny
 # ResNet-18 (base width 8, BN trains, from scratch), 40 Adam iterations on the
-# make_sem_seg_labels pseudo labels, crop 96, tested on the synthetic val list (mIoU).
+# make_sem_seg_labels pseudo labels, crop 128, tested on the synthetic val list (mIoU).
 _base_ = ['./irn-deeplabv2_r50_1xb10-20k_voc12aug-321x321.py']
 
 data_root = '{{$DATA_ROOT:data/synthetic/irn}}'
-crop_size = (96, 96)
+crop_size = (128, 128)
 model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(depth=18, base_channels=8, stem_channels=8,
@@ -13,7 +13,7 @@ model = dict(
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadVOCSegAnnotation'),
-    dict(type='RandomResize', scale=(96, 96), ratio_range=(0.75, 1.25), keep_ratio=True),
+    dict(type='RandomResize', scale=(128, 128), ratio_range=(0.75, 1.25), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),

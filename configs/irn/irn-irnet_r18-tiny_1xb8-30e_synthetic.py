@@ -2,11 +2,11 @@
 # the CAM stage, initialised from the train_cam checkpoint (the stand-in for ImageNet features)
 # and trained with the branches (freeze_backbone=False: a tiny backbone from a 80-step CAM run
 # gives the boundary branch too little to learn from when frozen; README Differences); pair
-# radius 5 on the 24 x 24 grid of the 96 px images (radius 10 leaves 15 x 6 sources), Adam.
+# radius 5 on the 32 x 32 grid of the 128 px images (radius 10 leaves 23 x 14 sources), Adam.
 _base_ = ['./irn-irnet_r50_1xb32-3e_voc12aug-512x512.py']
 
 data_root = '{{$DATA_ROOT:data/synthetic/irn}}'
-crop_size = 96
+crop_size = 128
 radius = 5
 cam_config = 'configs/irn/irn-cam_r18-tiny_1xb8-40e_synthetic.py'
 train_cam_checkpoint = 'work_dirs/reproduce/irn/train_cam/epoch_40.pth'

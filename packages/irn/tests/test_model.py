@@ -194,7 +194,7 @@ def test_inferencer_uses_both_checkpoints(tmp_path):
         label = (torch.sigmoid(models['cam'].logits(normalize(x)[None]))[0] >= 0.5).float()
         cam = multiscale_cam(models['cam'].cam, x, variant='irn', label=label,
                              normalize=normalize)
-        edge, _ = boundary_and_displacement(models['irn'], img, 96)
+        edge, _ = boundary_and_displacement(models['irn'], img, models['irn'].crop_size)
     expect, _ = sem_seg_label(cam['cam'], cam['keys'], edge, img.shape[:2])
     assert res['classes'] == cam['keys'].tolist() and 0 in res['classes']
     assert np.array_equal(np.asarray(res['sem_label']), expect)
