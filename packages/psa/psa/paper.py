@@ -21,7 +21,7 @@ AFF = 'configs/psa/psa-aff_resnet38_4xb2-8e_voc12aug-448x448.py'
 DEEPLAB = 'configs/psa/psa-deeplabv2_resnet38_1xb10-20k_voc12aug-321x321.py'
 CAM_SYNTHETIC = 'configs/psa/psa-cam_resnet38-tiny_1xb8-40e_synthetic.py'
 AFF_SYNTHETIC = 'configs/psa/psa-aff_resnet38-tiny_1xb8-25e_synthetic.py'
-DEEPLAB_SYNTHETIC = 'configs/psa/psa-deeplabv2_resnet38-tiny_1xb4-40i_synthetic.py'
+DEEPLAB_SYNTHETIC = 'configs/psa/psa-deeplabv2_resnet38-tiny_1xb4-160i_synthetic.py'
 
 
 def make_pipeline(cam_config: str, aff_config: str, deeplab_config: str) -> Pipeline:

@@ -48,7 +48,7 @@ def test_backbone_as_mmseg_deeplab_backbone():
     with pytest.raises(ValueError, match='out_keys'):
         ResNet38(**kw, out_keys=('conv7',))
     assert MODELS.get('ResNet38') is ResNet38
-    cfg = load_config('configs/psa/psa-deeplabv2_resnet38-tiny_1xb4-40i_synthetic.py',
+    cfg = load_config('configs/psa/psa-deeplabv2_resnet38-tiny_1xb4-160i_synthetic.py',
                       data_root='data/synthetic/psa')
     real = load_config('configs/psa/psa-deeplabv2_resnet38_1xb10-20k_voc12aug-321x321.py',
                        data_root='data/VOCdevkit/VOC2012')
