@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os.path as osp
 
+from cvshared.datasets.action import diving48_tree, finegym_tree
 from cvshared.datasets.something import sthv1_tree, sthv2_tree
 from cvshared.datasets.something_synthetic import write_synthetic_sthv2
 
@@ -22,7 +23,12 @@ _FILES = {
               '20bn-something-something-v2'),
     'sthv1': ('something-something-v1-labels.csv', 'something-something-v1-train.csv',
               'something-something-v1-validation.csv', '20bn-something-something-v1'),
+    'diving48': ('Diving48_V2_train.json', 'Diving48_V2_test.json', 'Diving48_vocab.json', 'rgb'),
+    'gym99': ('annotations/gym99_train_element_v1.1.txt', 'annotations/gym99_val_element.txt',
+              'subactions'),
 }
+_TREES = {'sthv1': sthv1_tree, 'sthv2': sthv2_tree, 'diving48': diving48_tree,
+          'gym99': finegym_tree}
 
 
 def make_synthetic(root: str, seed: int = 0, **kwargs) -> None:
@@ -33,11 +39,11 @@ def make_synthetic(root: str, seed: int = 0, **kwargs) -> None:
 
 def check_layout(data_root: str, dataset: str) -> None:
     """Raise ``FileNotFoundError`` showing the official tree when ``data_root`` lacks a file
-    of ``dataset`` (``'sthv1'`` or ``'sthv2'``)."""
+    of ``dataset`` (``'sthv1'``, ``'sthv2'``, ``'diving48'`` or ``'gym99'``)."""
     if dataset not in _FILES:
         raise ValueError(f'unknown data set {dataset!r}: one of {sorted(_FILES)}')
     missing = [f for f in _FILES[dataset] if not osp.exists(osp.join(data_root, f))]
     if missing:
-        tree = (sthv2_tree if dataset == 'sthv2' else sthv1_tree)(data_root)
+        tree = _TREES[dataset](data_root)
         raise FileNotFoundError(f'{dataset} not found under {data_root} (missing: '
                                 f'{", ".join(missing)}); expected:\n{tree}')

@@ -36,7 +36,9 @@ offset) axis folded into the batch (:class:`_Conv3dAs2d`; the parameters keep th
 ``Conv3d`` shapes and names, so official state dicts load unchanged), and the stride-2
 transposed 1x1x1 convolution is a 1x1 product written into the even positions of a zero map.
 Batch norm over ``(N, C, T, H, W)`` equals batch norm over ``(N*T, C, H, W)`` (same statistics),
-so the BNs are ``BatchNorm2d`` with the official ``BatchNorm3d`` parameter names.
+so the BNs are ``BatchNorm2d`` with the official ``BatchNorm3d`` parameter names. The four
+extraction convolutions act on tiny ``9 x 9`` maps of one query each; each runs as one dense
+matrix product (:func:`_dense_conv_bn_relu`), which is faster there than ``conv2d``.
 """
 from __future__ import annotations
 
@@ -70,6 +72,33 @@ def _conv_bn_relu(c_in: int, c_out: int, stride=(1, 1, 1), padding=(0, 1, 1),
     # indices 0, 1, 2 as the official nn.Sequential(Conv3d, BatchNorm3d, ReLU)
     return nn.Sequential(_Conv3dAs2d(c_in, c_out, kernel, stride, padding, bias=False),
                          nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
+
+
+def _bn(bn: nn.BatchNorm2d, x: torch.Tensor) -> torch.Tensor:
+    """``bn`` applied to ``(N, C, L)`` (``nn.BatchNorm2d``'s arithmetic and running-statistics
+    update on the ``(N, C, H, W)`` tensor flattened over ``H * W``)."""
+    if bn.training and bn.track_running_stats:
+        bn.num_batches_tracked.add_(1)
+    use_batch = bn.training or not bn.track_running_stats
+    return F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, use_batch,
+                        bn.momentum, bn.eps)
+
+
+def _dense_conv_bn_relu(layer: nn.Sequential, x: torch.Tensor, size: int) -> tuple:
+    """``layer`` (conv, BN, ReLU) on ``N`` maps of ``size x size``, flattened ``(N, C*size^2)``,
+    as ONE matrix product: the conv's matrix is the conv applied to the identity basis (built
+    from the weight each call, so gradients reach it). Exact; ~2.4x faster than ``conv2d`` on
+    SELFY's 62,720 tiny 9 x 9 maps (CPU, one thread), at the price of the zeros of the matrix.
+    Returns the output ``(N, C'*s'^2)`` and ``s'``."""
+    conv, bn = layer[0], layer[1]
+    c_in = conv.in_channels
+    eye = torch.eye(c_in * size * size, dtype=x.dtype, device=x.device)
+    basis = F.conv2d(eye.view(-1, c_in, size, size), conv.weight[:, :, 0], None,
+                     conv.stride[1:], conv.padding[1:])  # (c_in s^2, C', s', s')
+    out_size = basis.shape[-1]
+    y = x @ basis.reshape(basis.shape[0], -1)
+    y = _bn(bn, y.view(x.shape[0], conv.out_channels, out_size * out_size))
+    return F.relu(y, inplace=True).view(x.shape[0], -1), out_size
 
 
 def _check_window(window) -> tuple[int, int, int]:
@@ -154,10 +183,12 @@ class STSSExtraction(nn.Module):
             x = x.permute(0, 2, 1, 4, 5, 3).reshape(b * L * t * h * w, 3, 1, 1)
             x = self.fc0(x)
         else:
-            x = stss.reshape(b * t * h * w * L, 1, u, v)  # (b t h w l), 1, u, v
             if self.extraction == 'conv':
-                x = self.conv3(self.conv2(self.conv1(self.conv0(x))))
+                x, size = stss.reshape(b * t * h * w * L, u * v), u  # (b t h w l), (u v)
+                for layer in (self.conv0, self.conv1, self.conv2, self.conv3):
+                    x, size = _dense_conv_bn_relu(layer, x, size)
             else:
+                x = stss.reshape(b * t * h * w * L, 1, u, v)  # (b t h w l), 1, u, v
                 x = self.fc1(self.fc0(x))
             x = x.view(b, t, h, w, L, -1).permute(0, 4, 1, 2, 3, 5)
             x = x.reshape(b * L * t * h * w, -1, 1, 1)
