@@ -42,15 +42,18 @@ test_pipeline = [
     dict(type='PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]
+# The json files are stage outputs (paths relative to the working directory, like the work
+# dir): the datasets' data_root is '' so that mmengine does not join them to DATA_ROOT; the
+# images come from DATA_ROOT through data_prefix.
 train_dataloader = dict(
     batch_size=2,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     batch_sampler=dict(type='AspectRatioBatchSampler'),
-    dataset=dict(type='CocoDataset', data_root=data_root, metainfo=metainfo,
+    dataset=dict(type='CocoDataset', data_root='', metainfo=metainfo,
                  ann_file='<instance pseudo-label json of the pipeline>',
-                 data_prefix=dict(img='JPEGImages/'),
+                 data_prefix=dict(img=data_root + '/JPEGImages/'),
                  filter_cfg=dict(filter_empty_gt=True, min_size=1), pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=1,
@@ -58,9 +61,9 @@ val_dataloader = dict(
     persistent_workers=True,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='CocoDataset', data_root=data_root, metainfo=metainfo,
+    dataset=dict(type='CocoDataset', data_root='', metainfo=metainfo,
                  ann_file='<VOC val ground-truth json of the pipeline>',
-                 data_prefix=dict(img='JPEGImages/'), test_mode=True,
+                 data_prefix=dict(img=data_root + '/JPEGImages/'), test_mode=True,
                  pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='CocoMetric', ann_file='<VOC val ground-truth json of the pipeline>',

@@ -11,7 +11,9 @@ A :class:`Stage` is one step; a :class:`Pipeline` runs its stages in order under
 ``duration_s``, ``checkpoint`` for 'train' stages, ``metrics`` for 'test' stages and for
 'call' stages that return a dict). A stage whose marker exists is skipped (``force`` reruns
 it); a stage that fails leaves no marker. Running a stage removes the markers of the stages
-that depend on it (directly or not), so they are run again with its new output. A complete
+that depend on it (directly or not), so they are run again with its new output (a dependent
+'train' stage also loses its ``last_checkpoint`` pointer, so it trains anew instead of
+resuming a run made from the old output). A complete
 stage made from another data root is an error (a synthetic output is never reused for the
 real data set): rerun it with ``force`` or use another work dir.
 
@@ -353,6 +355,11 @@ class Pipeline:
                 os.remove(dep.done_file(work_dir))
                 _log(f'{dep.name}: marked incomplete (it reads the output of {stage.name!r}, '
                      'which is being rerun)')
+            # its checkpoints come from the old inputs: resuming them would skip the training
+            # (a finished run resumes at its last epoch), so the dependent trains from scratch
+            stale = osp.join(dep.out_dir(work_dir), 'last_checkpoint')
+            if dep.kind == 'train' and osp.isfile(stale):
+                os.remove(stale)
         os.makedirs(out, exist_ok=True)
         _log(f'{stage.name}: start ({stage.kind} {stage.config or _fn_name(stage.fn)}) -> {out}')
         start = time.time()

@@ -254,3 +254,26 @@ def test_synthetic_pipeline_is_chosen_for_synthetic_data():
     spec = dataclasses.replace(TOY_SPEC, pipeline=real, synthetic_pipeline=syn)
     assert spec.pipeline_for(False) is real and spec.pipeline_for(True) is syn
     assert dataclasses.replace(TOY_SPEC, pipeline=real).pipeline_for(True) is real
+
+
+def test_rerun_input_makes_a_dependent_train_stage_train_anew(tmp_path, capsys):
+    """A finished train stage whose input is rerun must train again on the new input, not
+    resume its old run (which ends at once: it is at its last epoch already)."""
+    from cvshared.testing import TOY_CONFIG, make_toy_data
+    root = str(tmp_path / 'toy_data')
+    make_toy_data(root)
+    config = tmp_path / 'fit_on_a.py'
+    config.write_text(f"_base_ = [{TOY_CONFIG!r}]\n"
+                      "stage_inputs = dict(a='work_dirs/reproduce/toy/a')\n")
+    pipe = Pipeline([Stage('a', 'call', fn=make_a),
+                     Stage('fit', 'train', config=str(config), requires=('a',))], paper='toy')
+    work = str(tmp_path / 'w')
+    pipe.run(work, data_root=root, cfg_options={'train_cfg.max_epochs': 1})
+    first = osp.join(work, 'fit', 'epoch_1.pth')
+    stamp = os.stat(first).st_mtime_ns
+    pipe.run(work, only='a', force=True, data_root=root)
+    capsys.readouterr()
+    pipe.run(work, data_root=root, cfg_options={'train_cfg.max_epochs': 1})
+    out = capsys.readouterr().out
+    assert '[stage] fit: start' in out and 'resuming' not in out
+    assert os.stat(first).st_mtime_ns != stamp  # epoch 1 trained again on the new input
