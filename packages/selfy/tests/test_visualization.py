@@ -47,3 +47,36 @@ def test_check_layout_shows_the_tree(tmp_path):
     assert str(tmp_path / 'none') in str(err.value)
     with pytest.raises(ValueError, match='unknown run'):
         SPEC.check_data(str(tmp_path), 'kinetics')
+
+
+def test_inferencer_reads_a_video_and_draws_its_stss(tmp_path):
+    """tools/infer.py's path: a synthetic webm through the synthetic config's test pipeline and
+    a saved checkpoint -> 4 class scores summing to 1, the argmax as the label, and the picture
+    of the STSS grid (8 frames x 5 offsets of 9 x 9 maps, zoom 8, gap 2, border 3)."""
+    import glob
+    import os.path as osp
+
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from PIL import Image
+    from selfy.datasets import make_synthetic
+    from selfy.infer import INFERENCER
+    from selfy.registry import MODELS
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+    config = osp.join(repo, 'configs', 'selfy', 'selfy_tsm-r18_1x1x8_6e_synthetic.py')
+    make_synthetic(str(tmp_path / 'data'), num_train=1, num_val=1)
+    video = sorted(glob.glob(str(tmp_path / 'data' / '20bn-something-something-v2' / '*.webm')))[0]
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        model = MODELS.build(Config.fromfile(config).model)
+    model.init_weights()
+    block = model.backbone.stage_blocks['layer2_after']
+    block.stss_integration.upsample[1].weight.data.fill_(0.5)  # the block matters
+    torch.save(dict(state_dict=model.state_dict()), tmp_path / 'model.pth')
+    payload = INFERENCER(config, str(tmp_path / 'model.pth'))([video], out_dir=str(tmp_path / 'o'))
+    result = payload['results'][0]
+    assert len(result['scores']) == 4 and abs(sum(result['scores']) - 1) < 1e-4
+    assert result['pred_label'] == int(np.argmax(result['scores']))
+    picture = np.asarray(Image.open(result['files'][0]))
+    assert picture.shape == (2 * 3 + 8 * 72 + 7 * 2, 2 * 3 + 5 * 72 + 4 * 2, 3)
+    assert tuple(picture[0, 0]) == (128, 128, 128)  # no ground truth: grey border
