@@ -6,7 +6,7 @@ import pytest
 import torch
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-SYNTHETIC = osp.join(REPO, 'configs', 'motionsqueeze', 'msnet_tsm-r18_1x1x8_6e_synthetic.py')
+SYNTHETIC = osp.join(REPO, 'configs', 'motionsqueeze', 'msnet_tsm-r18_1x1x8_12e_synthetic.py')
 
 
 def test_flow_colour_wheel_directions_and_magnitude():
@@ -59,3 +59,41 @@ def test_inferencer_reads_a_video_and_draws_the_flow(tmp_path):
     motion = np.load(result['files'][1])
     assert motion['flow'].shape == (7, 2, 8, 8) and motion['confidence'].shape == (7, 1, 8, 8)
     assert np.abs(motion['flow']).max() <= 1 and osp.isfile(result['files'][0])
+
+
+def test_hook_draws_each_clip_of_a_test_batch(tmp_path):
+    from types import SimpleNamespace
+
+    from mmaction.structures import ActionDataSample
+    from motionsqueeze.hooks import MotionSqueezeVisualizationHook
+    from motionsqueeze.models import MotionSqueezeBlock
+    from PIL import Image
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(MotionSqueezeBlock(in_channels=8, num_segments=4)).eval()
+    runner = SimpleNamespace(model=model, work_dir=str(tmp_path), timestamp='t')
+    hook = MotionSqueezeVisualizationHook(draw=True, test_out_dir='vis')
+    hook.before_test(runner)
+    assert model[0].keep_motion
+    base = torch.randn(8, 12, 12)
+    still = base.expand(4, 8, 12, 12)  # clip 0: identical frames -> confidence 1, no motion
+    moving = torch.stack([base.roll(2 * k, 2) for k in range(4)])  # clip 1: 2 px right
+    with torch.no_grad():
+        model(torch.cat([still, moving]))
+    outputs = []
+    for name in ('a/still.webm', 'b/moving.webm'):
+        s = ActionDataSample().set_gt_label(1)
+        s.set_pred_score(torch.tensor([0.1, 0.9]))
+        s.set_metainfo(dict(filename=name))
+        outputs.append(s)
+    hook.after_test_iter(runner, 0, None, outputs)
+    still_png = np.asarray(Image.open(tmp_path / 't' / 'vis' / 'still.png'))
+    moving_png = np.asarray(Image.open(tmp_path / 't' / 'vis' / 'moving.png'))
+    assert tuple(still_png[0, 0]) == (0, 200, 0)  # right prediction: green border
+    # flow row (top), centre of pair 0: black for the still clip, red (rightwards) when moving
+    assert tuple(still_png[34, 34]) == (0, 0, 0)
+    # (brightness relative to the clip's largest flow, which is at the wrapped columns)
+    r, g, b = (int(v) for v in moving_png[34, 34])
+    assert r > 30 and 4 * max(g, b) < r, (r, g, b)
+    assert tuple(still_png[2 + 64 + 32, 34]) == (255, 255, 255)  # confidence 1
+    hook.after_test(runner)
+    assert not model[0].keep_motion and model[0].last_motion is None

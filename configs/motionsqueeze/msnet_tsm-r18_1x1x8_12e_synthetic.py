@@ -41,9 +41,9 @@ val_dataloader = dict(
                  pipeline=val_pipeline))
 test_dataloader = val_dataloader
 
-train_cfg = dict(max_epochs=6, val_interval=6)
-param_scheduler = [dict(type='MultiStepLR', begin=0, end=6, by_epoch=True, milestones=[4],
+train_cfg = dict(max_epochs=12, val_interval=12)
+param_scheduler = [dict(type='MultiStepLR', begin=0, end=12, by_epoch=True, milestones=[10],
                         gamma=0.1)]
-# Adam (not the paper's SGD): from scratch in 72 steps on CPU
+# Adam (not the paper's SGD): from scratch in 144 steps on CPU
 optim_wrapper = dict(optimizer=dict(_delete_=True, type='Adam', lr=1e-3, weight_decay=1e-4))
-default_hooks = dict(checkpoint=dict(interval=6), logger=dict(interval=5))
+default_hooks = dict(checkpoint=dict(interval=12), logger=dict(interval=5))
