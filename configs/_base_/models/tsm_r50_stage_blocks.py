@@ -5,10 +5,11 @@
 # 8 segments, 2D ImageNet ResNet-50 from a path (torchvision's resnet50-19c8e357.pth, the
 # official repositories' initialisation; ResNetTSM maps its names), TSMHead (GAP, dropout 0.5,
 # average consensus), mmaction2's own tsm_r50.py otherwise.
+# No custom_imports and no top-level variables here: the dataset bases beside it define them,
+# and mmengine refuses a key defined by two sibling bases. The paper package registers
+# ResNetTSMWithBlocks by importing cvshared.video.stage_blocks (its custom_imports).
 _base_ = ['mmaction::_base_/models/tsm_r50.py']
-custom_imports = dict(imports=['cvshared.video.stage_blocks'], allow_failed_imports=False)
-num_segments = 8
 model = dict(
-    backbone=dict(type='ResNetTSMWithBlocks', num_segments=num_segments,
+    backbone=dict(type='ResNetTSMWithBlocks', num_segments=8,
                   pretrained='checkpoints/resnet50-19c8e357.pth', blocks=[]),
-    cls_head=dict(num_segments=num_segments))
+    cls_head=dict(num_segments=8))
