@@ -103,3 +103,60 @@ def test_converter_cli_and_init_cfg_load_an_official_checkpoint(tmp_path, monkey
                           torch.ones(64)}}, src)
     with pytest.raises(KeyError):
         UMILXCLIP(**TINY, init_cfg=dict(type='Pretrained', checkpoint=str(src))).init_weights()
+
+
+def _save_with_a_yacs_config(path, model_state):
+    """torch.save an official-style checkpoint whose ``config`` is a yacs CfgNode, with a
+    stand-in ``yacs.config`` module holding a CfgNode written as yacs writes it (a dict
+    subclass with four internal attributes); the module is gone again before loading."""
+    import types
+
+    class CfgNode(dict):
+        def __init__(self, init_dict=None):
+            super().__init__(init_dict or {})
+            self.__dict__.update({'__immutable__': False, '__deprecated_keys__': set(),
+                                  '__renamed_keys__': {}, '__new_allowed__': False})
+
+    CfgNode.__module__, CfgNode.__qualname__ = 'yacs.config', 'CfgNode'
+    yacs, config = types.ModuleType('yacs'), types.ModuleType('yacs.config')
+    config.CfgNode, yacs.config = CfgNode, config
+    saved = {k: sys.modules.get(k) for k in ('yacs', 'yacs.config')}
+    sys.modules.update({'yacs': yacs, 'yacs.config': config})
+    try:
+        cfg = CfgNode({'MODEL': CfgNode({'ARCH': 'ViT-B/32'}), 'TRAIN': CfgNode({'LR': 8e-6})})
+        torch.save({'model': model_state, 'config': cfg, 'epoch': 30}, path)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                sys.modules.pop(k, None)
+            else:
+                sys.modules[k] = v
+
+
+def test_official_checkpoint_with_its_yacs_config_loads_safely(tmp_path, monkeypatch, capsys):
+    """X-CLIP / UMIL save their yacs config beside the weights (k400_32_8.pth does). Safe
+    loading reads it as plain data through umil.convert.EXTRA_SAFE_GLOBALS, without yacs;
+    without that entry the file is refused."""
+    from cvshared.checkpoint import UnsafeCheckpointError
+    from umil.convert import EXTRA_SAFE_GLOBALS
+    official = random_official()
+    src = tmp_path / 'k400_like.pth'
+    _save_with_a_yacs_config(src, official)
+    with pytest.raises(UnsafeCheckpointError, match='yacs.config.CfgNode'):
+        load_checkpoint_file(src)
+    loaded = load_checkpoint_file(src, extra_safe_globals=EXTRA_SAFE_GLOBALS)
+    assert loaded['config'] == {'MODEL': {'ARCH': 'ViT-B/32'}, 'TRAIN': {'LR': 8e-6}}
+    assert 'yacs' not in sys.modules  # nothing of yacs was imported
+    dst = tmp_path / 'ours.pth'
+    tool = osp.join(REPO, 'tools', 'model_converters', 'umil_official_to_ours.py')
+    monkeypatch.setattr(sys, 'argv', [tool, str(src), str(dst)])
+    runpy.run_path(tool, run_name='__main__')
+    model = UMILXCLIP(**TINY)
+    model.load_state_dict(load_checkpoint_file(dst)['state_dict'], strict=True)
+    ref = convert(official)
+    assert all(torch.equal(v, ref[k]) for k, v in model.state_dict().items())
+    # and the init_cfg path reads the same file
+    model = UMILXCLIP(**TINY, init_cfg=dict(type='Pretrained', checkpoint=str(src)))
+    model.init_weights()
+    assert torch.equal(model.state_dict()['vision_model.embeddings.class_embedding'],
+                       ref['vision_model.embeddings.class_embedding'])

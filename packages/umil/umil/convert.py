@@ -12,15 +12,17 @@ transformers' X-CLIP names. Rules: packed q/k/v split in three (q, k, v order), 
 """
 from __future__ import annotations
 
+import collections
 import re
 
 import torch
 
-# Official X-CLIP checkpoints (``save_checkpoint``) may hold their yacs ``config`` beside the
-# weights: a CfgNode cannot be rebuilt by weights-only loading (torch refuses SETITEM on a dict
-# subclass), so such a file is refused with cvshared's UnsafeCheckpointError / NotACheckpoint-
-# Error; keep only its ``model`` entry once, in a trusted environment (README, Commands).
-EXTRA_SAFE_GLOBALS = ()
+# Official X-CLIP / UMIL checkpoints (``utils.save_checkpoint``) hold their yacs ``config``
+# beside the weights. Weights-only loading cannot rebuild a yacs CfgNode (a dict subclass: torch
+# refuses SETITEM on it), and yacs is not a dependency. The one entry below reads that config as
+# a plain ``collections.OrderedDict`` (its keys and values, and its few internal flags as
+# attributes): data only, nothing of yacs is imported or run. The weights are unaffected.
+EXTRA_SAFE_GLOBALS = ((collections.OrderedDict, 'yacs.config.CfgNode'),)
 
 DROPPED = ('input_resolution', 'context_length', 'vocab_size')
 # prefix renames (official -> ours), first match wins
