@@ -1,0 +1,4 @@
+"""Hooks of antico."""
+from .visualization import AnticoVisualizationHook, draw_sample
+
+__all__ = ['AnticoVisualizationHook', 'draw_sample']

@@ -1,0 +1,4 @@
+"""Hooks of logratio."""
+from .visualization import LogratioVisualizationHook, draw_sample
+
+__all__ = ['LogratioVisualizationHook', 'draw_sample']
