@@ -9,6 +9,22 @@ instance, with its box), ``SegmentationClass`` (palette PNG), ``SegmentationClas
 (grey-level PNG, same ids), ``SegmentationObject`` (palette PNG, instance ids 1..K), with a
 255 border ``border`` pixels wide around every object as VOC has, and
 ``ImageSets/Segmentation/{train,val,train_aug}.txt``. Everything derives from ``seed``.
+
+Two options change the pictures (both off by default; the default output is byte-identical to
+the generator's before they existed):
+
+- ``radius_range=(lo, hi)``: object radii drawn uniformly from ``lo * min(H, W)`` to
+  ``hi * min(H, W)`` (inclusive, in pixels) instead of the default ``min(H, W) // 8 + 2`` to
+  ``min(H, W) // 4 + 2``: e.g. small objects against a CAM net's receptive field.
+- ``mark=f`` (the "marked" style, for methods that propagate CAMs, e.g. PSA / IRN): each object
+  is a *body* of a random shape (drawn independently of the class) painted in one dark flat
+  colour (per object, each channel uniform in 15..55, so it stands out against the 60..200
+  background texture and is the same over the whole object), with a small disc of the class
+  tint (``TINTS[k % 6]``) of radius ``max(2, round(f * r))`` at the body's centre: the tint is
+  the only class evidence, so a classifier's CAM fires on the mark, while the mask (and the
+  box) is the whole body. Objects do not overlap in this style (a placement that would touch
+  an earlier object, dilated by 2 pixels, is redrawn up to 50 times, then the object is left
+  out), so every labelled object shows its mark.
 """
 from __future__ import annotations
 
@@ -46,12 +62,27 @@ def _shape_mask(shape: str, h: int, w: int, cy: int, cx: int, r: int) -> np.ndar
     return m.astype(bool)
 
 
+def _radius(rng: np.random.Generator, h: int, w: int, radius_range) -> int:
+    if radius_range is None:
+        return int(rng.integers(min(h, w) // 8 + 2, min(h, w) // 4 + 3))
+    lo, hi = (int(round(f * min(h, w))) for f in radius_range)
+    if not 2 <= lo <= hi or 2 * hi >= min(h, w):
+        raise ValueError(f'radius_range={tuple(radius_range)} gives radii {lo}..{hi} px for a '
+                         f'{h} x {w} image: need 2 <= lo <= hi < min(H, W) / 2')
+    return int(rng.integers(lo, hi + 1))
+
+
 def render_image(rng: np.random.Generator, size: tuple[int, int], num_classes: int,
-                 max_objects: int = 3, border: int = 1):
+                 max_objects: int = 3, border: int = 1, radius_range=None,
+                 mark: float | None = None):
     """One image: ``(rgb uint8 H x W x 3, class ids H x W, instance ids H x W,
     [(class index 0..num_classes-1, visible mask)])``. Later objects occlude earlier ones;
-    an object that ends up with under 20 visible pixels is dropped."""
+    an object that ends up with under 20 visible pixels is dropped. ``radius_range`` and
+    ``mark``: the module docstring (``None`` = the default pictures, same random draws)."""
     h, w = size
+    if mark is not None and not 0 < mark < 1:
+        raise ValueError(f'mark={mark}: the mark radius is a fraction of the object radius, '
+                         'in (0, 1)')
     coarse = rng.uniform(60, 200, size=(4, 4, 3)).astype(np.float32)
     img = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC)
     img += rng.normal(0, 10, size=(h, w, 3)).astype(np.float32)
@@ -59,19 +90,39 @@ def render_image(rng: np.random.Generator, size: tuple[int, int], num_classes: i
     objects = []
     for i in range(int(rng.integers(1, max_objects + 1))):
         k = int(rng.integers(num_classes))
-        r = int(rng.integers(min(h, w) // 8 + 2, min(h, w) // 4 + 3))
-        cy, cx = int(rng.integers(r, h - r)), int(rng.integers(r, w - r))
-        m = _shape_mask(SHAPES[k % len(SHAPES)], h, w, cy, cx, r)
-        owner[m] = i + 1
+        r = _radius(rng, h, w, radius_range)
         tint = np.asarray(TINTS[k % len(TINTS)], np.float32)
-        img[m] = 0.75 * tint + 0.25 * img[m]
+        if mark is None:
+            cy, cx = int(rng.integers(r, h - r)), int(rng.integers(r, w - r))
+            m = _shape_mask(SHAPES[k % len(SHAPES)], h, w, cy, cx, r)
+            owner[m] = i + 1
+            img[m] = 0.75 * tint + 0.25 * img[m]
+            objects.append(k)
+            continue
+        shape = SHAPES[int(rng.integers(len(SHAPES)))]
+        taken = cv2.dilate((owner > 0).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+        for _ in range(50):
+            cy, cx = int(rng.integers(r, h - r)), int(rng.integers(r, w - r))
+            m = _shape_mask(shape, h, w, cy, cx, r)
+            if not (m & taken).any():
+                break
+        else:
+            objects.append(None)    # no room: left out
+            continue
+        body = rng.uniform(15, 55, size=3).astype(np.float32)
+        img[m] = 0.85 * body + 0.15 * img[m]
+        disc = np.zeros((h, w), np.uint8)
+        cv2.circle(disc, (cx, cy), max(2, int(round(mark * r))), 1, -1)
+        d = disc.astype(bool) & m
+        img[d] = 0.75 * tint + 0.25 * img[d]
+        owner[m] = i + 1
         objects.append(k)
     cls_map = np.zeros((h, w), np.uint8)
     inst_map = np.zeros((h, w), np.uint8)
     kept = []
     for i, k in enumerate(objects):
         m = owner == i + 1
-        if m.sum() < 20:
+        if k is None or m.sum() < 20:
             continue
         kept.append((k, m))
         cls_map[m] = k + 1
@@ -118,12 +169,15 @@ def _png(path: str, arr: np.ndarray, palette: bool) -> None:
 
 def make_voc_synthetic(root: str, num_train: int = 4, num_val: int = 2,
                        size: tuple[int, int] = (64, 80), classes=DEFAULT_CLASSES,
-                       max_objects: int = 3, border: int = 1, seed: int = 0) -> str:
+                       max_objects: int = 3, border: int = 1, seed: int = 0,
+                       radius_range=None, mark: float | None = None) -> str:
     """Write the data set under ``root`` (= the ``VOC2012`` folder); returns ``root``.
 
     ``classes`` are VOC foreground class names (their VOC ids are used in the masks, so the
     files read as real VOC). ``train`` and ``val`` get all annotations; ``train_aug`` is
-    ``train`` (the synthetic SBD part is empty).
+    ``train`` (the synthetic SBD part is empty). ``radius_range`` (object radii as fractions of
+    the image side) and ``mark`` (class evidence only in a small mark on a class-agnostic
+    body): the module docstring; ``None`` keeps the default pictures byte-identical.
     """
     unknown = [c for c in classes if c not in VOC_CLASSES[1:]]
     if unknown:
@@ -139,7 +193,7 @@ def make_voc_synthetic(root: str, num_train: int = 4, num_val: int = 2,
         for i in range(n):
             name = f'2000_{(0 if split == "train" else 500000) + i:06d}'
             img, cls_local, inst, objs = render_image(rng, size, len(classes), max_objects,
-                                                      border)
+                                                      border, radius_range, mark)
             lut = np.full(256, IGNORE_INDEX, np.uint8)
             lut[0] = 0
             lut[1:len(ids) + 1] = ids
