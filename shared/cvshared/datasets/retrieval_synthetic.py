@@ -61,14 +61,14 @@ def _polygon(shape: str, cx: float, cy: float, r: float, angle: float) -> list:
 
 def _draw(rng: np.random.Generator, size: int, shape: str, colour: tuple) -> tuple:
     # background: grey level + low-frequency tint + pixel noise
-    base = rng.uniform(70, 180)
+    base = rng.uniform(60, 190) + rng.uniform(-25, 25, 3)[None, None]
     yy, xx = np.mgrid[0:size, 0:size] / size
-    tint = rng.uniform(-30, 30, 3)[None, None] * np.sin(
+    tint = rng.uniform(-40, 40, 3)[None, None] * np.sin(
         2 * math.pi * (xx * rng.uniform(0.5, 2) + yy * rng.uniform(0.5, 2)))[..., None]
     bg = base + tint + rng.normal(0, 12, (size, size, 3))
     img = Image.fromarray(np.clip(bg, 0, 255).astype(np.uint8))
     draw = ImageDraw.Draw(img)
-    r = rng.uniform(0.18, 0.32) * size
+    r = rng.uniform(0.15, 0.35) * size
     cx, cy = rng.uniform(r, size - r, 2)
     col = tuple(int(np.clip(c + rng.normal(0, 15), 0, 255)) for c in colour)
     angle = rng.uniform(0, 2 * math.pi)

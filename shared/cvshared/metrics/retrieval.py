@@ -48,7 +48,7 @@ import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.registry import METRICS
 
-__all__ = ['knn_search', 'recall_at_k', 'map_at_r', 'nmi_score', 'continuous_ndcg_at_k',
+__all__ = ['knn_search', 'iter_knn', 'recall_at_k', 'map_at_r', 'nmi_score', 'continuous_ndcg_at_k',
            'retrieval_scores', 'faiss_available', 'DMLRetrievalMetric', 'ContinuousNDCGMetric']
 
 
@@ -82,7 +82,7 @@ def knn_search(query, gallery=None, k: int = 1, metric: str = 'l2', exclude_self
         k: Neighbours per query.
         metric: ``'l2'`` (squared Euclidean, ascending), ``'ip'`` (inner product, descending)
             or ``'cosine'`` (``'ip'`` on L2-normalised copies).
-        exclude_self: Query ``i`` is gallery item ``i`` (requires ``Q == G``): remove it.
+        exclude_self: Query ``i`` is gallery item ``i`` (``gallery=None``): remove it.
         backend: ``'auto'`` (faiss if importable, else torch), ``'faiss'`` or ``'torch'``.
         chunk_size: Queries per block of the torch search.
 
@@ -90,6 +90,16 @@ def knn_search(query, gallery=None, k: int = 1, metric: str = 'l2', exclude_self
         ``(scores, indices)``, both ``(Q, k)``: float32 distances (``'l2'``) or similarities,
         int64 gallery indices.
     """
+    blocks = list(iter_knn(query, gallery, k, metric, exclude_self, backend, chunk_size,
+                           block=None))
+    return blocks[0][1], blocks[0][2]
+
+
+def iter_knn(query, gallery=None, k: int = 1, metric: str = 'l2', exclude_self: bool = False,
+             backend: str = 'auto', chunk_size: int = 2048, block: int | None = 8192):
+    """:func:`knn_search` by blocks of ``block`` queries (``None``: one block), yielding
+    ``(start, scores, indices)``, so that a large ``k`` (SOP's Recall@1000) never holds the
+    ``(Q, k)`` arrays of every query at once."""
     q = _f32(query)
     g = q if gallery is None else _f32(gallery)
     if q.ndim != 2 or g.ndim != 2 or q.shape[1] != g.shape[1]:
@@ -97,41 +107,46 @@ def knn_search(query, gallery=None, k: int = 1, metric: str = 'l2', exclude_self
                          f'{q.shape} and {g.shape}')
     if metric not in ('l2', 'ip', 'cosine'):
         raise ValueError(f"knn_search: metric must be 'l2', 'ip' or 'cosine', got {metric!r}")
-    if exclude_self and q.shape[0] != g.shape[0]:
-        raise ValueError('knn_search: exclude_self needs the gallery to be the queries')
+    if exclude_self and gallery is not None:
+        raise ValueError('knn_search: exclude_self needs gallery=None (the gallery is the '
+                         'queries)')
     available = g.shape[0] - int(exclude_self)
     if k < 1 or k > available:
         raise ValueError(
             f'knn_search: k={k} but the gallery has {available} item(s)'
             f'{" besides the query itself" if exclude_self else ""}; a K larger than the '
             f'gallery is undefined: lower K (e.g. topk) or use a larger test set')
+    if backend == 'auto':
+        backend = 'faiss' if faiss_available() else 'torch'
+    if backend not in ('faiss', 'torch'):
+        raise ValueError(f"knn_search: backend must be 'auto', 'faiss' or 'torch', got "
+                         f'{backend!r}')
     if metric == 'cosine':
         q = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
         g = q if gallery is None else g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True),
                                                      1e-12)
         metric = 'ip'
-    if backend == 'auto':
-        backend = 'faiss' if faiss_available() else 'torch'
     kk = k + int(exclude_self)
+    index = None
     if backend == 'faiss':
         import faiss
         index = faiss.IndexFlatL2(g.shape[1]) if metric == 'l2' else faiss.IndexFlatIP(g.shape[1])
         index.add(g)
-        scores, idx = index.search(q, kk)
-    elif backend == 'torch':
-        scores, idx = _torch_knn(q, g, kk, metric, chunk_size)
-    else:
-        raise ValueError(f"knn_search: backend must be 'auto', 'faiss' or 'torch', got "
-                         f'{backend!r}')
-    idx = idx.astype(np.int64)
-    if not exclude_self:
-        return scores.astype(np.float32), idx
-    is_self = idx == np.arange(idx.shape[0])[:, None]
-    # rows where the query is not among its k + 1 neighbours (exact duplicates): drop the last
-    missing = ~is_self.any(axis=1)
-    is_self[missing, -1] = True
-    keep = ~is_self
-    return (scores[keep].reshape(-1, k).astype(np.float32), idx[keep].reshape(-1, k))
+    step = q.shape[0] if block is None else int(block)
+    for start in range(0, q.shape[0], max(step, 1)):
+        qb = q[start:start + step]
+        if index is not None:
+            scores, idx = index.search(qb, kk)
+        else:
+            scores, idx = _torch_knn(qb, g, kk, metric, chunk_size)
+        idx = idx.astype(np.int64)
+        if exclude_self:
+            is_self = idx == (start + np.arange(idx.shape[0]))[:, None]
+            # a query missing from its k + 1 neighbours (exact duplicates): drop the last one
+            is_self[~is_self.any(axis=1), -1] = True
+            keep = ~is_self
+            scores, idx = scores[keep].reshape(-1, k), idx[keep].reshape(-1, k)
+        yield start, scores.astype(np.float32), idx
 
 
 def _torch_knn(q: np.ndarray, g: np.ndarray, k: int, metric: str, chunk_size: int):
@@ -260,15 +275,25 @@ def retrieval_scores(embeddings, labels, query_mask=None, topk: Sequence[int] = 
         raise ValueError(f'Recall@K: K={max(topk)} is larger than the gallery ({n_gallery} '
                          f'items{" besides the query" if loo else ""}); lower topk')
     kmax = min(kmax, n_gallery)
-    _, idx = knn_search(qx, gx, kmax, metric=metric, exclude_self=loo, backend=backend)
-    nn_labels = gy[idx]
-    out = {f'Recall@{k}': v for k, v in recall_at_k(nn_labels, qy, topk).items()}
+    hits = {k: 0 for k in topk}
+    ap_sum, skipped = 0.0, 0
+    for start, _, idx in iter_knn(qx, gx, kmax, metric=metric, exclude_self=loo,
+                                  backend=backend):
+        nn_labels = gy[idx]
+        ql = qy[start:start + len(idx)]
+        for k, v in recall_at_k(nn_labels, ql, topk).items():
+            hits[k] += v * len(idx)
+        if with_map_at_r:
+            value, skip = map_at_r(nn_labels, ql, r[start:start + len(idx)])
+            if skip < len(idx):
+                ap_sum += value * (len(idx) - skip)
+            skipped += skip
+    out = {f'Recall@{k}': hits[k] / len(qy) for k in topk}
     if with_map_at_r:
-        value, skipped = map_at_r(nn_labels, qy, r)
         if skipped:
             warnings.warn(f'MAP@R: {skipped} quer(y/ies) have no other image of their class and '
                           f'are left out of the mean', stacklevel=2)
-        out['MAP@R'] = value
+        out['MAP@R'] = ap_sum / (len(qy) - skipped) if skipped < len(qy) else float('nan')
         out['MAP@R_skipped'] = skipped
     if with_nmi:
         out['NMI'] = nmi_score(x, y, seed=nmi_seed, n_init=nmi_n_init)

@@ -9,6 +9,7 @@ from cvshared.metrics.retrieval import (
     DMLRetrievalMetric,
     continuous_ndcg_at_k,
     faiss_available,
+    iter_knn,
     knn_search,
     map_at_r,
     nmi_score,
@@ -56,6 +57,23 @@ def test_leave_one_out_removes_the_query_only(backend):
     assert idx[0, 0] == 1 and idx[1, 0] == 0  # the duplicate is a neighbour, the query is not
     assert (idx != np.arange(4)[:, None]).all()
     np.testing.assert_array_equal(idx[3], [2, 0] if idx[3, 1] == 0 else [2, 1])
+
+
+@pytest.mark.parametrize('backend', BACKENDS)
+def test_blocks_of_queries_equal_one_search(backend, monkeypatch):
+    x, y = _random_set(5)
+    _, whole = knn_search(x, None, 6, exclude_self=True, backend=backend)
+    parts = list(iter_knn(x, None, 6, exclude_self=True, backend=backend, block=7))
+    assert [p[0] for p in parts] == list(range(0, len(x), 7))
+    np.testing.assert_array_equal(np.concatenate([p[2] for p in parts]), whole)
+    # retrieval_scores by blocks of 7 queries gives the one-block figures
+    want = retrieval_scores(x, y, topk=(1, 3), backend=backend)
+    import cvshared.metrics.retrieval as mod
+    real = mod.iter_knn
+    monkeypatch.setattr(mod, 'iter_knn', lambda *a, **kw: real(*a, block=7, **kw))
+    got = retrieval_scores(x, y, topk=(1, 3), backend=backend)
+    assert got['Recall@1'] == pytest.approx(want['Recall@1'], abs=1e-12)
+    assert got['MAP@R'] == pytest.approx(want['MAP@R'], abs=1e-12)
 
 
 def test_k_larger_than_gallery_is_a_clear_error():
