@@ -33,7 +33,7 @@ def sop_like(n: int, dim: int, seed: int = 0):
         labels[-1] = labels[-2] = labels[-1] - 1 if labels[-2] != labels[-1] else labels[-1]
     sizes = np.bincount(labels)
     centres = rng.normal(0, 1, (len(sizes), dim)).astype(np.float32)
-    x = centres[labels] + 4.0 * rng.normal(0, 1, (n, dim)).astype(np.float32)
+    x = centres[labels] + 2.5 * rng.normal(0, 1, (n, dim)).astype(np.float32)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     return x, labels
 

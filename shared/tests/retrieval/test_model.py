@@ -128,3 +128,32 @@ def test_head_errors_and_proxy_init():
     assert h.proxies.std().item() == pytest.approx((2 / 2000) ** 0.5, rel=0.02)
     no_proxy = MetricLearningHead(loss=dict(type='PMLLoss', loss='ContrastiveLoss'))
     assert no_proxy.proxies is None
+
+
+def test_inshop_is_query_reaches_the_metric_through_packinputs(tmp_path):
+    from cvshared.datasets.retrieval import InShopRetrieval, write_inshop_fixture
+    from cvshared.metrics.retrieval import retrieval_scores
+    from mmengine.dataset import pseudo_collate
+    from mmengine.evaluator import Evaluator
+    init_default_scope('mmpretrain')
+    torch.manual_seed(0)
+    root = write_inshop_fixture(str(tmp_path), num_items=6, per_item=3)
+    ds = InShopRetrieval(root, split='test', pipeline=[
+        dict(type='LoadImageFromFile'), dict(type='PackInputs', algorithm_keys=('is_query', ))])
+    model = MODELS.build(dict(type='EmbeddingRetriever', image_encoder=[
+        dict(type='ResNet', depth=18, stem_channels=8, base_channels=8, out_indices=(3, )),
+        dict(type='EmbeddingNeck', in_channels=64, out_channels=8)])).eval()
+    batch = pseudo_collate([ds[i] for i in range(len(ds))])
+    with torch.no_grad():
+        out = model.test_step(batch)
+    ev = Evaluator(dict(type='DMLRetrievalMetric', topk=(1, 2), mode='auto'))
+    ev.process(out, batch)
+    res = ev.evaluate(len(ds))
+    emb = torch.stack([o.embedding for o in out]).numpy()
+    flags = [bool(o.is_query) for o in out]
+    assert flags == [True, False, False] * 3
+    labels = [int(o.gt_label) for o in out]
+    want = retrieval_scores(emb, labels, flags, topk=(1, 2))
+    assert res['retrieval/Recall@1'] == want['Recall@1']
+    # leave-one-out over the same 9 images would be another figure: the mode was used
+    assert res['retrieval/MAP@R'] == want['MAP@R'] != retrieval_scores(emb, labels)['MAP@R']
