@@ -118,6 +118,23 @@ def test_recall_map_nmi_equal_pml_accuracy_calculator(seed):
     assert 0.05 < ours['Recall@1'] < 0.99  # a non-trivial case
 
 
+def test_query_gallery_equals_pml_with_a_separate_reference():
+    ac = pytest.importorskip('pytorch_metric_learning.utils.accuracy_calculator')
+    x, y = _random_set(6, n_classes=20, per=(3, 8))
+    mask = np.zeros(len(y), bool)
+    for c in np.unique(y):
+        mask[np.flatnonzero(y == c)[:2]] = True  # two queries per item, the rest gallery
+    calc = ac.AccuracyCalculator(include=('precision_at_1', 'mean_average_precision_at_r'),
+                                 k='max_bin_count')
+    t = torch.from_numpy
+    ref = calc.get_accuracy(t(x[mask]), t(y[mask]), t(x[~mask]), t(y[~mask]),
+                            ref_includes_query=False)
+    ours = retrieval_scores(x, y, mask, topk=(1, ))
+    assert ours['Recall@1'] == pytest.approx(ref['precision_at_1'], abs=1e-9)
+    assert ours['MAP@R'] == pytest.approx(ref['mean_average_precision_at_r'], abs=1e-9)
+    assert 0.05 < ours['Recall@1'] < 0.99
+
+
 def test_query_gallery_recall_equals_a_brute_force_loop():
     # (mmpretrain 1.2.0's RetrievalRecall.calculate would be the library oracle, but it calls
     # np.in1d, which numpy 2.4 removed: AttributeError in this environment)
