@@ -1,4 +1,6 @@
-"""Hooks of proxyanchor."""
-from .visualization import ProxyanchorVisualizationHook, draw_sample
+"""Hooks of proxyanchor: the official warm-up and the retrieval-grid visualization."""
+from .visualization import ProxyanchorVisualizationHook, draw_sample, nearest_neighbours
+from .warmup import BackboneWarmupHook
 
-__all__ = ['ProxyanchorVisualizationHook', 'draw_sample']
+__all__ = ['BackboneWarmupHook', 'ProxyanchorVisualizationHook', 'draw_sample',
+           'nearest_neighbours']

@@ -49,7 +49,7 @@ def main(argv=None) -> int:
     sys.path.insert(0, osp.join(osp.abspath(args.checkout), 'code'))
     import torch
     with cpu_only():
-        from losses import Proxy_Anchor   # the official class
+        from losses import Proxy_Anchor  # the official class
     cases = []
     for num_classes, dim, batch, labels, alpha, margin, seed in CASES:
         gen = torch.Generator().manual_seed(seed)
