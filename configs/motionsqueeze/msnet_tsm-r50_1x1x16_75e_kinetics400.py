@@ -1,13 +1,18 @@
 # MSNet (TSM-R50 + MS module), 16 segments, Kinetics-400 (paper: 76.4 top-1), the official
-# Kinetics recipe (scripts/train_TSM_Kinetics.sh): SGD momentum 0.9 (no Nesterov), lr 0.02 for
-# a batch of 96, weight decay 1e-4, gradient clipping 20, 75 epochs, lr x0.1 at 30 and 60,
-# dropout 0.5. mmaction2 video-list layout (kinetics400_{train,val}_list_videos.txt,
-# videos_{train,val}/), as configs/_base_/datasets/kinetics400.py; mmaction2's VideoDataset.
-_base_ = ['./_base_/msnet_tsm-r50_sthv2.py']
+# Kinetics recipe (scripts/train_TSM_Kinetics.sh, main_kinetics.py): SGD momentum 0.9 (no
+# Nesterov), lr 0.02 for a batch of 96, weight decay 1e-4, gradient clipping 20, 75 epochs, lr
+# x0.1 at 30 and 60, dropout 0.5; frames short side 256 (GroupScale(256)), multi-scale crop 224
+# (13 fixed positions), horizontal flip; test short side 256, centre crop 224, 1 clip. Data: the
+# shared Kinetics-400 base (mmaction2 video-list layout, kinetics400_{train,val}_list_videos.txt,
+# videos_{train,val}/), whose pipelines a config sets; its dataset class is the stts package's
+# (errors naming the file), so this config names mmaction2's VideoDataset (same list reading).
+_base_ = ['../_base_/datasets/kinetics400.py', './_base_/msnet_tsm-r50_40e.py']
+custom_imports = dict(imports=['cvshared.video.stage_blocks', 'cvshared.datasets.action',
+                               'motionsqueeze'], allow_failed_imports=False)
 num_segments = 16
+dataset_type = 'VideoDataset'
 model = dict(backbone=dict(num_segments=num_segments),
              cls_head=dict(num_classes=400, num_segments=num_segments))
-data_root = '{{$DATA_ROOT:data/kinetics400}}'
 train_pipeline = [
     dict(type='CheckedDecordInit'),
     dict(type='SampleFrames', clip_len=1, frame_interval=1, num_clips=num_segments),
@@ -28,15 +33,10 @@ val_pipeline = [
     dict(type='CenterCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCHW'),
     dict(type='PackActionInputs')]
-train_dataloader = dict(batch_size=12, dataset=dict(
-    _delete_=True, type='VideoDataset',
-    ann_file=f'{data_root}/kinetics400_train_list_videos.txt',
-    data_prefix=dict(video=f'{data_root}/videos_train'), pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(
-    _delete_=True, type='VideoDataset',
-    ann_file=f'{data_root}/kinetics400_val_list_videos.txt',
-    data_prefix=dict(video=f'{data_root}/videos_val'), pipeline=val_pipeline,
-    test_mode=True))
+test_pipeline = val_pipeline
+train_dataloader = dict(batch_size=12,  # x 8 GPUs = 96
+                        dataset=dict(type=dataset_type, pipeline=train_pipeline))
+val_dataloader = dict(batch_size=6, dataset=dict(type=dataset_type, pipeline=val_pipeline))
 test_dataloader = val_dataloader
 train_cfg = dict(max_epochs=75)
 param_scheduler = [dict(type='MultiStepLR', begin=0, end=75, by_epoch=True,

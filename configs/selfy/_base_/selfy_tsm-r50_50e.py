@@ -4,20 +4,18 @@
 # 8 clips), weight decay 5e-4, 50 epochs, lr x0.1 at epochs 30 and 40, gradient clipping at L2
 # norm 20, dropout 0.5, no partial BN; TSN's optim policies (biases lr x2 without decay, BN
 # without decay; on Something-Something the fc weight x1 and bias x2). A dataset config
-# inherits this and its dataset base. configs/_base_/models/tsm_r50_stage_blocks.py and the
-# dataset bases both define num_segments and custom_imports, which mmengine refuses between
-# sibling bases, so this file restates that base's backbone lines (ResNetTSMWithBlocks, 8
-# segments, torchvision's ImageNet ResNet-50) on mmaction2's own tsm_r50.py.
-_base_ = ['mmaction::_base_/models/tsm_r50.py', '../../_base_/runtime/mmaction.py']
+# inherits this and its dataset base. The TSM ResNet-50 (ResNetTSMWithBlocks, 8 segments,
+# torchvision's ImageNet ResNet-50, TSMHead) is configs/_base_/models/tsm_r50_stage_blocks.py;
+# this file adds the SELFY block after layer2 (neither base defines custom_imports or top-level
+# variables, so a dataset base can sit beside them).
+_base_ = ['../../_base_/models/tsm_r50_stage_blocks.py', '../../_base_/runtime/mmaction.py']
 
 selfy_block = dict(type='SELFYBlock', in_channels=512, hid_channels=128, window=(5, 9, 9),
                    ext_channels=(4, 16, 64, 64), int_channels=(64, 64, 64, 64),
                    extraction='conv')
 model = dict(
-    backbone=dict(type='ResNetTSMWithBlocks', num_segments=8,
-                  pretrained='checkpoints/resnet50-19c8e357.pth',
-                  blocks=[dict(stage='layer2', position='after', block=selfy_block)]),
-    cls_head=dict(num_segments=8, dropout_ratio=0.5))
+    backbone=dict(blocks=[dict(stage='layer2', position='after', block=selfy_block)]),
+    cls_head=dict(dropout_ratio=0.5))
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4, nesterov=True),
     paramwise_cfg=dict(bias_lr_mult=2.0, bias_decay_mult=0.0, norm_decay_mult=0.0),
