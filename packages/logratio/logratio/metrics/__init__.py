@@ -1,4 +1,4 @@
 """Metrics of logratio (mmengine ``BaseMetric``; keys as ``SPEC.reported`` uses them)."""
-from .accuracy import LogratioAccuracy
+from .pose_retrieval import PoseRetrievalMetric, pose_retrieval_scores
 
-__all__ = ['LogratioAccuracy']
+__all__ = ['PoseRetrievalMetric', 'pose_retrieval_scores']

@@ -1,5 +1,13 @@
 """Models of logratio (registered in :mod:`logratio.registry`)."""
-from .backbone import LogratioConvNet
-from .classifier import LogratioClassifier
+from .losses import (
+                     BinaryTripletLoss,
+                     DenseTripletLoss,
+                     LogRatioLoss,
+                     binary_triplet_loss,
+                     dense_triplet_loss,
+                     log_ratio_loss,
+)
+from .retriever import LogratioRetriever
 
-__all__ = ['LogratioConvNet', 'LogratioClassifier']
+__all__ = ['BinaryTripletLoss', 'DenseTripletLoss', 'LogRatioLoss', 'LogratioRetriever',
+           'binary_triplet_loss', 'dense_triplet_loss', 'log_ratio_loss']
