@@ -12,6 +12,11 @@ compiled ``spatial_correlation_sampler`` of its GPU path does not build here); t
 imported at run time, ``torch.zeros(device='cuda')`` patched to the CPU as in
 ``tests/golden/make_golden.py``.
 
+Interleaved pairs (``--pairs N``, needs ``--official``): ONE process per thread count builds
+both blocks (same input), runs one warm-up each, then ours, official, ours, official, ... and
+prints each pair's ratio official / ours and their median: on a shared, loaded machine the
+ratio of neighbouring runs survives the drift that separate processes do not.
+
 Step: one SGD step (forward, cross-entropy, backward, update) of mmaction2's Recognizer2D
 TSM-R50 (+ SELFY after layer2) on 1 clip x ``step_frames`` frames x ``step_size``^2, and the
 block's share = (with - without) / with.
@@ -39,9 +44,10 @@ def _time(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
-def run_block(impl: str, checkout: str | None, batch: int, repeat: int) -> dict:
+def _build_block(impl: str, checkout: str | None):
+    import contextlib
+
     import torch
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     torch.manual_seed(0)
     if impl == 'official':
         sys.path.insert(0, osp.abspath(checkout))
@@ -50,14 +56,15 @@ def run_block(impl: str, checkout: str | None, batch: int, repeat: int) -> dict:
         with cpu_only():
             from ops.selfy import SELFYBlock
             block = SELFYBlock(512, 128, num_segments=8)
-        ctx = cpu_only
-    else:
-        import contextlib
+        return block.train(), cpu_only
+    from selfy.models import SELFYBlock
+    return SELFYBlock(512, 128, num_segments=8).train(), contextlib.nullcontext
 
-        from selfy.models import SELFYBlock
-        block = SELFYBlock(512, 128, num_segments=8)
-        ctx = contextlib.nullcontext
-    block.train()
+
+def run_block(impl: str, checkout: str | None, batch: int, repeat: int) -> dict:
+    import torch
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    block, ctx = _build_block(impl, checkout)
     x = torch.rand(batch * 8, 512, 28, 28, requires_grad=True)
 
     def step():
@@ -67,6 +74,31 @@ def run_block(impl: str, checkout: str | None, batch: int, repeat: int) -> dict:
     seconds = _time(step, repeat)
     peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024
     return dict(seconds=seconds, peak_mib=peak)
+
+
+def run_pairs(checkout: str, batch: int, pairs: int) -> dict:
+    """Ours and the official block alternated in one process (module docstring)."""
+    import torch
+    blocks = {impl: _build_block(impl, checkout) for impl in ('ours', 'official')}
+    x = torch.rand(batch * 8, 512, 28, 28)
+
+    def once(impl):
+        block, ctx = blocks[impl]
+        xi = x.clone().requires_grad_()
+        t0 = time.perf_counter()
+        with ctx():
+            block(xi).sum().backward()
+        return time.perf_counter() - t0
+
+    once('ours'), once('official')  # warm-up
+    rows = []
+    for _ in range(pairs):
+        ours = once('ours')
+        off = once('official')
+        rows.append(dict(ours=ours, official=off, ratio=off / ours))
+    return dict(pairs=rows, median_ratio=statistics.median(r['ratio'] for r in rows),
+                median_ours=statistics.median(r['ours'] for r in rows),
+                median_official=statistics.median(r['official'] for r in rows))
 
 
 def run_step(with_block: bool, frames: int, size: int, repeat: int) -> dict:
@@ -103,7 +135,7 @@ def run_step(with_block: bool, frames: int, size: int, repeat: int) -> dict:
 
 def _child(args, *extra) -> dict:
     cmd = [sys.executable, osp.abspath(__file__), '--child', *extra,
-           '--batch', str(args.batch), '--repeat', str(args.repeat),
+           '--batch', str(args.batch), '--repeat', str(args.repeat), '--pairs', str(args.pairs),
            '--step-frames', str(args.step_frames), '--step-size', str(args.step_size)]
     if args.official:
         cmd += ['--official', args.official]
@@ -120,13 +152,17 @@ def main(argv=None) -> int:
     parser.add_argument('--step-frames', type=int, default=8)
     parser.add_argument('--step-size', type=int, default=224)
     parser.add_argument('--no-step', action='store_true', help='skip the train-step benchmark')
+    parser.add_argument('--pairs', type=int, default=0,
+                        help='interleaved ours/official pairs in one process (needs --official)')
     parser.add_argument('--child', nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         import torch
         kind, threads = args.child[0], int(args.child[1])
         torch.set_num_threads(threads)
-        if kind in ('ours', 'official'):
+        if kind == 'pairs':
+            res = run_pairs(args.official, args.batch, args.pairs)
+        elif kind in ('ours', 'official'):
             res = run_block(kind, args.official, args.batch, args.repeat)
         else:
             res = run_step(kind == 'step_with', args.step_frames, args.step_size, args.repeat)
@@ -135,6 +171,19 @@ def main(argv=None) -> int:
     if args.official and not osp.isfile(osp.join(args.official, 'ops', 'selfy.py')):
         parser.error(f'{args.official} is not a checkout of arunos728/SELFY (no ops/selfy.py)')
     print(f'uptime: {os.getloadavg()}  (load 1/5/15 min), cpus {os.cpu_count()}')
+    if args.pairs:
+        if not args.official:
+            parser.error('--pairs needs --official')
+        print(f'block fwd+bwd, train mode, input ({args.batch * 8}, 512, 28, 28), '
+              f'{args.pairs} interleaved pairs in one process')
+        for threads in args.threads:
+            res = _child(args, 'pairs', str(threads))
+            ratios = ' '.join(f'{r["ratio"]:.2f}' for r in res['pairs'])
+            print(f'  threads {threads}: ours {res["median_ours"]:.3f} s, official '
+                  f'{res["median_official"]:.3f} s (medians); official / ours per pair: '
+                  f'{ratios}; median {res["median_ratio"]:.2f}x', flush=True)
+        print(f'uptime: {os.getloadavg()}  (load 1/5/15 min, after)')
+        return 0
     print(f'block fwd+bwd, train mode, input ({args.batch * 8}, 512, 28, 28), median of '
           f'{args.repeat}')
     for threads in args.threads:
