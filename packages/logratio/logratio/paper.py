@@ -26,7 +26,8 @@ SPEC = PaperSpec(
     data_hint='the official fullbody zip (Google Drive link in the official README), unzipped: '
               'two image folders, list_nn.pkl, dist_nn.pkl, dist_pose_val.mat (README, Data).',
     protocol='official eval_retrieval: 1,919 queries vs the other test images, squared L2',
-    test_protocol='official eval_retrieval: 1,919 queries vs the other test images, squared L2',
+    test_protocol='official eval_retrieval: the first num_query test images vs the rest, '
+                  'squared L2 (1,919 on the real set, 40 on the synthetic one)',
     notes=['Synthetic mode: stick figures, label distance = mean joint distance (pixels of the '
            '72 x 72 image), 40 queries, a narrow ResNet-18, CPU.'],
 )

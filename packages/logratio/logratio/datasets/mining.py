@@ -103,8 +103,11 @@ class DenseTripletDataset:
         return len(self.dataset)
 
     def set_epoch(self, epoch: int) -> None:
+        """Mine ``epoch`` now, in the main process, so that the loader's workers (forked
+        when the epoch's iterator starts) share one mining instead of each mining again."""
         if epoch != self.epoch:
             self.epoch, self._mined = epoch, None
+        self.mined()
 
     def mined(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(indices, distances, flips)`` of the current epoch (computed once per epoch)."""
