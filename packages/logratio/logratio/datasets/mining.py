@@ -1,4 +1,4 @@
-"""Dense triplet mining (paper Sec. 3.2; official ``Dense_PairDataset.py::generate_pairs``)
+"""Dense triplet mining (the paper's mining; official ``Dense_PairDataset.py::generate_pairs``)
 and the binary baseline's sampling (``Naive_PairDataset.py``), as an mmengine dataset wrapper
 whose item is one mined minibatch.
 

@@ -1,4 +1,4 @@
-"""The losses of the paper (Kim et al., CVPR 2019, Sec. 3) on one mined minibatch.
+"""The losses of the paper (Kim et al., CVPR 2019) on one mined minibatch.
 
 A mined minibatch is ``embed[0]`` = the anchor ``f_a`` and ``embed[1:]`` = its M neighbours
 ``f_1 .. f_M``, in ascending label distance ``g_i = D_y(y_a, y_i)`` (the order of
@@ -37,7 +37,7 @@ def _check_gt(gt_dist: torch.Tensor, m: int) -> torch.Tensor:
 
 def log_ratio_loss(embed: torch.Tensor, gt_dist: torch.Tensor, squared: bool = False,
                    log_eps: float = LOG_EPS) -> torch.Tensor:
-    """Eq. (2): mean over all pairs i < j of
+    """The log-ratio loss: mean over all pairs i < j of
 
         [log(d_i / d_j) - log(g_i / g_j)]^2     (logs of ``x + log_eps``)
 
