@@ -14,6 +14,10 @@
 2. A whole train step (forward, cross-entropy, backward) of TSM-R50 + MS module vs the same
    TSM-R50 without it (``blocks=[]``), ``step_clips`` x 8 frames of 224 x 224, and the block's
    share of the step.
+3. ``--pairs N``: ONE process per thread count builds both blocks (same input), runs one
+   warm-up each, then ours, official, ours, official, ... and prints each pair's ratio
+   official / ours and their median (on a shared, loaded machine the ratio of neighbouring runs
+   survives the drift that separate processes do not).
 Prints one JSON object per measurement and a summary table.
 """
 from __future__ import annotations
@@ -59,6 +63,34 @@ def _block_case(which: str, checkout: str, clips: int, repeats: int) -> dict:
                 peak_rss_added_mb=round(_rss_mb() - base, 1))
 
 
+def _pairs_case(checkout: str, clips: int, pairs: int) -> dict:
+    import motionsqueeze  # noqa: F401
+    import torch
+    from motionsqueeze.models import MotionSqueezeBlock
+    from motionsqueeze.testing import import_official, official_block, official_model
+    x = torch.randn(clips * 8, 512, 28, 28).relu()
+    g = torch.randn_like(x)
+    ours = MotionSqueezeBlock(512, 8).train()
+    model = official_model(import_official(checkout), depth=50, num_segments=8).train()
+    runs = {'ours': ours, 'official': lambda t: official_block(model, t)}
+
+    def once(which):
+        xi = x.clone().requires_grad_()
+        t0 = time.perf_counter()
+        (runs[which](xi) * g).sum().backward()
+        return time.perf_counter() - t0
+
+    once('ours'), once('official')  # warm-up
+    rows = []
+    for _ in range(pairs):
+        a, b = once('ours'), once('official')
+        rows.append(dict(ours=a, official=b, ratio=b / a))
+    return dict(case='pairs', pairs=rows,
+                median_ratio=statistics.median(r['ratio'] for r in rows),
+                median_ours=statistics.median(r['ours'] for r in rows),
+                median_official=statistics.median(r['official'] for r in rows))
+
+
 def _step_case(with_block: bool, clips: int, repeats: int) -> dict:
     import motionsqueeze  # noqa: F401
     import torch
@@ -98,7 +130,9 @@ def _step_case(with_block: bool, clips: int, repeats: int) -> dict:
 def _child(args) -> None:
     import torch
     torch.set_num_threads(args.threads_one)
-    if args.case in ('ours', 'official'):
+    if args.case == 'pairs':
+        out = _pairs_case(args.checkout, args.clips, args.pairs)
+    elif args.case in ('ours', 'official'):
         out = _block_case(args.case, args.checkout, args.clips, args.repeats)
     else:
         out = _step_case(args.case == 'step_ms', args.step_clips, args.repeats)
@@ -114,6 +148,8 @@ def main(argv=None) -> int:
     p.add_argument('--clips', type=int, default=8)
     p.add_argument('--step-clips', type=int, default=1)
     p.add_argument('--skip-step', action='store_true')
+    p.add_argument('--pairs', type=int, default=0,
+                   help='interleaved ours/official pairs in one process (no train step)')
     p.add_argument('--case', help=argparse.SUPPRESS)
     p.add_argument('--threads-one', type=int, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -122,6 +158,8 @@ def main(argv=None) -> int:
         return 0
     print(f'# uptime: {os.popen("uptime").read().strip()}', flush=True)
     cases = ['ours', 'official'] + ([] if args.skip_step else ['step_ms', 'step_plain'])
+    if args.pairs:
+        cases = ['pairs']
     results = []
     for threads in args.threads:
         for case in cases:
@@ -129,7 +167,7 @@ def main(argv=None) -> int:
                 continue  # the train step at all threads only
             cmd = [sys.executable, __file__, args.checkout, '--case', case, '--threads-one',
                    str(threads), '--repeats', str(args.repeats), '--clips', str(args.clips),
-                   '--step-clips', str(args.step_clips)]
+                   '--step-clips', str(args.step_clips), '--pairs', str(args.pairs)]
             res = subprocess.run(cmd, capture_output=True, text=True)
             line = [ln for ln in res.stdout.splitlines() if ln.startswith('RESULT ')]
             if res.returncode or not line:
@@ -139,6 +177,12 @@ def main(argv=None) -> int:
             print(json.dumps(out), flush=True)
             results.append(out)
     print(f'# uptime: {os.popen("uptime").read().strip()}')
+    for r in results:
+        if r['case'] == 'pairs':
+            ratios = ' '.join(f'{p["ratio"]:.2f}' for p in r['pairs'])
+            print(f'threads {r["threads"]}: block fwd+bwd ours {r["median_ours"]:.3f} s, official '
+                  f'{r["median_official"]:.3f} s (medians); official / ours per pair: {ratios}; '
+                  f'median {r["median_ratio"]:.2f}x')
     by = {(r['case'], r['threads']): r for r in results}
     for threads in args.threads:
         o, f = by.get(('block_ours', threads)), by.get(('block_official', threads))
