@@ -12,12 +12,12 @@ model = dict(backbone=dict(depth=18, stem_channels=8, base_channels=8, init_cfg=
              in_channels=64, embed_dim=32)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFile', imdecode_backend='pillow'),   # PIL decoding, as the official
     dict(type='PoseTranslation', size_input=size_input, size_crop=size_crop, jitter=True),
     dict(type='PosePackInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFile', imdecode_backend='pillow'),   # PIL decoding, as the official
     dict(type='PoseTranslation', size_input=size_input, size_crop=size_crop, jitter=False),
     dict(type='PosePackInputs'),
 ]

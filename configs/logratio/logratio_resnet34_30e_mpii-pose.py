@@ -23,12 +23,12 @@ model = dict(
     loss=dict(type='LogRatioLoss', squared=False))
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFile', imdecode_backend='pillow'),   # PIL decoding, as the official
     dict(type='PoseTranslation', size_input=size_input, size_crop=size_crop, jitter=True),
     dict(type='PosePackInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFile', imdecode_backend='pillow'),   # PIL decoding, as the official
     dict(type='PoseTranslation', size_input=size_input, size_crop=size_crop, jitter=False),
     dict(type='PosePackInputs'),
 ]

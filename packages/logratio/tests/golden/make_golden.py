@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os.path as osp
 import sys
 import tempfile
@@ -152,9 +153,9 @@ def seeded_state_dict(shapes: dict, seed: int = 2) -> dict:
 
 
 def whole_forward(off, out: str) -> None:
-    """From raw 288 x 288 RGB images through the official eval transform (BGR, centre crop
-    at 33, caffe mean, x 255) and ``PoseModel_Resnet34`` (weights of
-    :func:`seeded_state_dict`) to the 128-d embedding, in eval mode."""
+    """From raw 288 x 288 JPEG files (random pixels, PIL quality 90) through the official
+    eval transform (BGR, centre crop at 33, caffe mean, x 255) and ``PoseModel_Resnet34``
+    (weights of :func:`seeded_state_dict`) to the 128-d embedding, in eval mode."""
     import numpy as np
     import torch
     import torchvision.transforms as T
@@ -169,11 +170,16 @@ def whole_forward(off, out: str) -> None:
     mean = [103.939 / 255.0, 116.779 / 255.0, 123.68 / 255.0]
     tf = T.Compose([transformation.ConvertBGR(), transformation.CenterTranslation(224),
                     T.ToTensor(), T.Normalize(mean=mean, std=3 * [1.0 / 255.0])])
-    x = torch.stack([tf(Image.fromarray(im)) for im in images])
+    jpegs = []
+    for im in images:  # the released images are JPEG files, read by ImageFolder's PIL loader
+        buf = io.BytesIO()
+        Image.fromarray(im).save(buf, format='JPEG', quality=90)
+        jpegs.append(buf.getvalue())
+    x = torch.stack([tf(Image.open(io.BytesIO(b)).convert('RGB')) for b in jpegs])
     with torch.no_grad():
         _, embed = model(x)
-    torch.save(dict(images_rgb=torch.from_numpy(images), shapes=shapes, seed=2, embed=embed),
-               osp.join(out, 'whole_forward.pt'))
+    torch.save(dict(jpeg_bytes=[torch.frombuffer(bytearray(b), dtype=torch.uint8) for b in jpegs],
+                    shapes=shapes, seed=2, embed=embed), osp.join(out, 'whole_forward.pt'))
 
 
 def main(argv=None) -> int:
