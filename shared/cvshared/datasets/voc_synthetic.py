@@ -20,9 +20,10 @@ the generator's before they existed):
   is a *body* of a random shape (drawn independently of the class) painted in one dark flat
   colour (per object, each channel uniform in 15..55, so it stands out against the 60..200
   background texture and is the same over the whole object), with a small disc of the class
-  tint (``TINTS[k % 6]``) of radius ``max(2, round(f * r))`` at the body's centre: the tint is
-  the only class evidence, so a classifier's CAM fires on the mark, while the mask (and the
-  box) is the whole body. Objects do not overlap in this style (a placement that would touch
+  tint (``TINTS[k % 6]``) of radius ``max(2, round(f * r))`` at the body's centre, on a
+  grey-ish background (the texture at 30 % saturation: the tints are the only vivid colours):
+  the tint is the only class evidence, so a classifier's CAM fires on the mark, while the mask
+  (and the box) is the whole body. Objects do not overlap in this style (a placement that would touch
   an earlier object, dilated by 2 pixels, is redrawn up to 50 times, then the object is left
   out), so every labelled object shows its mark.
 """
@@ -86,6 +87,8 @@ def render_image(rng: np.random.Generator, size: tuple[int, int], num_classes: i
     coarse = rng.uniform(60, 200, size=(4, 4, 3)).astype(np.float32)
     img = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC)
     img += rng.normal(0, 10, size=(h, w, 3)).astype(np.float32)
+    if mark is not None:    # grey-ish background: the class tints are the only vivid colours
+        img = 0.7 * img.mean(-1, keepdims=True) + 0.3 * img
     owner = np.zeros((h, w), np.int32)  # 0 background, i + 1 = object i
     objects = []
     for i in range(int(rng.integers(1, max_objects + 1))):
