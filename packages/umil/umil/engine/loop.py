@@ -23,12 +23,17 @@ class UMILTrainLoop(EpochBasedTrainLoop):
         umil_dataloader: loader of the UMIL step (default: ``dataloader``'s config).
         confidence: the split's percentile (0.3).
         history_epochs: 5.
+        validate_umil_step: also validate right before and right after each UMIL pass (the
+            official validates after the MIL stage and after the UMIL step of every epoch); the
+            two metric dicts per UMIL epoch go to ``umil_val`` as ``(epoch, before, after)``:
+            the same weights with and without that epoch's UMIL step (the learning test's
+            paired comparison). Off by default (two extra test passes per UMIL epoch).
     """
 
     def __init__(self, runner, dataloader, max_epochs: int, umil_epoch: int,
                  score_dataloader, umil_dataloader=None, confidence: float = 0.3,
-                 history_epochs: int = 5, val_begin: int = 1, val_interval: int = 1,
-                 dynamic_intervals=None):
+                 history_epochs: int = 5, validate_umil_step: bool = False,
+                 val_begin: int = 1, val_interval: int = 1, dynamic_intervals=None):
         super().__init__(runner, dataloader, max_epochs, val_begin, val_interval,
                          dynamic_intervals)
         self.umil_epoch, self.confidence = int(umil_epoch), confidence
@@ -42,6 +47,8 @@ class UMILTrainLoop(EpochBasedTrainLoop):
                 if isinstance(umil_dataloader, dict) else umil_dataloader
         self.history = None
         self.umil_log: list = []
+        self.validate_umil_step = bool(validate_umil_step)
+        self.umil_val: list = []
 
     @property
     def model(self):
@@ -109,6 +116,13 @@ class UMILTrainLoop(EpochBasedTrainLoop):
         if self._epoch >= self.history_start:
             self.score_training_set()
         if self._epoch >= self.umil_epoch and self.model.split_state is not None:
-            self.umil_epoch_pass()
+            if self.validate_umil_step:
+                before = dict(self.runner.val_loop.run())
+                self.umil_epoch_pass()
+                after = dict(self.runner.val_loop.run())
+                self.umil_val.append((self._epoch, before, after))
+                self.runner.model.train()
+            else:
+                self.umil_epoch_pass()
         self.runner.call_hook('after_train_epoch')
         self._epoch += 1
