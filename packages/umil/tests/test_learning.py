@@ -25,6 +25,8 @@ from mmengine.runner import Runner
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CONFIG = osp.join(REPO, 'configs', 'umil', 'umil_standin_6e_synthetic.py')
 SEED = 7   # regression seed, picked after a sweep (module docstring)
+# margins on this seed only: the held-out sweep justifies none (README, Results)
+MIL_MARGIN, GAIN_MARGIN = 0.05, 0.03
 
 
 def _train(root, work_dir, monkeypatch, seed, w_compat=1.0):
@@ -69,5 +71,3 @@ def test_umil_step_lifts_the_mil_stage_on_the_context_biased_set(tmp_path, monke
     assert mil0 == pytest.approx(mil, abs=1e-9), 'the two runs differ before the UMIL step'
     assert abs(umil0 - mil0) < GAIN_MARGIN / 4, (umil0, mil0)
 
-
-MIL_MARGIN, GAIN_MARGIN = 0.05, 0.03   # set from the sweep, README, Results
