@@ -26,9 +26,12 @@ dict(type='AntiCoLoss', loss_weight=1.0)])`` returns one key per loss and mmengi
       + 1/C    sum_{p = 1..C} log(1 + sum_{i: y_i != p} exp( alpha (S_ip + delta)))
 
 with ``P+`` the proxies with at least one positive in the batch, alpha 32, delta 0.1. Each
-``log(1 + sum exp)`` is a log-sum-exp over the masked entries plus a zero logit (stable in fp16 /
-for alpha 64, where the official ``torch.exp`` overflows); a proxy with no positive (or no
-negative) contributes log 1 = 0. Equal to ``pytorch_metric_learning.losses.ProxyAnchorLoss
+``log(1 + sum exp)`` is evaluated as ``m + log(exp(-m) + sum exp(z - m))`` with
+``m = max(0, max z)`` (log-sum-exp with a zero logit: stable for alpha 64 / fp16 inputs, where
+the official ``torch.exp`` overflows); a proxy with no positive (or no negative) contributes
+log 1 = 0. The positive term touches only the B entries ``(i, y_i)`` (summed per class with
+``index_add``), the negative term masks them out of the ``(B, C)`` matrix out of place; no
+one-hot matrix is built. Equal to ``pytorch_metric_learning.losses.ProxyAnchorLoss
 (margin=delta, alpha=alpha)`` with the proxies copied (value and gradients;
 ``shared/tests/retrieval/test_losses.py``).
 
@@ -67,6 +70,16 @@ def masked_log1p_sum_exp(logits: torch.Tensor, mask: torch.Tensor, dim: int = 0)
     return torch.logsumexp(torch.cat([zero, masked], dim=dim), dim=dim)
 
 
+def _log1p_sum_exp_by_group(z: torch.Tensor, group: torch.Tensor, num_groups: int):
+    """``log(1 + sum_{i in g} exp(z_i))`` for every group ``g`` of ``group`` (0 .. G-1),
+    shifted by ``max(0, max_{i in g} z_i)`` (detached: the value does not depend on it)."""
+    shift = torch.zeros(num_groups, dtype=z.dtype, device=z.device).scatter_reduce(
+        0, group, z.detach(), reduce='amax', include_self=True)
+    total = torch.zeros(num_groups, dtype=z.dtype, device=z.device).index_add(
+        0, group, torch.exp(z - shift[group]))
+    return shift + torch.log(torch.exp(-shift) + total)
+
+
 @MODELS.register_module()
 class ProxyAnchorLoss(nn.Module):
     """Proxy Anchor loss (Kim et al., CVPR 2020); formula in the module docstring.
@@ -103,11 +116,18 @@ class ProxyAnchorLoss(nn.Module):
         labels = labels.reshape(-1).long()
         check_labels(labels, num_classes, 'ProxyAnchorLoss')
         cos = F.normalize(embeddings, dim=1) @ F.normalize(proxies, dim=1).t()  # (B, C)
-        pos_mask = F.one_hot(labels, num_classes).bool()
-        pos_term = masked_log1p_sum_exp(-self.alpha * (cos - self.delta), pos_mask, dim=0)
-        neg_term = masked_log1p_sum_exp(self.alpha * (cos + self.delta), ~pos_mask, dim=0)
-        num_pos_proxies = int(pos_mask.any(dim=0).sum())
-        loss = pos_term.sum() / max(num_pos_proxies, 1) + neg_term.sum() / num_classes
+        rows = torch.arange(labels.numel(), device=labels.device)
+        # positive term: only the B entries (i, y_i) take part, summed per present class
+        classes, inverse = torch.unique(labels, return_inverse=True)
+        z_pos = -self.alpha * (cos[rows, labels] - self.delta)                  # (B,)
+        pos_term = _log1p_sum_exp_by_group(z_pos, inverse, classes.numel())
+        # negative term: every (i, c) with y_i != c; the positives are set to -inf (out of
+        # place), the shift is max(0, column max) as in log-sum-exp with a zero logit
+        z_neg = (cos * self.alpha + self.alpha * self.delta).index_put(
+            (rows, labels), torch.full_like(z_pos, float('-inf')))
+        shift = z_neg.detach().amax(dim=0).clamp_min(0)                           # (C,)
+        neg_term = shift + torch.log(torch.exp(-shift) + torch.exp(z_neg - shift).sum(dim=0))
+        loss = pos_term.sum() / classes.numel() + neg_term.sum() / num_classes
         return self.loss_weight * loss
 
     def extra_repr(self) -> str:
