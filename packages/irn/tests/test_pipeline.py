@@ -93,13 +93,23 @@ def test_synthetic_pipeline_order_and_call_stages(tmp_path):
         found = glob.glob(osp.join(pipe[stage].out_dir(work), f'*.{ext}'))
         assert sorted(osp.basename(p)[:-4] for p in found) == names, stage
     assert set(results) == {'make_sem_seg_labels', 'make_ins_seg_labels'}
-    assert set(results['make_sem_seg_labels']) == {'mIoU', 'cam_mIoU'}
+    sem_res = results['make_sem_seg_labels']
+    assert set(sem_res) == {'mIoU', 'cam_mIoU', 'cam_mIoU_best', 'cam_best_thres'}
     assert set(results['make_ins_seg_labels']) == {'mAP@0.5', 'mAP@0.7'}
     preds = [np.asarray(Image.open(osp.join(work, 'make_sem_seg_labels', n + '.png')))
              for n in names]
     gts = [read_voc_mask(osp.join(root, 'SegmentationClass', n + '.png')) for n in names]
     miou = 100 * evaluate_label_maps(preds, gts, 21)['mIoU']
     assert results['make_sem_seg_labels']['mIoU'] == pytest.approx(miou, abs=1e-9)
+    # the CAM-only baseline: recomputed from the CAM files at each threshold of the sweep, the
+    # reported best is the maximum (and at the reported threshold)
+    from irn.pipeline import CAM_SWEEP_THRES, _cam, cam_only_label
+    cams = [_cam(pipe['make_cam'].out_dir(work), n, g.shape) for n, g in zip(names, gts)]
+    sweep = {float(t): 100 * evaluate_label_maps([cam_only_label(c, t) for c in cams], gts,
+                                                 21)['mIoU'] for t in CAM_SWEEP_THRES}
+    assert sem_res['cam_mIoU_best'] == pytest.approx(max(sweep.values()), abs=1e-9)
+    assert sweep[sem_res['cam_best_thres']] == pytest.approx(sem_res['cam_mIoU_best'], abs=1e-9)
+    assert sem_res['cam_mIoU'] == pytest.approx(sweep[0.15], abs=1e-9)
     # the COCO json: one image entry per training image, the npz detections (score >= 1e-5)
     with open(osp.join(work, 'make_ins_seg_labels', 'instances_train.json')) as f:
         coco = json.load(f)
