@@ -1,39 +1,47 @@
-"""Official checkpoint -> ours: pure functions on state dicts (no file I/O; the CLI is
-``tools/model_converters/antico_official_to_ours.py``, which loads through
-``cvshared.checkpoint``).
+"""Official AntiCo checkpoint -> ours: pure functions on state dicts (no file I/O; the CLI is
+``tools/model_converters/antico_official_to_ours.py``, which loads through ``cvshared.checkpoint``).
 
-TODO: replace ``KEY_MAP`` by the official names (read the official model definition).
+The official network (``architectures/resnet50.py``, a ``pretrainedmodels`` ResNet-50 under
+``model.``, whose ``last_linear`` is replaced by the embedding layer) has torchvision's parameter
+names, as mmpretrain's ResNet does: ``model.conv1.* / bn1.* / layer*.*`` -> ``image_encoder.0.*``,
+``model.last_linear.*`` -> ``image_encoder.1.embedding.*``. A checkpoint dict holding the weights
+under ``state_dict`` is unwrapped. The proxies live in the official criterion, not in the
+network: pass ``proxies=`` (a ``(C, D)`` tensor) to convert them too (``head.proxies``).
+BN-Inception checkpoints are refused (no mmpretrain BN-Inception to load them into).
 """
 from __future__ import annotations
 
-# official prefix -> our prefix; every official key must match exactly one
-KEY_MAP = (('features.', 'backbone.'), ('classifier.', 'head.'))
 
-
-def convert(official: dict) -> dict:
+def convert(official: dict, proxies=None) -> dict:
     """Our state dict from the official one. Raises ``KeyError`` naming unmapped keys."""
+    if 'state_dict' in official and isinstance(official['state_dict'], dict):
+        official = official['state_dict']
     ours, unmapped = {}, []
     for name, value in official.items():
-        name = name.removeprefix('module.')  # saved from (Distributed)DataParallel
-        for old, new in KEY_MAP:
-            if name.startswith(old):
-                ours[new + name[len(old):]] = value
-                break
+        name = name.removeprefix('module.')
+        if name.startswith('model.last_linear.'):
+            ours['image_encoder.1.embedding.' + name[len('model.last_linear.'):]] = value
+        elif name.startswith(('model.conv1.', 'model.bn1.', 'model.layer')):
+            ours['image_encoder.0.' + name[len('model.'):]] = value
         else:
             unmapped.append(name)
     if unmapped:
-        raise KeyError(f'official keys with no counterpart in antico: {unmapped}')
+        raise KeyError(f'official keys with no counterpart in antico (only the ResNet models '
+                       f'convert, not BN-Inception): {unmapped[:8]}'
+                       f'{" ..." if len(unmapped) > 8 else ""}')
+    if proxies is not None:
+        ours['head.proxies'] = proxies
     return ours
 
 
 def to_official(ours: dict) -> dict:
-    """The inverse of :func:`convert` (for tests and for running the official code)."""
+    """The inverse of :func:`convert` for the network (``head.*`` dropped)."""
     out = {}
     for name, value in ours.items():
-        for old, new in KEY_MAP:
-            if name.startswith(new):
-                out[old + name[len(new):]] = value
-                break
-        else:
+        if name.startswith('image_encoder.1.embedding.'):
+            out['model.last_linear.' + name[len('image_encoder.1.embedding.'):]] = value
+        elif name.startswith('image_encoder.0.'):
+            out['model.' + name[len('image_encoder.0.'):]] = value
+        elif not name.startswith('head.'):
             raise KeyError(f'{name} has no official counterpart')
     return out

@@ -1,26 +1,64 @@
-"""End to end on the synthetic set: antico learns (top-1 clearly above the 50 % of chance)."""
+"""End to end on the synthetic CUB-layout set through the Runner: the synthetic config (Proxy
+Anchor alpha 64 x 0.0035 + AntiCo batch_proxy, the official weights) beside the same config with
+Proxy Anchor alone (alpha 32, weight 1), same seed, same recipe.
+
+Measured (seed 0, 1 thread, load ~7, 12 epochs of 10 batches each, ~8 s of training each):
+
+============================  ========  ==================  =========================
+run                           R@1       R(test embeddings)  R(proxies) (max 11.33)
+============================  ========  ==================  =========================
+untrained                     0.167     -                   -
+Proxy Anchor alone            0.406     17.53               11.20
+Proxy Anchor + AntiCo         0.260     16.39               11.32
+============================  ========  ==================  =========================
+
+R = 1/2 log det(I + d / (n eps) Z^T Z), eps 0.5, over the 96 held-out test embeddings (d 64) or
+the 8 proxies. On this set the paper's claim (AntiCo keeps the embedding's coding rate higher
+and retrieves better) does NOT hold: AntiCo drives the proxies to orthogonality (its R reaches
+the maximum 1/2 C log(1 + d / (C eps)) of C orthonormal vectors) but the embeddings of unseen
+classes are less spread and Recall@1 is lower. What is asserted is what holds: both learn, and
+AntiCo's proxies are at the orthogonal maximum and above Proxy Anchor's.
+"""
+import math
 import os.path as osp
 
 import pytest
+import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-CONFIG = osp.join(REPO, 'configs', 'antico', 'antico_convnet_6e_synthetic.py')
+CONFIG = osp.join(REPO, 'configs', 'antico', 'antico_r18-tiny_synthetic.py')
+
+
+def _run(tmp_path, name, losses=None):
+    cfg = Config.fromfile(CONFIG)
+    cfg.work_dir = str(tmp_path / name)
+    cfg.log_level = 'WARNING'
+    cfg.default_hooks.checkpoint.interval = 100
+    if losses is not None:
+        cfg.model.head.loss = losses
+    runner = Runner.from_cfg(cfg)
+    before = runner.test()['synthetic/Recall@1']
+    runner.train()
+    from antico.models import coding_rate
+    after = runner.test()['synthetic/Recall@1']
+    proxies = torch.nn.functional.normalize(runner.model.head.proxies.detach(), dim=1)
+    return before, after, float(coding_rate(proxies, eps=0.5))
 
 
 @pytest.mark.slow
-def test_learns_on_synthetic_data(tmp_path, monkeypatch):
-    from antico.datasets import make_synthetic
-    root = tmp_path / 'data'
-    make_synthetic(str(root), num_train=64, num_val=32, seed=1)
-    monkeypatch.setenv('DATA_ROOT', str(root))
-    cfg = Config.fromfile(CONFIG)
-    cfg.work_dir = str(tmp_path / 'work')
-    cfg.default_hooks.logger.interval = 100
-    runner = Runner.from_cfg(cfg)
-    before = runner.test()['accuracy/top1']
-    runner.train()
-    after = runner.test()['accuracy/top1']
-    assert after >= 0.9, f'top-1 {after:.3f} after training (chance 0.5, before {before:.3f})'
-    assert after > before + 0.2
+def test_antico_and_proxy_anchor_alone_on_the_same_seed(tmp_path, monkeypatch):
+    from antico.paper import make_synthetic
+    make_synthetic(str(tmp_path / 'data'))
+    monkeypatch.setenv('DATA_ROOT', str(tmp_path / 'data'))
+    before, with_antico, rate_antico = _run(tmp_path, 'antico')
+    _, alone, rate_alone = _run(tmp_path, 'pa', [dict(type='ProxyAnchorLoss', alpha=32,
+                                                      delta=0.1)])
+    chance = 11 / 95
+    assert alone >= before + 0.15, (before, alone)
+    assert with_antico >= before + 0.05 and with_antico >= 1.5 * chance, (before, with_antico)
+    c, d = 8, 64
+    maximum = 0.5 * c * math.log(1 + d / (c * 0.5))     # C orthonormal proxies
+    assert rate_antico >= maximum - 0.05, (rate_antico, maximum)
+    assert rate_antico >= rate_alone + 0.05, (rate_antico, rate_alone)

@@ -1,6 +1,6 @@
-"""Models of antico (registered in :mod:`antico.registry`)."""
-from .backbone import AnticoConvNet
-from .classifier import AnticoClassifier
+"""Models of antico (registered in :mod:`antico.registry`): the anti-collapse loss. The
+embedding model, the proxies' head and the Proxy Anchor loss are the shared
+``cvshared.retrieval`` ones."""
 from .losses import AntiCoLoss, coding_rate
 
-__all__ = ['AnticoConvNet', 'AnticoClassifier', 'AntiCoLoss', 'coding_rate']
+__all__ = ['AntiCoLoss', 'coding_rate']

@@ -75,7 +75,7 @@ def main(argv=None) -> int:
                      '(no criteria/antico.py)')
     sys.path.insert(0, osp.abspath(args.checkout))
     import torch
-    from criteria.antico import Criterion   # the official class
+    from criteria.antico import Criterion  # the official class
     torch.manual_seed(0)
     cases = []
     for seed, mode in enumerate(MODES):
