@@ -1,5 +1,6 @@
 """End to end on the synthetic VOC set (stages 3-5): affinity labels from CAMs through the dense
-CRF, AffinityNet training, random walk; the propagated pseudo labels beat the CAM-only labels.
+CRF, AffinityNet training, random walk; the propagated pseudo labels beat the CAM-only labels
+at their best constant background threshold (swept on the same images).
 
 The CAM stage is stood in for by peaked CAMs (a Gaussian bump at each object's centroid, width
 0.6 x the object's radius: they miss the object's extent and spill over its border, as CAMs
@@ -31,10 +32,12 @@ def peaked_cams(mask, keys, width=0.6):
 @pytest.mark.slow
 def test_random_walk_beats_cam_labels_on_synthetic_voc(tmp_path):
     from cvshared.datasets.voc import VOCWSSSDataset, read_voc_mask
+    from cvshared.metrics.segmentation import evaluate_label_maps
     from cvshared.wsss.cam import save_cam
     from psa import pipeline as P
     from psa.datasets import make_synthetic
     from psa.models import PsaAffinityNet
+    from psa.random_walk import cam_labels
     torch.manual_seed(0)
     # the two-class, 16-image set these figures were measured on (the package's default set,
     # four classes and 64 images, serves the whole-pipeline run: README, Results)
@@ -44,9 +47,12 @@ def test_random_walk_beats_cam_labels_on_synthetic_voc(tmp_path):
                         serialize_data=False)
     items = [ds.get_data_info(i) for i in range(len(ds))]
     cam_dir, lab_dir = str(tmp_path / 'cam'), str(tmp_path / 'aff_labels')
+    gts, stand_in = [], []
     for it in items:
         keys = np.nonzero(it['img_labels'])[0]
-        cams = peaked_cams(read_voc_mask(it['seg_map_path']), keys)
+        gts.append(read_voc_mask(it['seg_map_path']))
+        cams = peaked_cams(gts[-1], keys)
+        stand_in.append((keys, cams))
         save_cam(osp.join(cam_dir, it['img_name'] + '.npy'),
                  dict(keys=keys, cam=cams, high_res=cams), format='psa')
     P.make_aff_labels(items, cam_dir, lab_dir)
@@ -69,7 +75,16 @@ def test_random_walk_beats_cam_labels_on_synthetic_voc(tmp_path):
         loss.backward()
         opt.step()
     after = P.random_walk(model, items, cam_dir, out_dir=str(tmp_path / 'rw'))
-    # measured: CAM-only 0.749, RW untrained 0.31, RW trained 0.82 (seed 0)
-    assert after['mIoU'] > after['cam_mIoU'] + 0.04, (before, after)
+    # the CAM-only labels at every constant background score: the paper's 0.2 is the best one
+    # for these CAMs (0.1 / 0.2 / 0.3 / 0.5 -> 0.716 / 0.749 / 0.718 / 0.588), so the walk is
+    # compared with the best threshold, not a weak baseline
+    cam_only = {bg: evaluate_label_maps([cam_labels(k, c, g.shape, 20, bg=bg).numpy()
+                                         for (k, c), g in zip(stand_in, gts)], gts, 21)['mIoU']
+                for bg in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)}
+    assert abs(cam_only[0.2] - after['cam_mIoU']) < 1e-9
+    # measured (torch seeds 0 / 1 / 2 / 3, same data): best CAM-only 0.749 (bg 0.2), RW untrained
+    # 0.291, RW trained 0.844 / 0.842 / 0.824 / 0.817: the smallest gain over the best threshold
+    # is 0.068, so 0.04 fails a walk that does not clearly beat the tuned CAM-only labels
+    assert after['mIoU'] > max(cam_only.values()) + 0.04, (before, after, cam_only)
     assert after['mIoU'] > before['mIoU'] + 0.3, (before, after)
     assert osp.isfile(osp.join(str(tmp_path / 'rw'), items[0]['img_name'] + '.png'))
