@@ -37,9 +37,9 @@ offset) axis folded into the batch (:class:`_Conv3dAs2d`; the parameters keep th
 transposed 1x1x1 convolution is a 1x1 product written into the even positions of a zero map.
 Batch norm over ``(N, C, T, H, W)`` equals batch norm over ``(N*T, C, H, W)`` (same statistics),
 so the BNs are ``BatchNorm2d`` with the official ``BatchNorm3d`` parameter names. The four
-extraction convolutions act on tiny ``9 x 9`` maps of one query each; each runs as one dense
-matrix product on the transposed ``(features, maps)`` layout (:func:`_dense_conv_bn_relu_t`),
-which is faster there than ``conv2d``.
+extraction convolutions act on tiny ``9 x 9`` maps of one query each; each runs as one matrix
+product (only its row bands multiplied) on the transposed ``(features, maps)`` layout
+(:func:`_dense_conv_bn_relu_t`), which is faster there than ``conv2d``.
 """
 from __future__ import annotations
 
