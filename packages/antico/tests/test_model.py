@@ -121,3 +121,29 @@ def test_missing_data_set_shows_the_expected_tree(tmp_path):
     from antico.paper import SPEC
     with pytest.raises(FileNotFoundError, match='images.txt'):
         SPEC.check_data(str(tmp_path / 'none'), 'cub')
+
+
+def test_inferencer_embeds_with_the_checkpoint_and_draws_its_proxies(tmp_path):
+    import glob
+
+    import mmcv
+    from antico.infer import INFERENCER
+    from antico.models import coding_rate
+    from antico.paper import make_synthetic
+    from PIL import Image
+    make_synthetic(str(tmp_path / 'data'))
+    images = sorted(glob.glob(str(tmp_path / 'data' / 'images' / '*' / '*.jpg')))[:12:4]
+    model = _build(Config.fromfile(SYNTHETIC).model).eval()
+    torch.save(dict(state_dict=model.state_dict()), tmp_path / 'model.pth')
+    inferencer = INFERENCER(SYNTHETIC, str(tmp_path / 'model.pth'))
+    payload = inferencer(images, out_dir=str(tmp_path / 'o'))
+    emb = torch.tensor([r['embedding'] for r in payload['results']])
+    with torch.no_grad():   # LoadImageFromFile reads BGR, the preprocessor flips it
+        x = [torch.from_numpy(mmcv.imread(i)).permute(2, 0, 1) for i in images]
+        expected = model.embed(model.data_preprocessor(dict(inputs=x))['inputs'])
+    torch.testing.assert_close(emb, expected, atol=1e-5, rtol=0)
+    assert payload['coding_rate'] == pytest.approx(float(coding_rate(expected)), rel=1e-5)
+    picture = np.asarray(Image.open(payload['results'][0]['files'][0]))
+    from antico.hooks import draw_sample
+    assert (picture == draw_sample(model.head.proxies.detach())).all()
+    assert payload['results'][1]['files'] == []     # one proxy picture per call
