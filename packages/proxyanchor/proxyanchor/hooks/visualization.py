@@ -1,17 +1,15 @@
-"""Retrieval grids: a query and its top-K neighbours among the test embeddings, each neighbour
-framed green (same class as the query) or red (another class). ``draw_sample`` is the pure
-drawing; :class:`ProxyanchorVisualizationHook` (``default_hooks.visualization``;
-``tools/test.py --show-dir`` switches it on) collects the test embeddings, searches them
-(leave-one-out, cosine similarity, as Recall@K does) and writes one grid per query; the
-inferencer draws the same grid against a gallery."""
+"""Retrieval grids: a query and its top-K neighbours, each neighbour framed green (same class
+as the query) or red (another class). :class:`ProxyanchorVisualizationHook`
+(``default_hooks.visualization``; ``tools/test.py --show-dir`` switches it on) collects the test
+embeddings and writes the grids with the shared ``cvshared.retrieval.draw`` (the metric's kNN
+search). ``draw_sample`` is the package's pure drawing for the inferencer, which also frames
+neighbours without labels (grey: a user's images)."""
 from __future__ import annotations
-
-import os
-import os.path as osp
 
 import numpy as np
 import torch
 from cvshared.hooks import SampleVisualizationHook, visualization_dir
+from cvshared.retrieval.draw import save_retrieval_grids
 from PIL import Image
 
 from ..registry import HOOKS
@@ -72,23 +70,17 @@ def nearest_neighbours(queries: torch.Tensor, gallery: torch.Tensor, k: int,
     return sim.topk(k, dim=1).indices
 
 
-def _read(path: str) -> np.ndarray:
-    try:
-        with Image.open(path) as im:
-            return np.asarray(im.convert('RGB'))
-    except OSError as err:
-        raise OSError(f'cannot read image {path}: {err}') from err
-
-
 @HOOKS.register_module()
 class ProxyanchorVisualizationHook(SampleVisualizationHook):
-    """When ``draw``: after the test epoch, one retrieval grid per ``interval``-th test image
-    (at most ``max_queries``), ``<work_dir>/<timestamp>/<test_out_dir>/<stem>.png``.
+    """When ``draw``: after the test epoch, ``max_queries`` retrieval grids (seeded choice of
+    queries; the shared ``cvshared.retrieval.draw.save_retrieval_grids``, leave-one-out or
+    query vs gallery when the samples carry ``is_query``),
+    ``<work_dir>/<timestamp>/<test_out_dir>/<index>_<stem>.png``.
 
     Args:
         draw, test_out_dir, interval: The shared contract (``--show-dir`` sets the first two).
         topk: Neighbours per grid.
-        max_queries: Upper bound on the number of grids.
+        max_queries: Number of grids.
     """
 
     def __init__(self, draw: bool = False, test_out_dir: str | None = None, interval: int = 1,
@@ -96,9 +88,10 @@ class ProxyanchorVisualizationHook(SampleVisualizationHook):
         super().__init__(draw=draw, test_out_dir=test_out_dir, interval=interval)
         self.topk, self.max_queries = int(topk), int(max_queries)
         self._records: list = []
+        self._query_flags: list = []
 
     def before_test_epoch(self, runner) -> None:
-        self._records = []
+        self._records, self._query_flags = [], []
 
     def after_test_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
         if not self.draw or self.test_out_dir is None:
@@ -108,19 +101,20 @@ class ProxyanchorVisualizationHook(SampleVisualizationHook):
             label = None if label is None else int(torch.as_tensor(label).view(-1)[0])
             self._records.append((sample.get('embedding').detach().cpu(),
                                   sample.get('img_path'), label))
+            self._query_flags.append(sample.get('is_query'))
 
     def after_test_epoch(self, runner, metrics=None) -> None:
         if not self.draw or self.test_out_dir is None or not self._records:
             return
         out_dir = visualization_dir(runner, self.test_out_dir)
-        os.makedirs(out_dir, exist_ok=True)
-        embeddings = torch.stack([r[0] for r in self._records])
-        queries = list(range(0, len(self._records), self.interval))[:self.max_queries]
-        ranks = nearest_neighbours(embeddings[queries], embeddings, self.topk, queries)
-        for q, order in zip(queries, ranks.tolist()):
-            _, path, label = self._records[q]
-            picture = draw_sample(_read(path), [_read(self._records[i][1]) for i in order],
-                                  label, [self._records[i][2] for i in order])
-            stem = osp.splitext(osp.basename(path))[0]
-            Image.fromarray(picture).save(osp.join(out_dir, f'{q:05d}_{stem}.png'))
+        embeddings = torch.stack([r[0] for r in self._records]).numpy()
+        labels = [r[2] for r in self._records]
+        if any(label is None for label in labels):
+            raise ValueError('ProxyanchorVisualizationHook: a test sample has no gt_label; the '
+                             'retrieval grids need the labels to frame the neighbours')
+        flags = self._query_flags
+        query_mask = flags if flags and all(f is not None for f in flags) else None
+        # the shared drawing and the metric's kNN search (query vs gallery for In-Shop)
+        save_retrieval_grids(embeddings, labels, [r[1] for r in self._records], out_dir,
+                             num_queries=self.max_queries, k=self.topk, query_mask=query_mask)
         self._records = []
