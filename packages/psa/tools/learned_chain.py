@@ -5,15 +5,16 @@ constant-threshold CAM-only labels of the same images (README, Results).
 
 Per seed (the seed draws the data set and the weights): ``make_voc_synthetic(mark=0.4,
 radius_range=(0.2, 0.3))`` (``cvshared.datasets.voc_synthetic``: the class shows only in a small
-tinted disc on a dark class-agnostic body), ``--images`` training images of ``--size`` px, two
-classes, up to two objects; a tiny ResNet-38 CAM net (widths 8-64, from scratch) trained
-``--cam-steps`` Adam steps of 8 images on the image-level labels; ``psa.pipeline.make_cam`` at
-``--scales`` (+ flip); ``make_aff_labels`` with background powers ``--aff-alphas`` (la / ha);
-AffinityNet ``--aff-steps`` Adam steps; ``psa.pipeline.random_walk`` with background power
-``--rw-alphas``. Prints one JSON line per seed: the CAM-only mIoU at every constant background
-score of ``BG_SWEEP`` and the best, the random walk's mIoU (untrained and trained AffinityNet),
-the mean CAM on the mark / body / background, and the share of ground-truth background /
-object stride-8 cells that the affinity labels call background / object / ignore.
+tinted disc on a dark class-agnostic body), ``--images`` training images (64) of ``--size`` px
+(112), two classes, up to two objects; a tiny ResNet-38 CAM net (widths 8-64, from scratch)
+trained ``--cam-steps`` (400) Adam steps of 8 images on the image-level labels;
+``psa.pipeline.make_cam`` at ``--scales`` (+ flip); ``make_aff_labels`` with background powers
+``--aff-alphas`` (la / ha); AffinityNet ``--aff-steps`` Adam steps; ``psa.pipeline.random_walk``
+with background power ``--rw-alphas``. Prints one JSON line per seed: the CAM-only mIoU at every
+constant background score of ``BG_SWEEP`` and the best, the random walk's mIoU (untrained and
+trained AffinityNet), the mean CAM on the mark / body / background, and the share of ground-
+truth background / object stride-8 cells that the affinity labels call background / object /
+ignore.
 """
 from __future__ import annotations
 
@@ -112,9 +113,9 @@ def run(seed: int, images: int, size: int, cam_steps: int, aff_steps: int, scale
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--seeds', type=int, nargs='+', default=[0])
-    p.add_argument('--images', type=int, default=32)
+    p.add_argument('--images', type=int, default=64)
     p.add_argument('--size', type=int, default=112)
-    p.add_argument('--cam-steps', type=int, default=300)
+    p.add_argument('--cam-steps', type=int, default=400)
     p.add_argument('--aff-steps', type=int, default=100)
     p.add_argument('--scales', type=float, nargs='+', default=[1.5, 2.5])
     p.add_argument('--aff-alphas', type=float, nargs=2, default=[1, 4])
