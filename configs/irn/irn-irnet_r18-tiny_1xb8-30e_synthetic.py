@@ -8,6 +8,13 @@ _base_ = ['./irn-irnet_r50_1xb32-3e_voc12aug-512x512.py']
 data_root = '{{$DATA_ROOT:data/synthetic/irn}}'
 crop_size = 128
 radius = 5
+# the tiny CAM net's max-normalised CAMs stay at ~0.3 on the background (README Not done): the
+# official thresholds (IR labels fg 0.30 / bg 0.05, walk bg 0.25) label the background as
+# foreground; these (IR labels 98.5 % right on 61 % of the pixels, measured on the chain's
+# CAMs; walk bg = the CAM-only labels' best swept threshold 0.7) are the synthetic ones
+ir_label_thres = (0.8, 0.4)
+sem_seg_bg_thres = 0.7
+ins_seg_bg_thres = 0.7
 cam_config = 'configs/irn/irn-cam_r18-tiny_1xb8-40e_synthetic.py'
 train_cam_checkpoint = 'work_dirs/reproduce/irn/train_cam/epoch_40.pth'
 model = dict(

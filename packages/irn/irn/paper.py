@@ -60,7 +60,8 @@ def make_pipeline(cam: str, irn: str, deeplab: str, maskrcnn: str,
         Stage('train_maskrcnn', 'train', config=maskrcnn,
               requires=('make_ins_seg_labels', 'export_val_gt'),
               description='Mask R-CNN R50-FPN on the instance pseudo labels'),
-        Stage('test_maskrcnn', 'test', config=maskrcnn, requires=('train_maskrcnn',),
+        Stage('test_maskrcnn', 'test', config=maskrcnn,
+              requires=('train_maskrcnn', 'export_val_gt'),  # its json, in any work dir
               description='VOC val mask AP (CocoMetric)'),
     ], paper='irn')
 

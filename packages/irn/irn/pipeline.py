@@ -264,8 +264,12 @@ def make_cam_stage(cfg, work_dir: str, inputs: dict) -> None:
 
 def cam_to_ir_label_stage(cfg, work_dir: str, inputs: dict) -> None:
     """Stage cam_to_ir_label (config: IRNet's, whose training list it labels): IR labels of
-    the make_cam CAMs -> ``<work_dir>/<name>.png``."""
-    make_ir_labels(_items(cfg.train_dataloader.dataset), inputs['make_cam'], work_dir)
+    the make_cam CAMs -> ``<work_dir>/<name>.png``; the config's ``ir_label_thres = (fg, bg)``
+    (default the official 0.30 / 0.05; ``sem_seg_bg_thres`` / ``ins_seg_bg_thres``, default
+    0.25, are the label stages' background thresholds)."""
+    fg, bg = cfg.get('ir_label_thres', (0.30, 0.05))
+    make_ir_labels(_items(cfg.train_dataloader.dataset), inputs['make_cam'], work_dir,
+                   conf_fg_thres=fg, conf_bg_thres=bg)
 
 
 def make_sem_seg_labels_stage(cfg, work_dir: str, inputs: dict) -> dict:
@@ -276,7 +280,8 @@ def make_sem_seg_labels_stage(cfg, work_dir: str, inputs: dict) -> dict:
     (VOC 2012 train), in percent."""
     model = _trained_model(cfg, inputs['train_irn_checkpoint'])
     out = make_sem_seg_labels(model, _label_items(cfg), inputs['make_cam'], out_dir=work_dir,
-                              crop_size=cfg.model.get('crop_size', 512))
+                              crop_size=cfg.model.get('crop_size', 512),
+                              bg_thres=cfg.get('sem_seg_bg_thres', SEM_SEG_BG_THRES))
     return {k: v if k == 'cam_best_thres' else 100.0 * v for k, v in out.items()}
 
 
@@ -288,5 +293,6 @@ def make_ins_seg_labels_stage(cfg, work_dir: str, inputs: dict) -> dict:
     model = _trained_model(cfg, inputs['train_irn_checkpoint'])
     out = make_ins_seg_labels(model, _label_items(cfg), inputs['make_cam'], out_dir=work_dir,
                               json_path=osp.join(work_dir, 'instances_train.json'),
-                              crop_size=cfg.model.get('crop_size', 512))
+                              crop_size=cfg.model.get('crop_size', 512),
+                              bg_thres=cfg.get('ins_seg_bg_thres', INS_SEG_BG_THRES))
     return {k: 100.0 * v for k, v in out.items()}

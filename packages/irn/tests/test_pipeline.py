@@ -62,6 +62,9 @@ def test_synthetic_pipeline_order_and_call_stages(tmp_path):
     assert real['train_cam'].config.endswith('voc12aug-512x512.py')
     assert real['train_irn'].requires == ('cam_to_ir_label',)  # ImageNet backbone
     assert pipe['train_irn'].requires == ('cam_to_ir_label', 'train_cam')
+    # test_maskrcnn is bound to export_val_gt's json (else, in another work dir, it read the
+    # default work_dirs/reproduce/irn/export_val_gt and failed)
+    assert 'export_val_gt' in pipe['test_maskrcnn'].requires
     root = make_synthetic(str(tmp_path / 'voc'), num_train=3, num_val=1)
     work = str(tmp_path / 'work')
 
