@@ -91,7 +91,7 @@ def _broken(data, what):
 @pytest.mark.parametrize('what, message', [
     ('short commit', 'full 40-character commit'), ('no README', 'does not exist'),
     ('missing config', 'toy_gone.py does not exist'), ('name is not the stem', 'config stem'),
-    ('unknown collection', 'In Collection'), ('metric not a number', 'must be numbers'),
+    ('unknown collection', 'In Collection'), ('metric not a number', 'must be finite numbers'),
     ('run not covered', 'no Models entry for configs/toy/toy_b.py'),
     ('mean disagrees', 'mean of toy/acc over the 2 runs is 90.475'),
     ('paper metric in some runs only', 'toy/acc is given for 1 of the 2 runs'),
@@ -225,3 +225,22 @@ def test_papers_table_prints_each_runs_paper_numbers(tmp_path):
     assert '| a: acc 86.8; b: acc 92.9 |' in pt.table_row(key, spec, data)
     spec.reported_per_run = {}
     assert '| acc 90.0 |' in pt.table_row(key, spec, data)
+
+
+def test_a_paper_without_numbers_says_so_and_gives_none(tmp_path):
+    """SPEC.reported_not_found: the real runs' entries carry no Results (only then), a NaN
+    stand-in is refused, and the papers table prints the reason instead of numbers."""
+    key, data, spec = _good(tmp_path)
+    for m in data['Models'][:2]:
+        del m['Results']
+    problems = pt.validate(key, data, spec, repo=str(tmp_path))
+    assert any('needs Results' in p for p in problems), problems   # numbers are expected
+    spec.reported, spec.title = {}, 'Toy'
+    spec.reported_not_found = 'the paper prints curves only (read its text and the README)'
+    assert pt.validate(key, data, spec, repo=str(tmp_path)) == []
+    assert '| not found (the paper prints curves only' in pt.table_row(key, spec, data)
+    data['Models'][2]['Results'][0]['Metrics']['toy/acc'] = float('nan')  # synthetic: ours
+    problems = pt.validate(key, data, spec, repo=str(tmp_path))
+    assert any('finite numbers' in p for p in problems), problems
+    data['Models'][2]['Results'] = None   # a synthetic run still needs its Results
+    assert any('needs Results' in p for p in pt.validate(key, data, spec, repo=str(tmp_path)))

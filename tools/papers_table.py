@@ -26,6 +26,7 @@ A metafile is OpenMMLab's model-zoo form (the package template, CONTRIBUTING.md)
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import os.path as osp
 import re
@@ -111,6 +112,9 @@ def validate(key: str, data: dict, spec, repo: str = REPO) -> list[str]:
             problems.append(f'{label}: In Collection {m.get("In Collection")!r} is not one of '
                             f'{sorted(n for n in names if n)}')
         results = m.get('Results')
+        if results is None and spec is not None and getattr(spec, 'reported_not_found', '') \
+                and config not in spec.synthetic_runs.values():
+            continue  # real data, a paper whose numbers could not be found: no Results
         if not isinstance(results, list) or not results:
             problems.append(f'{label}: needs Results (Task, Dataset, Metrics)')
             continue
@@ -121,8 +125,9 @@ def validate(key: str, data: dict, spec, repo: str = REPO) -> list[str]:
             metrics = r.get('Metrics')
             if not isinstance(metrics, dict) or not metrics:
                 problems.append(f'{label}: a Result lacks Metrics')
-            elif not all(_is_number(v) for v in metrics.values()):
-                problems.append(f'{label}: Metrics must be numbers: {metrics}')
+            elif not all(_is_number(v) and math.isfinite(v) for v in metrics.values()):
+                problems.append(f'{label}: Metrics must be finite numbers: {metrics} (a paper '
+                                f'number that could not be found: SPEC.reported_not_found)')
         weights = m.get('Weights')
         if weights is not None and not (isinstance(weights, str) and (
                 weights.startswith(('http://', 'https://', 'checkpoints/')))):
@@ -236,6 +241,8 @@ def table_row(key: str, spec, data: dict | None) -> str:
         per_run = getattr(spec, 'reported_per_run', {}) or {}
         reported = ('; '.join(f'{run}: {_metrics_text(m)}' for run, m in per_run.items())
                     if per_run else _metrics_text(spec.reported))
+        if getattr(spec, 'reported_not_found', ''):
+            reported = f'not found ({spec.reported_not_found})'
     synthetic = '-'
     if data:
         synth = [r.get('Metrics') or {} for m in data.get('Models') or []

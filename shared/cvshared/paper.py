@@ -27,7 +27,13 @@ class PaperSpec:
             averaged over the runs that are selected.
         synthetic_runs: The same for the synthetic data set (usually one entry).
         reported: The paper's reported numbers, ``{our metric key: value}``, in the units the
-            paper prints (percent for AUROC). Over several runs: their mean.
+            paper prints (percent for AUROC). Over several runs: their mean. Empty only with
+            ``reported_not_found``.
+        reported_not_found: Set (and ``reported`` left empty) when no number of the paper
+            could be found: one sentence saying where we looked (paper text, official README,
+            search) and what the paper gives instead (e.g. curves only). The papers table
+            prints it in place of the numbers, and the real runs' metafile entries carry no
+            Results; never a guessed or NaN number.
         reported_per_run: For papers whose runs are different benchmarks (UMIL: UCF-Crime and
             TAD), the paper's numbers of each run, ``{run name: {metric key: value}}``. The
             results table then compares a selection of runs with the mean of *their* numbers
@@ -76,6 +82,7 @@ class PaperSpec:
     tta_protocol: str = 'multi-scale + flip'
     official_benchmark: Mapping[str, float | str] = field(default_factory=dict)
     reported_per_run: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    reported_not_found: str = ''
 
     def reported_for(self, runs) -> dict:
         """The paper's numbers to compare a run selection with: the mean of the selected runs'

@@ -29,9 +29,10 @@ SPEC = PaperSpec(
           'cars196': 'configs/antico/antico_r50_300e_cars196.py',
           'sop': 'configs/antico/antico_r50_400e_sop.py'},
     synthetic_runs={'synthetic': 'configs/antico/antico_r18-tiny_synthetic.py'},
-    # The paper's tables could not be found: neither the official README nor the stored pages
-    # (arXiv HTML 2407.03106: abstract only) give them. Nothing is claimed.
     reported={},
+    reported_not_found='the official README has no table and the stored pages (arXiv HTML '
+                       '2407.03106 and four summaries) give the abstract only; searched '
+                       '2026-12-02',
     metric_scale=100.0,
     make_synthetic=make_synthetic,
     check_data=check_data,

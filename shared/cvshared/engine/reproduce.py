@@ -216,18 +216,21 @@ def results_table(spec: PaperSpec, mean: Mapping[str, float], synthetic: bool,
             differ.append(k)
         lines.append(f'| {k} | {paper_s} | {theirs or "-"} | {ours_s} | '
                      f'{ours_protocol}{mark} |')
+    if spec.reported_not_found:
+        lines += ['', f'_The paper\'s numbers: not found ({spec.reported_not_found})._']
     if differ:
         lines += ['', f'_Protocols differ for {", ".join(differ)}: the paper tests with '
                   f'{", ".join(sorted({spec.protocol_of(k) for k in differ}))}, this run with '
                   f'{ours_protocol}' + ('' if tta else ' (try --tta)') + '._']
     if len(per_run) > 1:
-        lines += ['', '| run | ' + ' | '.join(spec.reported) + ' |',
-                  '|---|' + '---|' * len(spec.reported)]
+        columns = list(spec.reported) or list(mean)
+        lines += ['', '| run | ' + ' | '.join(columns) + ' |',
+                  '|---|' + '---|' * len(columns)]
         for name, metrics in per_run.items():
             paper_run = spec.reported_per_run.get(name, {})
             vals = [(_fmt(metrics[k] * spec.scale(k)) if k in metrics else '-')
                     + (f' (paper {_fmt(paper_run[k])})' if k in paper_run else '')
-                    for k in spec.reported]
+                    for k in columns]
             lines.append(f'| {name} | ' + ' | '.join(vals) + ' |')
     if synthetic:
         lines += ['', '_Synthetic data set: these figures show the pipeline runs and learns; '
