@@ -4,13 +4,12 @@
 # x0.1 at 30 and 60, dropout 0.5; frames short side 256 (GroupScale(256)), multi-scale crop 224
 # (13 fixed positions), horizontal flip; test short side 256, centre crop 224, 1 clip. Data: the
 # shared Kinetics-400 base (mmaction2 video-list layout, kinetics400_{train,val}_list_videos.txt,
-# videos_{train,val}/), whose pipelines a config sets; its dataset class is the stts package's
-# (errors naming the file), so this config names mmaction2's VideoDataset (same list reading).
+# videos_{train,val}/, cvshared.datasets.action.KineticsVideoDataset: errors naming the file),
+# whose pipelines a config sets.
 _base_ = ['../_base_/datasets/kinetics400.py', './_base_/msnet_tsm-r50_40e.py']
 custom_imports = dict(imports=['cvshared.video.stage_blocks', 'cvshared.datasets.action',
                                'motionsqueeze'], allow_failed_imports=False)
 num_segments = 16
-dataset_type = 'VideoDataset'
 model = dict(backbone=dict(num_segments=num_segments),
              cls_head=dict(num_classes=400, num_segments=num_segments))
 train_pipeline = [
@@ -35,8 +34,8 @@ val_pipeline = [
     dict(type='PackActionInputs')]
 test_pipeline = val_pipeline
 train_dataloader = dict(batch_size=12,  # x 8 GPUs = 96
-                        dataset=dict(type=dataset_type, pipeline=train_pipeline))
-val_dataloader = dict(batch_size=6, dataset=dict(type=dataset_type, pipeline=val_pipeline))
+                        dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(batch_size=6, dataset=dict(pipeline=val_pipeline))
 test_dataloader = val_dataloader
 train_cfg = dict(max_epochs=75)
 param_scheduler = [dict(type='MultiStepLR', begin=0, end=75, by_epoch=True,

@@ -4,7 +4,10 @@
 # sets its own train_pipeline / val_pipeline / test_pipeline and puts them into the dataloaders
 # (``train_dataloader = dict(dataset=dict(pipeline=train_pipeline))``), plus batch sizes.
 data_root = '{{$DATA_ROOT:data/kinetics400}}'
-dataset_type = 'STTSKineticsVideoDataset'  # mmaction2 VideoDataset with errors naming the file
+# A config inheriting this may add imports to custom_imports, keeping this module listed (or
+# import a package that imports it).
+custom_imports = dict(imports=['cvshared.datasets.action'], allow_failed_imports=False)
+dataset_type = 'KineticsVideoDataset'  # mmaction2 VideoDataset with errors naming the file
 file_client_args = dict(io_backend='disk')
 train_dataloader = dict(
     batch_size=8,

@@ -10,6 +10,10 @@ Registered in mmaction2's ``DATASETS`` / ``TRANSFORMS`` on import of this module
 * :class:`FineGymDataset` -- Gym99 / Gym288 element lists (``gym99_train_element_v1.1.txt``,
   ``gym99_val_element.txt``, ``gym288_*``; lines ``<subaction clip id> <label>``), the trimmed
   subaction clips as ``subactions/<clip id>.mp4`` (mmaction2's ``tools/data/gym`` output).
+* :class:`KineticsVideoDataset` -- Kinetics-400 in mmaction2's video-list layout
+  (``kinetics400_{train,val}_list_videos.txt``, lines ``<relative video path> <label>``, videos
+  under ``videos_{train,val}/``): mmaction2's ``VideoDataset`` after a check of the list and of
+  its first videos (STTS and MotionSqueeze's Kinetics runs).
 * :class:`HMDB51Dataset` -- ``testTrainMulti_7030_splits/<class>_test_split<k>.txt`` (lines
   ``<video>.avi <0|1|2>``: 1 train, 2 test, 0 unused), videos ``<class>/<video>.avi`` (the
   ``hmdb51_org`` archives unpacked per class); labels = the 51 class names sorted, as
@@ -33,9 +37,10 @@ from mmaction.datasets import VideoDataset
 from mmaction.datasets.transforms import DecordInit, PyAVInit
 from mmaction.registry import DATASETS, TRANSFORMS
 
-__all__ = ['diving48_tree', 'finegym_tree', 'hmdb51_tree', 'read_list_lines', 'missing_error',
-           'Diving48Dataset', 'FineGymDataset', 'HMDB51Dataset', 'CheckedDecordInit',
-           'CheckedPyAVInit']
+__all__ = ['diving48_tree', 'finegym_tree', 'hmdb51_tree', 'kinetics_tree', 'read_list_lines',
+           'missing_error', 'check_kinetics_list', 'check_kinetics', 'Diving48Dataset',
+           'FineGymDataset', 'HMDB51Dataset', 'KineticsVideoDataset', 'CheckedDecordInit',
+           'CheckedPyAVInit', 'KINETICS_TRAIN_LIST', 'KINETICS_VAL_LIST']
 
 
 # --------------------------------------------------------------------------- helpers
@@ -147,6 +152,62 @@ class _OfficialLayoutVideoDataset(VideoDataset):
     def _video(self, name: str) -> str:
         prefix = self.data_prefix.get('video') or ''
         return osp.join(prefix, name)
+
+
+# --------------------------------------------------------------------------- Kinetics
+
+KINETICS_TRAIN_LIST = 'kinetics400_train_list_videos.txt'
+KINETICS_VAL_LIST = 'kinetics400_val_list_videos.txt'
+
+
+def kinetics_tree(root: str) -> str:
+    return (f'{root}/\n'
+            f'├── {KINETICS_TRAIN_LIST}   # "<relative video path> <label>" per line\n'
+            f'├── {KINETICS_VAL_LIST}\n'
+            '├── videos_train/<class>/<video>.mp4\n'
+            '└── videos_val/<class>/<video>.mp4\n'
+            '(mmaction2 tools/data/kinetics layout)')
+
+
+def check_kinetics_list(ann_file: str, video_root: str, max_checked: int = 8) -> int:
+    """Validate a Kinetics list file and the first ``max_checked`` videos it names; return the
+    number of entries. Raises with the file and line: a missing list (with the expected tree), a
+    line that is not ``<video path> <integer label>``, a listed video that does not exist, an
+    empty list."""
+    if not osp.isfile(ann_file):
+        raise missing_error('Kinetics list file', ann_file,
+                            kinetics_tree(osp.dirname(ann_file) or '.'))
+    n = 0
+    for lineno, line in read_list_lines(ann_file):
+        parts = line.split()
+        if len(parts) < 2 or not parts[-1].lstrip('-').isdigit():
+            raise ValueError(f'{ann_file}:{lineno}: expected "<video path> <integer label>", '
+                             f'got {line!r}.')
+        if n < max_checked and not osp.isfile(osp.join(video_root, parts[0])):
+            raise FileNotFoundError(
+                f'{ann_file}:{lineno} names {parts[0]}, but {osp.join(video_root, parts[0])} '
+                f'does not exist: is the video folder ({video_root}) right?')
+        n += 1
+    if n == 0:
+        raise ValueError(f'Kinetics list file {ann_file} is empty.')
+    return n
+
+
+def check_kinetics(data_root: str, run_name: str | None = None) -> None:
+    """``PaperSpec.check_data`` for Kinetics-400: both lists and their first videos."""
+    for split, lst in (('train', KINETICS_TRAIN_LIST), ('val', KINETICS_VAL_LIST)):
+        check_kinetics_list(osp.join(data_root, lst), osp.join(data_root, f'videos_{split}'))
+
+
+@DATASETS.register_module()
+class KineticsVideoDataset(VideoDataset):
+    """mmaction2 ``VideoDataset`` that validates the Kinetics video-list layout first
+    (:func:`check_kinetics_list`), so a wrong path or a malformed list fails at build time with
+    the file and line instead of inside a worker."""
+
+    def load_data_list(self):
+        check_kinetics_list(self.ann_file, self.data_prefix['video'])
+        return super().load_data_list()
 
 
 # --------------------------------------------------------------------------- Diving-48

@@ -23,9 +23,9 @@ the generator's before they existed):
   tint (``TINTS[k % 6]``) of radius ``max(2, round(f * r))`` at the body's centre, on a
   grey-ish background (the texture at 30 % saturation: the tints are the only vivid colours):
   the tint is the only class evidence, so a classifier's CAM fires on the mark, while the mask
-  (and the box) is the whole body. Objects do not overlap in this style (a placement that would touch
-  an earlier object, dilated by 2 pixels, is redrawn up to 50 times, then the object is left
-  out), so every labelled object shows its mark.
+  (and the box) is the whole body. Objects do not overlap in this style (a placement that
+  would touch an earlier object, dilated by 2 pixels, is redrawn up to 50 times, then the
+  object is left out), so every labelled object shows its mark.
 """
 from __future__ import annotations
 

@@ -234,3 +234,32 @@ def test_hmdb51_config_base(tmp_path, monkeypatch):
     assert (len(train), len(val)) == (51, 51)
     assert [val.get_data_info(i)['label'] for i in (0, 50)] == [0, 50]
     assert tuple(train[0]['inputs'].shape) == tuple(val[0]['inputs'].shape) == (8, 3, 224, 224)
+
+
+# --------------------------------------------------------------------------- Kinetics-400
+
+def test_kinetics_list_layout_and_errors(tmp_path):
+    """The Kinetics base's data set reads mmaction2's video list (as VideoDataset does) and names
+    the file and line of a bad entry; a missing list shows the tree."""
+    from cvshared.datasets.action import KineticsVideoDataset, check_kinetics
+    root = tmp_path / 'k400'
+    _videos([str(root / 'videos_train' / 'abseiling' / 'a.mp4'),
+             str(root / 'videos_train' / 'zumba' / 'b.mp4')])
+    lst = root / 'kinetics400_train_list_videos.txt'
+    lst.write_text('abseiling/a.mp4 0\nzumba/b.mp4 399\n')
+    init_default_scope('mmaction')
+    ds = KineticsVideoDataset(ann_file=str(lst), data_prefix=dict(video=str(root / 'videos_train')),
+                              pipeline=PIPELINE)
+    assert [ds.get_data_info(i)['label'] for i in range(2)] == [0, 399]
+    assert tuple(ds[1]['inputs'].shape) == (4, 3, 32, 32)
+    with pytest.raises(FileNotFoundError, match='kinetics400_val_list_videos.txt') as err:
+        check_kinetics(str(root))   # the val list is absent
+    assert 'videos_val/<class>/<video>.mp4' in str(err.value)
+    lst.write_text('abseiling/a.mp4 0\nzumba/b.mp4\n')
+    with pytest.raises(ValueError, match=r'kinetics400_train_list_videos.txt:2: expected'):
+        KineticsVideoDataset(ann_file=str(lst), pipeline=[],
+                             data_prefix=dict(video=str(root / 'videos_train')))
+    lst.write_text('abseiling/a.mp4 0\nzumba/c.mp4 399\n')
+    with pytest.raises(FileNotFoundError, match=r':2 names zumba/c.mp4'):
+        KineticsVideoDataset(ann_file=str(lst), pipeline=[],
+                             data_prefix=dict(video=str(root / 'videos_train')))
