@@ -38,15 +38,10 @@ CONFIG = osp.join(REPO, 'configs', 'bnwvad', 'bnwvad_i3d_1k-iter_xd-violence.py'
 
 @contextlib.contextmanager
 def _cpu_only():
-    import torch
-    saved = torch.Tensor.cuda, torch.nn.Module.cuda
-    torch.Tensor.cuda = lambda self, *a, **k: self
-    torch.nn.Module.cuda = lambda self, *a, **k: self
+    from cvshared.harness import cuda_calls_on_cpu
     sys.modules.setdefault('ipdb', types.ModuleType('ipdb'))
-    try:
+    with cuda_calls_on_cpu():
         yield
-    finally:
-        torch.Tensor.cuda, torch.nn.Module.cuda = saved
 
 
 def _inputs():

@@ -18,13 +18,13 @@ grid.  Prints time, peak memory growth and the max difference to the first metho
 from __future__ import annotations
 
 import argparse
-import contextlib
 import multiprocessing as mp
 import resource
 import sys
 import time
 
 import torch
+from cvshared.harness import cuda_calls_on_cpu
 from cvshared.ops.affinity import propagate_to_edge
 
 METHODS = ('sparse', 'dense', 'official')
@@ -40,20 +40,6 @@ def make_inputs(height: int, width: int, classes: int, seed: int = 0):
 
 def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-@contextlib.contextmanager
-def _cuda_as_noop():
-    """Make ``Tensor.cuda`` return the tensor itself (the official code calls it) on CPU."""
-    if torch.cuda.is_available():
-        yield
-        return
-    orig = torch.Tensor.cuda
-    torch.Tensor.cuda = lambda self, *a, **k: self
-    try:
-        yield
-    finally:
-        torch.Tensor.cuda = orig
 
 
 def _official_propagate(checkout: str):
@@ -88,7 +74,7 @@ def run_method(method: str, height: int, width: int, classes: int = 3, seed: int
     t = time.perf_counter()
     with torch.no_grad():
         if method == 'official':
-            with _cuda_as_noop():
+            with cuda_calls_on_cpu():
                 rw = fn(cams, edge, radius=5, beta=10, exp_times=8)
         else:
             rw = propagate_to_edge(cams, edge, radius=5, beta=10, exp_times=8, method=method)

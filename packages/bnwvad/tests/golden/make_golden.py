@@ -23,15 +23,10 @@ HERE = osp.dirname(osp.abspath(__file__))
 def cpu_only():
     """``.cuda()`` becomes the identity while the official code runs; ``ipdb`` (imported by
     the official ``translayer.py``, unused) is a stub module."""
-    import torch
-    saved = torch.Tensor.cuda, torch.nn.Module.cuda
-    torch.Tensor.cuda = lambda self, *a, **k: self
-    torch.nn.Module.cuda = lambda self, *a, **k: self
+    from cvshared.harness import cuda_calls_on_cpu
     sys.modules.setdefault('ipdb', types.ModuleType('ipdb'))
-    try:
+    with cuda_calls_on_cpu():
         yield
-    finally:
-        torch.Tensor.cuda, torch.nn.Module.cuda = saved
 
 
 def official_args():

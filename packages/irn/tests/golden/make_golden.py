@@ -11,28 +11,16 @@ inputs, weights and outputs.  It contains no official code (see PROVENANCE.md).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import os.path as osp
 import sys
 import tempfile
 import types
 
+from cvshared.harness import cuda_calls_on_cpu
+
 HERE = osp.dirname(osp.abspath(__file__))
 MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-
-
-@contextlib.contextmanager
-def cpu_only():
-    """``.cuda()`` becomes the identity while the official code runs."""
-    import torch
-    saved = torch.Tensor.cuda, torch.nn.Module.cuda
-    torch.Tensor.cuda = lambda self, *a, **k: self
-    torch.nn.Module.cuda = lambda self, *a, **k: self
-    try:
-        yield
-    finally:
-        torch.Tensor.cuda, torch.nn.Module.cuda = saved
 
 
 CAM_SEED, IRN_SEED = 2, 5
@@ -241,7 +229,7 @@ def main(argv=None) -> int:
     from net import resnet50
     plain = resnet50.resnet50
     resnet50.resnet50 = lambda pretrained=True, **kw: plain(pretrained=False, **kw)
-    with cpu_only():
+    with cuda_calls_on_cpu():
         golden_cam(args.out)
         golden_irn(args.out)
         golden_ir_label(args.out)

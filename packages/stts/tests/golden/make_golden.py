@@ -27,7 +27,6 @@ Files written (see PROVENANCE.md for what each holds and which test reads it):
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import json
 import sys
@@ -35,6 +34,7 @@ import types
 from pathlib import Path
 
 import torch
+from cvshared.harness import cuda_calls_on_cpu
 from stts.testing import fill, sharp_scale  # the weight rules the tests share
 
 HERE = Path(__file__).resolve().parent
@@ -45,16 +45,6 @@ HERE = Path(__file__).resolve().parent
 # ----------------------------------------------------------------------------------------------
 def shapes_of(module: torch.nn.Module) -> dict:
     return {k: tuple(v.shape) for k, v in module.state_dict().items()}
-
-
-@contextlib.contextmanager
-def cuda_is_identity():
-    orig = torch.Tensor.cuda
-    torch.Tensor.cuda = lambda self, *a, **k: self
-    try:
-        yield
-    finally:
-        torch.Tensor.cuda = orig
 
 
 def _pkg(name: str, path: Path | None = None, **attrs) -> types.ModuleType:
@@ -148,7 +138,7 @@ def make_selector(topk, name: str) -> dict:
     else:
         score, B, T, H, C, k, seed = 'spatch', 2, 3, 6, 16, 25, 1
     torch.manual_seed(100)
-    with cuda_is_identity():
+    with cuda_calls_on_cpu():
         net = topk.PatchNet(score=score, k=k, in_channels=C, num_samples=500)
     with torch.no_grad():
         for p in net.parameters():
@@ -181,7 +171,7 @@ SWIN_CFG = dict(patch_size=(2, 4, 4), embed_dim=16, depths=[2, 2], num_heads=[1,
 
 
 def build_official_swin(swin, cfg):
-    with cuda_is_identity():
+    with cuda_calls_on_cpu():
         return swin.SwinTransformer3D(pretrained=None, pretrained2d=False, **cfg)
 
 
@@ -255,7 +245,7 @@ def make_swin_raw(swin, head_mod, num_classes: int = 7) -> dict:
 
 
 def build_official_mvit(mvit, cfg):
-    with cuda_is_identity():
+    with cuda_calls_on_cpu():
         return mvit.MViT(cfg)
 
 

@@ -12,11 +12,12 @@ their own harness, ``make_golden_training.py``.)
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import os.path as osp
 import sys
+
+from cvshared.harness import cuda_calls_on_cpu
 
 HERE = osp.dirname(osp.abspath(__file__))
 
@@ -72,19 +73,6 @@ def fill(shapes: dict) -> dict:
     return out
 
 
-@contextlib.contextmanager
-def cpu_only():
-    """``.cuda()`` becomes the identity while the official code runs."""
-    import torch
-    saved = torch.Tensor.cuda, torch.nn.Module.cuda
-    torch.Tensor.cuda = lambda self, *a, **k: self
-    torch.nn.Module.cuda = lambda self, *a, **k: self
-    try:
-        yield
-    finally:
-        torch.Tensor.cuda, torch.nn.Module.cuda = saved
-
-
 def official_model(kwargs, kw):
     import clip  # noqa: F401  (the official package: imported first, models.xclip needs it)
     from models.xclip import XCLIP
@@ -102,7 +90,7 @@ def main(argv=None) -> int:
     sys.path.insert(0, osp.abspath(args.checkout))
     import torch
     torch.set_num_threads(1)
-    with cpu_only():
+    with cuda_calls_on_cpu():
         import clip
         from clip.simple_tokenizer import SimpleTokenizer
 
