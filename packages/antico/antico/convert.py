@@ -5,7 +5,12 @@ The official network (``architectures/resnet50.py``, a ``pretrainedmodels`` ResN
 ``model.``, whose ``last_linear`` is replaced by the embedding layer) has torchvision's parameter
 names, as mmpretrain's ResNet does: ``model.conv1.* / bn1.* / layer*.*`` -> ``image_encoder.0.*``,
 ``model.last_linear.*`` -> ``image_encoder.1.embedding.*``. A checkpoint dict holding the weights
-under ``state_dict`` is unwrapped. The proxies live in the official criterion, not in the
+under ``state_dict`` is unwrapped. The official ``Network`` also registers ``model.layer1..4`` a
+second time as ``layer_blocks.0..3`` (an ``nn.ModuleList`` of the same modules), so its
+``state_dict()`` holds every residual-stage tensor twice: the ``layer_blocks.*`` copies are
+checked to equal their ``model.layer*`` originals and dropped (found by
+``tests/test_golden.py``'s whole forward; a state dict of the official network did not convert
+before). The proxies live in the official criterion, not in the
 network: pass ``proxies=`` (a ``(C, D)`` tensor) to convert them too (``head.proxies``).
 BN-Inception checkpoints are refused (no mmpretrain BN-Inception to load them into).
 """
@@ -16,9 +21,16 @@ def convert(official: dict, proxies=None) -> dict:
     """Our state dict from the official one. Raises ``KeyError`` naming unmapped keys."""
     if 'state_dict' in official and isinstance(official['state_dict'], dict):
         official = official['state_dict']
+    official = {k.removeprefix('module.'): v for k, v in official.items()}
     ours, unmapped = {}, []
     for name, value in official.items():
-        name = name.removeprefix('module.')
+        if name.startswith('layer_blocks.'):
+            stage, rest = name[len('layer_blocks.'):].split('.', 1)
+            original = f'model.layer{int(stage) + 1}.{rest}'
+            if original not in official or not _same(official[original], value):
+                raise KeyError(f'{name}: the official network aliases it to {original}, which '
+                               f'is {"missing" if original not in official else "different"}')
+            continue
         if name.startswith('model.last_linear.'):
             ours['image_encoder.1.embedding.' + name[len('model.last_linear.'):]] = value
         elif name.startswith(('model.conv1.', 'model.bn1.', 'model.layer')):
@@ -34,8 +46,14 @@ def convert(official: dict, proxies=None) -> dict:
     return ours
 
 
+def _same(a, b) -> bool:
+    import torch
+    return a.shape == b.shape and bool(torch.equal(a, b))
+
+
 def to_official(ours: dict) -> dict:
-    """The inverse of :func:`convert` for the network (``head.*`` dropped)."""
+    """The inverse of :func:`convert` for the network (``head.*`` dropped), with the
+    ``layer_blocks.*`` aliases, so that the official ``Network`` loads it strictly."""
     out = {}
     for name, value in ours.items():
         if name.startswith('image_encoder.1.embedding.'):
@@ -44,4 +62,7 @@ def to_official(ours: dict) -> dict:
             out['model.' + name[len('image_encoder.0.'):]] = value
         elif not name.startswith('head.'):
             raise KeyError(f'{name} has no official counterpart')
+    for name in [n for n in out if n.startswith('model.layer')]:
+        stage, rest = name[len('model.layer'):].split('.', 1)
+        out[f'layer_blocks.{int(stage) - 1}.{rest}'] = out[name]
     return out

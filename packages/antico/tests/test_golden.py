@@ -74,3 +74,81 @@ def test_harness_refuses_a_folder_that_is_not_a_checkout(tmp_path, capsys):
     with pytest.raises(SystemExit):
         harness.main([str(tmp_path / 'no_checkout')])
     assert 'no_checkout' in capsys.readouterr().err
+
+
+# --- the whole forward: JPEG file -> our CUB test pipeline -> converted official ResNet-50 ---
+WHOLE = osp.join(osp.dirname(GOLDEN), 'whole_forward.pt')
+CUB = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))),
+               'configs', 'antico', 'antico_r50_100e_cub.py')
+
+
+def _harness():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'make_golden', osp.join(osp.dirname(GOLDEN), 'make_golden.py'))
+    harness = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(harness)
+    return harness
+
+
+def _cub_model_and_pipeline(state_dict):
+    """Our CUB config's model (pretrained path dropped) with the converted official weights,
+    and its test pipeline, exactly as the config builds them."""
+    import antico  # noqa: F401  (registers)
+    from antico.convert import convert
+    from cvshared.engine.launch import drop_pretrained
+    from mmcv.transforms import Compose
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from mmpretrain.registry import MODELS, TRANSFORMS
+    cfg = Config.fromfile(CUB)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(drop_pretrained(cfg.model))
+        pipeline = Compose([TRANSFORMS.build(t) for t in cfg.test_dataloader.dataset.pipeline])
+    missing, unexpected = model.load_state_dict(convert(state_dict), strict=False)
+    assert missing == ['head.proxies'] and unexpected == []   # proxies live in the criterion
+    return model.eval(), pipeline
+
+
+def _embed(model, pipeline, files):
+    items = [pipeline(dict(img_path=str(f))) for f in files]
+    batch = model.data_preprocessor(dict(inputs=[it['inputs'] for it in items],
+                                         data_samples=[it['data_samples'] for it in items]))
+    with torch.no_grad():
+        return model.embed(batch['inputs'])
+
+
+def test_whole_forward_from_jpeg_matches_official(tmp_path):
+    """Two real photos (matplotlib's 512 x 600 grace_hopper.jpg as stored, a 333 x 275 crop of
+    scikit-image's rocket.jpg) -> our CUB test pipeline (LoadImageFromFile, ResizeEdge 256 with
+    PIL, CenterCrop 224, ClsDataPreprocessor ImageNet mean / std) -> the official
+    ``architectures/resnet50.py::Network`` (``resnet50_frozen_normalize_double``, seeded
+    weights, every BN with random statistics) through ``antico.convert`` -> unit embedding:
+    equals the official one at atol 1e-5 (float32 through 53 layers). The test notices a 1 %
+    weight change, the cv2 resize of the shared base pipeline and the other image."""
+    from mmcv.transforms import Compose
+    from mmengine.registry import DefaultScope
+    from mmpretrain.registry import TRANSFORMS
+    g = load_checkpoint_file(WHOLE)
+    state = _harness().seeded_state_dict(g['shapes'], g['seed'])
+    # the official state_dict() also holds every residual stage as layer_blocks.<i> (aliases)
+    official = {k: state[k] if k in state else state[
+        f"model.layer{int(k.split('.')[1]) + 1}.{k.split('.', 2)[2]}"]
+        for k in g['state_dict_keys']}
+    assert len(official) > len(state)
+    model, pipeline = _cub_model_and_pipeline(official)
+    files = []
+    for i, data in enumerate(g['jpeg_bytes']):
+        files.append(tmp_path / f'{i}.jpg')
+        files[-1].write_bytes(data.numpy().tobytes())
+    ours = _embed(model, pipeline, files)
+    torch.testing.assert_close(ours, g['embed'], rtol=0, atol=1e-5)
+    assert (g['embed'][0] - g['embed'][1]).abs().max() > 1e-3
+    perturbed, _ = _cub_model_and_pipeline({k: v * 1.01 if v.is_floating_point() else v
+                                            for k, v in state.items()})
+    assert (_embed(perturbed, pipeline, files) - g['embed']).abs().max() > 1e-4
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        cv2_resize = Compose([TRANSFORMS.build(t) for t in (
+            dict(type='LoadImageFromFile'), dict(type='ResizeEdge', scale=256, edge='short'),
+            dict(type='CenterCrop', crop_size=224), dict(type='PackInputs'))])
+    assert (_embed(model, cv2_resize, files) - g['embed']).abs().max() > 1e-3
