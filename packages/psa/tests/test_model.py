@@ -193,7 +193,7 @@ def test_inferencer_loads_the_checkpoint_and_draws(tmp_path):
     from psa.infer import INFERENCER
     from psa.registry import MODELS
     repo = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-    config = osp.join(repo, 'configs', 'psa', 'psa-cam_resnet38-tiny_1xb8-40e_synthetic.py')
+    config = osp.join(repo, 'configs', 'psa', 'psa-cam_resnet38-tiny_1xb8-50e_synthetic.py')
     root = make_synthetic(str(tmp_path / 'data'), num_train=1, num_val=1)
     image = osp.join(root, 'JPEGImages', '2000_000000.jpg')
     with DefaultScope.overwrite_default_scope('mmseg'):
@@ -207,4 +207,4 @@ def test_inferencer_loads_the_checkpoint_and_draws(tmp_path):
         expected = torch.sigmoid(model(data['inputs'], mode='tensor'))[0]
     np.testing.assert_allclose(result['scores'], expected.numpy(), atol=1e-5)  # its weights
     drawing = np.asarray(Image.open(result['files'][0]))
-    assert drawing.shape == (80, 160, 3)   # image | CAM overlay
+    assert drawing.shape == (112, 224, 3)   # image | CAM overlay

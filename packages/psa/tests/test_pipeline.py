@@ -67,10 +67,27 @@ def test_synthetic_pipeline_order_and_call_stages(tmp_path):
     with pytest.raises(StageOrderError, match="stage 'train_deeplab'"):
         pipe.run(work, only='test_deeplab', data_root=root)
     pipe.run(work, only=['make_cam', 'make_aff_labels'], data_root=root)
-    with pytest.raises(StageOrderError, match="stage 'train_aff'"):
-        pipe.run(work, only='random_walk', data_root=root)
+    # make_aff_labels used the synthetic AffinityNet config's la / ha powers (1, 4), not the
+    # paper's (4, 32) defaults
+    from psa import pipeline as P
+    from psa.models.labels import crf_scores
     aff = pipe['train_aff']
     cfg = load_config(aff.config, data_root=root)
+    assert tuple(cfg.aff_label_alphas) == (1, 4)
+    name = '2000_000000'
+    img = P.read_rgb(osp.join(root, 'JPEGImages', name + '.jpg'))
+    from cvshared.wsss.cam import load_cam
+    cam = load_cam(osp.join(pipe['make_cam'].out_dir(work), name + '.npy'), img.shape[:2],
+                   stride=None)
+    la, ha = P.load_aff_scores(pipe['make_aff_labels'].out_dir(work), name)
+    np.testing.assert_allclose(la, crf_scores(img, cam['high_res'], 1), atol=2e-3)
+    np.testing.assert_allclose(ha, crf_scores(img, cam['high_res'], 4), atol=2e-3)
+    assert np.abs(ha - crf_scores(img, cam['high_res'], 32)).max() > 0.05
+    cfg.aff_label_alphas = (32, 4)
+    with pytest.raises(ValueError, match='aff_label_alphas'):
+        P.make_aff_labels_stage(cfg, str(tmp_path / 'bad'), {})
+    with pytest.raises(StageOrderError, match="stage 'train_aff'"):
+        pipe.run(work, only='random_walk', data_root=root)
     bind_stage_inputs(cfg, {'make_aff_labels': pipe['make_aff_labels'].out_dir(work)},
                       aff.name, aff.config)
     loads = [t for t in cfg.train_dataloader.dataset.pipeline
@@ -85,7 +102,7 @@ def test_synthetic_pipeline_order_and_call_stages(tmp_path):
         found = glob.glob(osp.join(pipe[stage].out_dir(work), f'*.{ext}'))
         assert sorted(osp.basename(p)[:-4] for p in found) == names, stage
     assert set(results) == {'random_walk'}
-    assert set(results['random_walk']) == {'mIoU', 'cam_mIoU'}
+    assert set(results['random_walk']) == {'mIoU', 'cam_mIoU', 'cam_best_mIoU', 'cam_best_bg'}
     pngs = [Image.open(osp.join(work, 'random_walk', n + '.png')) for n in names]
     assert all(p.mode == 'P' for p in pngs)  # VOC palette PNGs (cvshared.wsss.export)
     assert pngs[0].getpalette()[3:6] == [128, 0, 0]  # VOC colour of class 1
@@ -93,6 +110,21 @@ def test_synthetic_pipeline_order_and_call_stages(tmp_path):
     gts = [read_voc_mask(osp.join(root, 'SegmentationClass', n + '.png')) for n in names]
     miou = 100 * evaluate_label_maps(preds, gts, 21)['mIoU']
     assert results['random_walk']['mIoU'] == pytest.approx(miou, abs=1e-9)
+    # the CAM-only labels at every swept constant background score, from the make_cam files
+    from cvshared.wsss.cam import load_cam
+    from psa.pipeline import BG_SWEEP
+    from psa.random_walk import cam_labels
+    cams = [load_cam(osp.join(pipe['make_cam'].out_dir(work), n + '.npy'), g.shape, stride=None)
+            for n, g in zip(names, gts)]
+    sweep = {bg: 100 * evaluate_label_maps([cam_labels(c['keys'], c['high_res'], g.shape, 20,
+                                                       bg=bg).numpy()
+                                            for c, g in zip(cams, gts)], gts, 21)['mIoU']
+             for bg in BG_SWEEP}
+    rw = results['random_walk']
+    assert rw['cam_mIoU'] == pytest.approx(sweep[0.2], abs=1e-9)
+    assert rw['cam_best_bg'] in BG_SWEEP and rw['cam_best_bg'] == max(sweep, key=sweep.get)
+    assert rw['cam_best_mIoU'] == pytest.approx(max(sweep.values()), abs=1e-9)
+    assert len({round(v, 6) for v in sweep.values()}) > 1   # the sweep changes the labels
 
     # the DeepLab stages: the train config reads the random_walk folder once bound; the
     # test_deeplab stage loads the train_deeplab checkpoint (stood in for: a Runner.train of
