@@ -85,6 +85,24 @@ def _bn(bn: nn.BatchNorm2d, x: torch.Tensor) -> torch.Tensor:
                         bn.momentum, bn.eps)
 
 
+class _StrideTwoScatter(torch.autograd.Function):
+    """``(N, C, h, w)`` -> ``(N, C, 2h, 2w)``, the input at the even positions, zero elsewhere
+    (the stride-2 transposed 1x1 conv's output layout). Its backward reads the gradient's even
+    positions directly (the in-place ``out[..., ::2, ::2] = y`` would first clone the whole
+    full-size gradient)."""
+
+    @staticmethod
+    def forward(ctx, y):
+        n, c, h, w = y.shape
+        out = y.new_zeros(n, c, 2 * h, 2 * w)
+        out[:, :, ::2, ::2] = y
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g[:, :, ::2, ::2]
+
+
 class _BandMatmul(torch.autograd.Function):
     """``y = A @ x`` for a matrix ``A`` that is zero outside row bands: band ``k`` maps input
     rows ``[i0, i1)`` to output rows ``[o0, o1)``. Only the bands are multiplied (forward and
@@ -105,12 +123,22 @@ class _BandMatmul(torch.autograd.Function):
         a, x = ctx.saved_tensors
         gy = gy.contiguous()
         ga = torch.zeros_like(a) if ctx.needs_input_grad[0] else None
-        gx = torch.zeros_like(x) if ctx.needs_input_grad[1] else None
+        gx = x.new_empty(x.shape) if ctx.needs_input_grad[1] else None
+        done = 0  # gx rows [0, done) written; the bands' input rows ascend and overlap
         for o0, o1, i0, i1 in ctx.bands:
             if gx is not None:
-                gx[i0:i1].addmm_(a[o0:o1, i0:i1].t(), gy[o0:o1])
+                if i0 > done:  # rows no band reads (none for SELFY's paddings)
+                    gx[done:i0].zero_()
+                mid = min(max(done, i0), i1)
+                if mid > i0:  # rows an earlier band wrote: accumulate
+                    gx[i0:mid].addmm_(a[o0:o1, i0:mid].t(), gy[o0:o1])
+                if i1 > mid:  # rows first reached here: written, no zero-fill pass
+                    torch.mm(a[o0:o1, mid:i1].t(), gy[o0:o1], out=gx[mid:i1])
+                done = max(done, i1)
             if ga is not None:
                 torch.mm(gy[o0:o1], x[i0:i1].t(), out=ga[o0:o1, i0:i1])
+        if gx is not None and done < x.shape[0]:
+            gx[done:].zero_()
         return ga, gx, None
 
 
@@ -281,9 +309,7 @@ class STSSIntegration(nn.Module):
         x = self.conv3_fuse(x)
         deconv, bn = self.upsample
         y = torch.einsum('nchw,cd->ndhw', x, deconv.weight[:, :, 0, 0, 0])
-        out = y.new_zeros(y.shape[0], y.shape[1], 2 * h, 2 * w)
-        out[:, :, ::2, ::2] = y
-        return bn(out)
+        return bn(_StrideTwoScatter.apply(y))
 
 
 @MODELS.register_module()
