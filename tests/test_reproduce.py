@@ -154,6 +154,29 @@ def test_synthetic_generation_is_all_or_nothing(tmp_path):
         ensure_synthetic(TOY_SPEC, root)
 
 
+def test_a_set_written_by_other_generator_code_is_refused(tmp_path):
+    """A complete set whose generator changed since (psa's moved to 112 px marked objects) was
+    used as it was, and its finished stages with it: now it is an error naming the folder, the
+    two fingerprints and what to delete; the same generator's set is reused."""
+    from dataclasses import replace
+
+    from cvshared.engine.reproduce import ensure_synthetic, synthetic_fingerprint
+    from cvshared.testing import make_toy_data
+
+    root = str(tmp_path / 'toy')
+    ensure_synthetic(TOY_SPEC, root)
+    assert ensure_synthetic(TOY_SPEC, root) == root       # same code: reused
+    other = replace(TOY_SPEC, make_synthetic=lambda r: make_toy_data(r, n_train=8))
+    assert synthetic_fingerprint(other) != synthetic_fingerprint(TOY_SPEC)
+    with pytest.raises(FileExistsError, match=r'other generator code.*Delete the folder.*'
+                                              r'work_dirs/reproduce/toy'):
+        ensure_synthetic(other, root)
+    marker = osp.join(root, '.synthetic_complete')
+    open(marker, 'w').write('synthetic data set of toy\n')  # as sets made before fingerprints
+    with pytest.raises(FileExistsError, match='no fingerprint'):
+        ensure_synthetic(TOY_SPEC, root)
+
+
 def test_a_run_selection_is_compared_with_its_own_paper_numbers():
     """UMIL reports UCF-Crime 86.75 and TAD 92.93: `--run tad` must print 92.9 as the paper's
     number (not the mean 89.84), both runs the mean, and the per-run table each run's own."""

@@ -161,15 +161,17 @@ def ensure_synthetic_for_config(path: str, cfg: Config) -> str | None:
     and the root holds no complete set; returns the root generated, else None."""
     import sys
 
-    from .reproduce import synthetic_complete
+    from .reproduce import ensure_synthetic, synthetic_complete
 
     root = cfg.get('data_root')
-    if not isinstance(root, str) or synthetic_complete(root):
+    if not isinstance(root, str):
         return None
     spec = synthetic_spec_of(path)
     if spec is None:
         return None
-    from .reproduce import ensure_synthetic
+    if synthetic_complete(root):
+        ensure_synthetic(spec, root)  # raises if other generator code wrote it
+        return None
     print(SYNTHETIC_FIRST_USE.format(key=spec.key, root=osp.abspath(root),
                                      config=osp.basename(path)), file=sys.stderr, flush=True)
     ensure_synthetic(spec, root)

@@ -89,6 +89,37 @@ def synthetic_complete(root: str) -> bool:
     return osp.isfile(osp.join(root, SYNTHETIC_MARKER))
 
 
+def synthetic_fingerprint(spec: PaperSpec) -> str:
+    """A digest of the code that writes ``spec``'s synthetic set: the source of the module
+    defining ``spec.make_synthetic`` and of the data-set modules (``cvshared.datasets.*`` and
+    the paper package's own) whose functions it names. A set written by other code (a changed
+    option, size or generator) has another fingerprint."""
+    import hashlib
+    import inspect
+
+    fn = spec.make_synthetic
+    modules = {inspect.getmodule(fn)}
+    for value in getattr(fn, '__globals__', {}).values():
+        name = getattr(value, '__module__', None) or ''
+        if callable(value) and name.startswith(('cvshared.datasets', f'{spec.key}.')):
+            modules.add(inspect.getmodule(value))
+    digest = hashlib.sha256(getattr(fn, '__qualname__', repr(fn)).encode())
+    for module in sorted((m for m in modules if m is not None), key=lambda m: m.__name__):
+        try:
+            digest.update(module.__name__.encode() + inspect.getsource(module).encode())
+        except (OSError, TypeError):  # no source (a built-in or a frozen module)
+            digest.update(module.__name__.encode())
+    return digest.hexdigest()[:16]
+
+
+def _marker_fingerprint(root: str) -> str | None:
+    with open(osp.join(root, SYNTHETIC_MARKER)) as f:
+        for line in f:
+            if line.startswith('generator '):
+                return line.split()[1]
+    return None
+
+
 def ensure_synthetic(spec: PaperSpec, root: str) -> str:
     """Generate the synthetic data set once at ``root``.
 
@@ -96,11 +127,24 @@ def ensure_synthetic(spec: PaperSpec, root: str) -> str:
     complete (a marker file inside records completion), so an interrupted generation never
     leaves a partial set that later runs would train on, and processes that generate at once
     (the ranks of a distributed launch) each get a complete set: the first rename wins, the
-    others discard theirs. A folder at ``root`` without the marker is an error naming it.
+    others discard theirs. A folder at ``root`` without the marker is an error naming it, and
+    so is a set that other generator code wrote (:func:`synthetic_fingerprint`, recorded in the
+    marker): it is never used as if it were the current one.
     """
     import shutil
 
+    fingerprint = synthetic_fingerprint(spec)
     if synthetic_complete(root):
+        found = _marker_fingerprint(root)
+        if found != fingerprint:
+            raise FileExistsError(
+                f'{root!r} holds a synthetic data set of {spec.key} written by other generator '
+                f'code ({"fingerprint " + found if found else "no fingerprint: an older version"}'
+                f'; the current {spec.make_synthetic.__module__}.'
+                f'{getattr(spec.make_synthetic, "__name__", "make_synthetic")} has {fingerprint}).'
+                f' Delete the folder to generate the current set, and the work dirs of runs on '
+                f'the old one (their stages and checkpoints came from it; work_dirs/reproduce/'
+                f'{spec.key} by default).')
         return root
     if osp.isdir(root) and os.listdir(root):
         raise FileExistsError(
@@ -117,7 +161,7 @@ def ensure_synthetic(spec: PaperSpec, root: str) -> str:
     try:
         spec.make_synthetic(partial)
         with open(osp.join(partial, SYNTHETIC_MARKER), 'w') as f:
-            f.write(f'synthetic data set of {spec.key}\n')
+            f.write(f'synthetic data set of {spec.key}\ngenerator {fingerprint}\n')
         try:
             os.replace(partial, root)
         except OSError:
