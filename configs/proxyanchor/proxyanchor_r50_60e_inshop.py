@@ -20,16 +20,3 @@ param_scheduler = dict(step_size=20, gamma=0.25)
 custom_hooks = [dict(type='BackboneWarmupHook', warm_epochs=1,
                      trainable=('image_encoder.1.', 'head.'))]
 train_cfg = dict(val_interval=5)
-
-# The official test transform resizes with PIL (torchvision Resize: antialiased bilinear); the
-# shared base's ResizeEdge uses cv2 (no antialiasing), which moves the unit embedding of a
-# 512 x 600 photo by 2.5e-3 against the official one; PIL resizing matches it to 1.2e-7
-# (packages/proxyanchor/tests/test_golden.py, official ResNet-50 with seeded weights).
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=256, edge='short', backend='pillow'),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='PackInputs', algorithm_keys=('is_query', )),
-]
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader

@@ -9,7 +9,7 @@ data_root = '{{$DATA_ROOT:data/Inshop_Clothes}}'
 metric_prefix = 'inshop'
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=256, edge='short'),
+    dict(type='ResizeEdge', scale=256, edge='short', backend='pillow'),
     dict(type='CenterCrop', crop_size=224),
     dict(type='PackInputs', algorithm_keys=('is_query', )),
 ]
