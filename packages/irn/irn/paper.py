@@ -3,7 +3,7 @@ from cvshared.datasets.voc import voc_tree
 from cvshared.engine.stages import Pipeline, Stage
 from cvshared.paper import PaperSpec
 
-from .datasets.synthetic import make_synthetic
+from .datasets.synthetic import make_chain_synthetic
 
 
 def check_data(data_root: str, run_name: str) -> None:
@@ -88,7 +88,7 @@ SPEC = PaperSpec(
                                                 'instance labels of train_aug, VOC 2012 val, '
                                                 'chainercv VOC mask AP at IoU 0.5'},
     test_protocol='single-scale (Mask R-CNN: CocoMetric, COCO 101-point mask AP)',
-    make_synthetic=make_synthetic,
+    make_synthetic=make_chain_synthetic,  # the marked style (README Results)
     check_data=check_data,
     data_hint='PASCAL VOC 2012 (host.robots.ox.ac.uk/pascal/VOC/voc2012) with SBD\'s '
               'SegmentationClassAug and train_aug.txt, DATA_ROOT = the VOC2012 folder',

@@ -1,6 +1,6 @@
 """Data of irn: PASCAL VOC 2012 + SBD train_aug (``cvshared.datasets.voc``), its synthetic
 generator (``cvshared.datasets.voc_synthetic``) and IRN's transforms."""
-from .synthetic import make_synthetic
+from .synthetic import make_chain_synthetic, make_synthetic
 from .transforms import (
     IrnLoadCAM,
     IrnLoadIRLabel,
@@ -13,4 +13,5 @@ from .transforms import (
 )
 
 __all__ = ['IrnLoadCAM', 'IrnLoadIRLabel', 'IrnPackInputs', 'IrnPairLabels', 'IrnRandomCrop',
-           'IrnRandomFlip', 'IrnRandomResizeLong', 'IrnRandomRescale', 'make_synthetic']
+           'IrnRandomFlip', 'IrnRandomResizeLong', 'IrnRandomRescale', 'make_chain_synthetic',
+           'make_synthetic']
