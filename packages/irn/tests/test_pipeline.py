@@ -131,3 +131,32 @@ def test_synthetic_pipeline_order_and_call_stages(tmp_path):
     assert cfg.train_dataloader.dataset.ann_file == ins + '/instances_train.json'
     assert cfg.test_evaluator.ann_file == gt + '/instances_val.json'
     assert cfg.test_dataloader.dataset.ann_file == gt + '/instances_val.json'
+
+
+def test_synthetic_pipeline_set_is_the_marked_style(tmp_path):
+    """``SPEC.make_synthetic`` (the synthetic chain's set, README Results) is the marked style:
+    every object is a dark body (median brightest channel < 90) whose vivid class tint covers
+    only a mark (10-40 % of it), and no background pixel is vivid; the learning test's default
+    style tints the whole object and its background texture holds vivid colours."""
+    from irn.datasets import make_synthetic
+    from irn.paper import SPEC
+    from PIL import Image
+
+    def stats(root):
+        out, bg = [], []
+        for path in sorted(glob.glob(osp.join(root, 'JPEGImages', '*.jpg'))):
+            name = osp.basename(path)[:-4]
+            x = np.array(Image.open(path).convert('RGB')).astype(int)
+            ins = np.array(Image.open(osp.join(root, 'SegmentationObject', name + '.png')))
+            vivid = (x.max(-1) - x.min(-1)) > 100
+            for k in set(np.unique(ins)) - {0, 255}:
+                out.append((np.median(x.max(-1)[ins == k]), vivid[ins == k].mean()))
+            bg.append(vivid[ins == 0].mean())
+        return np.array(out), float(np.mean(bg))
+
+    objs, bg = stats(SPEC.make_synthetic(str(tmp_path / 'chain'), num_train=4, num_val=1))
+    assert len(objs) >= 5
+    assert (objs[:, 0] < 90).all() and ((objs[:, 1] > 0.1) & (objs[:, 1] < 0.4)).all(), objs
+    assert bg < 0.001, bg                                              # measured 0.0
+    objs, bg = stats(make_synthetic(str(tmp_path / 'default'), num_train=4, num_val=1))
+    assert (objs[:, 0] > 150).all() and (objs[:, 1] > 0.9).all() and bg > 0.05, (objs, bg)
