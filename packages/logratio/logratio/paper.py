@@ -19,8 +19,7 @@ SPEC = PaperSpec(
     # No pose-retrieval number of the paper could be found (README, Results): none is given.
     reported={},
     reported_not_found='the stored paper pages give its abstract and introduction only, and '
-                       'the official README prints no number; the paper plots its pose '
-                       'results as nDCG@K and mean-distance curves; searched 2026-12-02',
+                       'the official README prints no number; searched 2026-12-02',
     metric_scale={'pose/ndcg@100': 1.0},
     make_synthetic=make_synthetic,
     check_data=check_data,
