@@ -17,11 +17,12 @@ It contains no official code.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
 import os.path as osp
 import sys
 from types import SimpleNamespace
+
+from cvshared.harness import cuda_calls_on_cpu
 
 HERE = osp.dirname(osp.abspath(__file__))
 MODES = ('pair', 'batch_proxy', 'all_proxy')
@@ -30,19 +31,6 @@ OPTIONS = dict(antico_gam1=1.0, antico_gam2=1.0, antico_eps=0.5, antico_w=1.0,
                loss_ac_w_align=0.0035, loss_oproxy_lrmulti=2000, loss_oproxy_pos_alpha=64.0,
                loss_oproxy_neg_alpha=64.0, loss_oproxy_pos_delta=0.1,
                loss_oproxy_neg_delta=-0.1, lr=1e-5)
-
-
-@contextlib.contextmanager
-def cpu_only():
-    """``.cuda()`` becomes the identity while the official code runs."""
-    import torch
-    saved = torch.Tensor.cuda, torch.nn.Module.cuda
-    torch.Tensor.cuda = lambda self, *a, **k: self
-    torch.nn.Module.cuda = lambda self, *a, **k: self
-    try:
-        yield
-    finally:
-        torch.Tensor.cuda, torch.nn.Module.cuda = saved
 
 
 def case(torch, criterion_cls, mode, num_classes, dim, per_class, present, seed):
@@ -57,7 +45,7 @@ def case(torch, criterion_cls, mode, num_classes, dim, per_class, present, seed)
     with torch.no_grad():
         criterion.proxies.copy_(proxies)
     xg = x.clone().requires_grad_(True)
-    with cpu_only():
+    with cuda_calls_on_cpu():
         loss, rate_p, _ = criterion(xg, labels, None, 0, 0)
         ac_exponent, _ = criterion.antico(x, labels, criterion.proxies.detach(), mode,
                                           num_classes)

@@ -10,27 +10,15 @@ and which official function made it: PROVENANCE.md.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
 import os.path as osp
 import sys
 import tempfile
 import types
 
+from cvshared.harness import cuda_calls_on_cpu
+
 HERE = osp.dirname(osp.abspath(__file__))
-
-
-@contextlib.contextmanager
-def cpu_only():
-    """``.cuda()`` becomes the identity while the official code runs."""
-    import torch
-    saved = torch.Tensor.cuda, torch.nn.Module.cuda
-    torch.Tensor.cuda = lambda self, *a, **k: self
-    torch.nn.Module.cuda = lambda self, *a, **k: self
-    try:
-        yield
-    finally:
-        torch.Tensor.cuda, torch.nn.Module.cuda = saved
 
 
 def official_modules(checkout: str):
@@ -190,7 +178,7 @@ def main(argv=None) -> int:
     if not osp.isdir(osp.join(args.checkout, 'code')):
         parser.error(f'{args.checkout} is not a checkout of the official repository '
                      f'(no code/ folder)')
-    with cpu_only():
+    with cuda_calls_on_cpu():
         off = official_modules(args.checkout)
         losses(off, args.out)
         mining(off, args.out)

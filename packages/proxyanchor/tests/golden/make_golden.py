@@ -14,10 +14,11 @@ It contains no official code.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
 import os.path as osp
 import sys
+
+from cvshared.harness import cuda_calls_on_cpu
 
 HERE = osp.dirname(osp.abspath(__file__))
 # (num_classes, dim, batch, labels or None = random, alpha, margin, seed)
@@ -27,19 +28,6 @@ CASES = (
     (20, 16, 30, None, 32.0, 0.1, 2),
     (6, 8, 10, None, 16.0, 0.2, 3),                 # other alpha / delta
 )
-
-
-@contextlib.contextmanager
-def cpu_only():
-    """``.cuda()`` becomes the identity while the official code runs."""
-    import torch
-    saved = torch.Tensor.cuda, torch.nn.Module.cuda
-    torch.Tensor.cuda = lambda self, *a, **k: self
-    torch.nn.Module.cuda = lambda self, *a, **k: self
-    try:
-        yield
-    finally:
-        torch.Tensor.cuda, torch.nn.Module.cuda = saved
 
 
 def seeded_state_dict(shapes: dict, seed: int = 5) -> dict:
@@ -133,7 +121,7 @@ def main(argv=None) -> int:
         return 0
     sys.path.insert(0, osp.join(osp.abspath(args.checkout), 'code'))
     import torch
-    with cpu_only():
+    with cuda_calls_on_cpu():
         from losses import Proxy_Anchor  # the official class
     cases = []
     for num_classes, dim, batch, labels, alpha, margin, seed in CASES:
@@ -142,7 +130,7 @@ def main(argv=None) -> int:
         y = (torch.randint(num_classes, (batch,), generator=gen) if labels is None
              else torch.tensor(labels))
         proxies = torch.randn(num_classes, dim, generator=gen)
-        with cpu_only():
+        with cuda_calls_on_cpu():
             criterion = Proxy_Anchor(nb_classes=num_classes, sz_embed=dim, mrg=margin,
                                      alpha=alpha)
             with torch.no_grad():

@@ -9,27 +9,15 @@ seeds, runs and saves inputs and outputs (see PROVENANCE.md for what each file h
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import os.path as osp
 import sys
 import tempfile
 
+from cvshared.harness import cuda_calls_on_cpu
+
 HERE = osp.dirname(osp.abspath(__file__))
 IMG_SIZE = (64, 80)  # -> 8 x 10 stride-8 grid: 34 directions x 12 sources
-
-
-@contextlib.contextmanager
-def cpu_only():
-    """``.cuda()`` becomes the identity while the official code runs."""
-    import torch
-    saved = torch.Tensor.cuda, torch.nn.Module.cuda
-    torch.Tensor.cuda = lambda self, *a, **k: self
-    torch.nn.Module.cuda = lambda self, *a, **k: self
-    try:
-        yield
-    finally:
-        torch.Tensor.cuda, torch.nn.Module.cuda = saved
 
 
 def _filled(net):
@@ -149,7 +137,7 @@ def main(argv=None) -> int:
     torch.manual_seed(0)
     os.makedirs(args.out, exist_ok=True)
     try:
-        with cpu_only():
+        with cuda_calls_on_cpu():
             whole_forward(args.out)
             affinity_labels(args.out)
     finally:
