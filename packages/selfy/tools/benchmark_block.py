@@ -3,6 +3,7 @@ TSM-R50 train step with and without it.
 
     python packages/selfy/tools/benchmark_block.py [--official CHECKOUT] [--threads 1 2]
         [--batch 8] [--step-frames 8] [--step-size 224] [--repeat 3]
+    python packages/selfy/tools/benchmark_block.py --threads 2 --step-pairs 6 --flush-denormal
 
 Block: forward + backward of ``sum(out)`` in train mode at the paper's feature size, TSM-R50
 res3 of ``batch`` clips x 8 frames: ``(batch*8, 512, 28, 28)``, median of ``repeat`` runs after
@@ -19,7 +20,9 @@ ratio of neighbouring runs survives the drift that separate processes do not.
 
 Step: one SGD step (forward, cross-entropy, backward, update) of mmaction2's Recognizer2D
 TSM-R50 (+ SELFY after layer2) on 1 clip x ``step_frames`` frames x ``step_size``^2, and the
-block's share = (with - without) / with.
+block's share = (with - without) / with. ``--step-pairs N``: both models built in ONE process
+(same seed, same input of ``--step-clips`` clips), a warm-up step each, then plain, with, plain,
+with, ... and each pair's share, with the median: the interleaved reading that survives load.
 """
 from __future__ import annotations
 
@@ -101,7 +104,7 @@ def run_pairs(checkout: str, batch: int, pairs: int) -> dict:
                 median_official=statistics.median(r['official'] for r in rows))
 
 
-def run_step(with_block: bool, frames: int, size: int, repeat: int) -> dict:
+def _build_step(with_block: bool, frames: int, size: int, clips: int = 1):
     import selfy  # noqa: F401
     import torch
     from mmaction.registry import MODELS
@@ -121,8 +124,8 @@ def run_step(with_block: bool, frames: int, size: int, repeat: int) -> dict:
     model.init_weights()
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True)
-    x = torch.randn(1, frames, 3, size, size)
-    samples = [ActionDataSample().set_gt_label(3)]
+    x = torch.randn(clips, frames, 3, size, size)
+    samples = [ActionDataSample().set_gt_label(3) for _ in range(clips)]
 
     def step():
         opt.zero_grad()
@@ -130,13 +133,39 @@ def run_step(with_block: bool, frames: int, size: int, repeat: int) -> dict:
         loss.backward()
         opt.step()
 
-    return dict(seconds=_time(step, repeat))
+    return step
+
+
+def run_step(with_block: bool, frames: int, size: int, repeat: int) -> dict:
+    return dict(seconds=_time(_build_step(with_block, frames, size), repeat))
+
+
+def run_step_pairs(frames: int, size: int, clips: int, pairs: int) -> dict:
+    """Plain TSM and TSM + SELFY train steps alternated in one process (module docstring)."""
+    steps = {kind: _build_step(kind, frames, size, clips) for kind in (False, True)}
+
+    def once(kind):
+        t0 = time.perf_counter()
+        steps[kind]()
+        return time.perf_counter() - t0
+
+    once(False), once(True)  # warm-up
+    rows = []
+    for _ in range(pairs):
+        plain = once(False)
+        withb = once(True)
+        rows.append(dict(plain=plain, with_block=withb, share=(withb - plain) / withb,
+                         load=os.getloadavg()[0]))
+    return dict(pairs=rows, median_share=statistics.median(r['share'] for r in rows))
 
 
 def _child(args, *extra) -> dict:
     cmd = [sys.executable, osp.abspath(__file__), '--child', *extra,
            '--batch', str(args.batch), '--repeat', str(args.repeat), '--pairs', str(args.pairs),
-           '--step-frames', str(args.step_frames), '--step-size', str(args.step_size)]
+           '--step-frames', str(args.step_frames), '--step-size', str(args.step_size),
+           '--step-clips', str(args.step_clips), '--step-pairs', str(args.step_pairs)]
+    if args.flush_denormal:
+        cmd.append('--flush-denormal')
     if args.official:
         cmd += ['--official', args.official]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
@@ -151,6 +180,14 @@ def main(argv=None) -> int:
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--step-frames', type=int, default=8)
     parser.add_argument('--step-size', type=int, default=224)
+    parser.add_argument('--step-clips', type=int, default=1,
+                        help='clips per train step in --step-pairs (paper: 8; 1 fits this CPU)')
+    parser.add_argument('--step-pairs', type=int, default=0,
+                        help='interleaved plain / +SELFY train steps in one process')
+    parser.add_argument('--flush-denormal', action='store_true',
+                        help='torch.set_flush_denormal(True) in the timed processes (train steps '
+                             'on random data reach denormal floats after a few updates: 50x '
+                             'slower steps on this CPU without it)')
     parser.add_argument('--no-step', action='store_true', help='skip the train-step benchmark')
     parser.add_argument('--pairs', type=int, default=0,
                         help='interleaved ours/official pairs in one process (needs --official)')
@@ -160,8 +197,13 @@ def main(argv=None) -> int:
         import torch
         kind, threads = args.child[0], int(args.child[1])
         torch.set_num_threads(threads)
+        if args.flush_denormal:
+            torch.set_flush_denormal(True)
         if kind == 'pairs':
             res = run_pairs(args.official, args.batch, args.pairs)
+        elif kind == 'step_pairs':
+            res = run_step_pairs(args.step_frames, args.step_size, args.step_clips,
+                                 args.step_pairs)
         elif kind in ('ours', 'official'):
             res = run_block(kind, args.official, args.batch, args.repeat)
         else:
@@ -171,6 +213,18 @@ def main(argv=None) -> int:
     if args.official and not osp.isfile(osp.join(args.official, 'ops', 'selfy.py')):
         parser.error(f'{args.official} is not a checkout of arunos728/SELFY (no ops/selfy.py)')
     print(f'uptime: {os.getloadavg()}  (load 1/5/15 min), cpus {os.cpu_count()}')
+    if args.step_pairs:
+        print(f'train step, TSM-R50, {args.step_clips} clip(s) x {args.step_frames} x '
+              f'{args.step_size}^2, {args.step_pairs} interleaved pairs in one process')
+        for threads in args.threads:
+            res = _child(args, 'step_pairs', str(threads))
+            rows = '; '.join(f'{r["plain"]:.2f} / {r["with_block"]:.2f} s '
+                             f'({100 * r["share"]:.1f} %, load {r["load"]:.1f})'
+                             for r in res['pairs'])
+            print(f'  threads {threads}: plain / + SELFY per pair: {rows}; median share '
+                  f'{100 * res["median_share"]:.1f} %', flush=True)
+        print(f'uptime: {os.getloadavg()}  (load 1/5/15 min, after)')
+        return 0
     if args.pairs:
         if not args.official:
             parser.error('--pairs needs --official')
