@@ -21,6 +21,7 @@ import types
 
 import numpy as np
 import torch
+from cvshared.harness import cuda_calls_on_cpu
 
 HERE = osp.dirname(osp.abspath(__file__))
 
@@ -54,7 +55,7 @@ def main(argv=None) -> int:
     spec.loader.exec_module(harness)
     from logratio.datasets import mine_dense
     from logratio.models import binary_triplet_loss, dense_triplet_loss, log_ratio_loss
-    with harness.cpu_only():
+    with cuda_calls_on_cpu():
         off = harness.official_modules(args.checkout)
         torch.manual_seed(0)
         embed = torch.randn(150, 128)
