@@ -1,7 +1,7 @@
 """Benchmark of the Proxy Anchor loss: forward + backward at the SOP setting of the issue
 (batch 180, D 512, 11,318 proxies), ours (the shared ``cvshared.retrieval.ProxyAnchorLoss``)
 vs the official ``code/losses.py::Proxy_Anchor`` (from a private checkout, ``.cuda()`` patched
-away as in ``tests/golden/make_golden.py``) vs ``pytorch_metric_learning.losses.ProxyAnchorLoss``.
+away by ``cvshared.harness.cuda_calls_on_cpu``) vs ``pytorch_metric_learning.losses.ProxyAnchorLoss``.
 
     python packages/proxyanchor/tools/benchmark_loss.py [--official CHECKOUT] [--threads 1]
         [--batch 180] [--dim 512] [--classes 11318] [--rounds 15] [--device cpu]
@@ -33,8 +33,7 @@ def build(impl: str, checkout: str | None, classes: int, dim: int, device: str):
         loss_fn = ProxyAnchorLoss(classes, dim, margin=0.1, alpha=32).to(device)
         return loss_fn, loss_fn.proxies
     sys.path.insert(0, osp.join(osp.abspath(checkout), 'code'))
-    sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', 'tests', 'golden'))
-    from make_golden import cpu_only
+    from cvshared.harness import cuda_calls_on_cpu as cpu_only
     with cpu_only():
         from losses import Proxy_Anchor
         loss_fn = Proxy_Anchor(nb_classes=classes, sz_embed=dim, mrg=0.1, alpha=32)

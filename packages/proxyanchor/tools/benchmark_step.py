@@ -7,7 +7,7 @@ gradient clipping (value 10) and the AdamW step on one batch of random 224 x 224
 Ours: the model and optimizer wrapper of ``configs/proxyanchor/proxyanchor_r50_60e_cub.py``
 (pretrained path dropped), ``model.train_step`` (its data preprocessor included). Official:
 ``code/net/resnet.py::Resnet50(512)`` + ``code/losses.py::Proxy_Anchor(100, 512)`` imported
-from a private checkout (``.cuda()`` made the identity as in ``tests/golden/make_golden.py``),
+from a private checkout (``.cuda()`` made the identity by ``cvshared.harness.cuda_calls_on_cpu``),
 the param groups and AdamW of ``code/train.py`` (proxies lr x100), BatchNorm in eval mode and,
 as after its warm-up epochs, every parameter trainable (the official loop re-enables the BN
 affine parameters; ours keeps them frozen, see the README). The two run in turn (A B A B ...)
@@ -54,8 +54,7 @@ def ours(batch: int):
 def official(checkout: str, batch: int):
     import torch
     sys.path.insert(0, osp.join(osp.abspath(checkout), 'code'))
-    sys.path.insert(0, osp.join(HERE, '..', 'tests', 'golden'))
-    from make_golden import cpu_only
+    from cvshared.harness import cuda_calls_on_cpu as cpu_only
     with cpu_only():
         from losses import Proxy_Anchor
         from net.resnet import Resnet50
