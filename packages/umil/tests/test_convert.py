@@ -142,6 +142,8 @@ def test_official_checkpoint_with_its_yacs_config_loads_safely(tmp_path, monkeyp
     official = random_official()
     src = tmp_path / 'k400_like.pth'
     _save_with_a_yacs_config(src, official)
+    for name in ('yacs', 'yacs.config'):  # another test may have imported it (fvcore does)
+        monkeypatch.delitem(sys.modules, name, raising=False)
     with pytest.raises(UnsafeCheckpointError, match='yacs.config.CfgNode'):
         load_checkpoint_file(src)
     loaded = load_checkpoint_file(src, extra_safe_globals=EXTRA_SAFE_GLOBALS)
