@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import torch
 
-__all__ = ['cuda_calls_on_cpu']
+__all__ = ['cuda_calls_on_cpu', 'time_interleaved']
 
 
 @contextlib.contextmanager
@@ -36,3 +36,33 @@ def cuda_calls_on_cpu(sync: bool = False) -> Iterator[None]:
     finally:
         (torch.Tensor.cuda, torch.nn.Module.cuda, torch.cuda.synchronize,
          torch.cuda.max_memory_allocated) = saved
+
+
+def time_interleaved(ours, official, rounds: int = 5, threads: int = 1) -> dict:
+    """Time two step functions (ours, then the official one) in one process, alternately
+    (A B A B ...), after one warm-up call each, so that a load change hits both sides of a pair;
+    return the medians in ms, each pair's official/ours ratio and its median, the threads and
+    the load average. Denormals are flushed on both sides (random-data training produces them,
+    and a CPU step then runs 10-30x slower on either side)."""
+    import os
+    import statistics
+    import time
+
+    torch.set_num_threads(threads)
+    torch.set_flush_denormal(True)
+    steps = dict(ours=ours, official=official)
+    for fn in steps.values():
+        fn()
+    times = {k: [] for k in steps}
+    for _ in range(rounds):
+        for name, fn in steps.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    ratios = [o / u for o, u in zip(times['official'], times['ours'])]
+    return dict(rounds=rounds, threads=torch.get_num_threads(),
+                load=round(os.getloadavg()[0], 2),
+                ours_ms=round(1e3 * statistics.median(times['ours']), 1),
+                official_ms=round(1e3 * statistics.median(times['official']), 1),
+                official_over_ours=round(statistics.median(ratios), 3),
+                ratios=[round(r, 3) for r in ratios])

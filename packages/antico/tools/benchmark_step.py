@@ -22,11 +22,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import os.path as osp
-import statistics
 import sys
-import time
 from types import SimpleNamespace
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -99,26 +96,10 @@ def main(argv=None) -> int:
     if not osp.isfile(osp.join(args.checkout, 'criteria', 'antico.py')):
         parser.error(f'{args.checkout} is not a checkout of the official repository '
                      '(no criteria/antico.py)')
-    import torch
-    torch.set_num_threads(args.threads)
-    torch.set_flush_denormal(True)
-    steps = dict(ours=ours(args.batch), official=official(args.checkout, args.batch))
-    for fn in steps.values():
-        fn()                                   # warm-up
-    times = {k: [] for k in steps}
-    for _ in range(args.rounds):
-        for name, fn in steps.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    ratios = [o / u for o, u in zip(times['official'], times['ours'])]
-    print(json.dumps(dict(
-        batch=args.batch, rounds=args.rounds, threads=torch.get_num_threads(),
-        load=round(os.getloadavg()[0], 2),
-        ours_ms=round(1e3 * statistics.median(times['ours']), 1),
-        official_ms=round(1e3 * statistics.median(times['official']), 1),
-        official_over_ours=round(statistics.median(ratios), 3),
-        ratios=[round(r, 3) for r in ratios])))
+    from cvshared.harness import time_interleaved
+    result = time_interleaved(ours(args.batch), official(args.checkout, args.batch),
+                              rounds=args.rounds, threads=args.threads)
+    print(json.dumps(dict(batch=args.batch, **result)))
     return 0
 
 

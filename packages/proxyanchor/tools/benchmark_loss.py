@@ -1,7 +1,8 @@
 """Benchmark of the Proxy Anchor loss: forward + backward at the SOP setting of the issue
 (batch 180, D 512, 11,318 proxies), ours (the shared ``cvshared.retrieval.ProxyAnchorLoss``)
 vs the official ``code/losses.py::Proxy_Anchor`` (from a private checkout, ``.cuda()`` patched
-away by ``cvshared.harness.cuda_calls_on_cpu``) vs ``pytorch_metric_learning.losses.ProxyAnchorLoss``.
+away by ``cvshared.harness.cuda_calls_on_cpu``) vs
+``pytorch_metric_learning.losses.ProxyAnchorLoss``.
 
     python packages/proxyanchor/tools/benchmark_loss.py [--official CHECKOUT] [--threads 1]
         [--batch 180] [--dim 512] [--classes 11318] [--rounds 15] [--device cpu]

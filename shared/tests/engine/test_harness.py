@@ -18,3 +18,24 @@ def test_cuda_calls_are_the_identity_inside_the_block_only():
         raise RuntimeError('the official code fails')
     with pytest.raises((RuntimeError, AssertionError)):
         m.cuda()   # restored after an error too
+
+
+def test_time_interleaved_alternates_after_one_warm_up_each(monkeypatch):
+    """A B A B after one warm-up each, and each pair's ratio is official / ours of that pair."""
+    import time
+
+    from cvshared.harness import time_interleaved
+    calls, ticks = [], {'t': 0.0}
+
+    def step(name, cost):
+        def run():
+            calls.append(name)
+            ticks['t'] += cost
+        return run
+
+    monkeypatch.setattr(time, 'perf_counter', lambda: ticks['t'])
+    result = time_interleaved(step('ours', 1.0), step('official', 3.0), rounds=3)
+    assert calls == ['ours', 'official'] * 4
+    assert result['ratios'] == [3.0, 3.0, 3.0] and result['official_over_ours'] == 3.0
+    assert (result['ours_ms'], result['official_ms'], result['rounds']) == (1000.0, 3000.0, 3)
+    torch.set_flush_denormal(False)
