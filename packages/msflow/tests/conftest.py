@@ -1,5 +1,4 @@
 """Shared fixtures of the msflow tests."""
-import os
 import os.path as osp
 
 import pytest
@@ -17,9 +16,3 @@ def load_golden(name: str) -> dict:
 def golden():
     """``golden(name)`` loads a golden file of golden/ (see golden/PROVENANCE.md)."""
     return load_golden
-
-
-if os.environ.get('PYTEST_XDIST_WORKER'):
-    # one torch thread per xdist worker: -n 2 on 2 cores, without oversubscription
-    import torch
-    torch.set_num_threads(1)
