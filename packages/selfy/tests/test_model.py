@@ -190,3 +190,38 @@ def test_band_matmul_equals_the_dense_product_inside_its_bands():
     torch.testing.assert_close(gx, gx_ref, atol=1e-12, rtol=0)
     torch.testing.assert_close(ga, ga_ref, atol=1e-12, rtol=0)
     assert (ga[mask == 0] == 0).all() and (ga[mask == 1] != 0).all()
+
+
+@pytest.mark.parametrize('train', [True, False])
+def test_fused_tail_equals_scatter_bn_add_relu(train):
+    """``relu(x + bn(scatter(y)))`` without the full-size map (the block's fused tail) against
+    the composition of ``_StrideTwoScatter``, ``nn.BatchNorm2d``, the sum and the ReLU: output,
+    the gradients of ``x``, ``y``, ``gamma`` and ``beta``, and the running statistics (double,
+    exact up to rounding: 1e-12)."""
+    import copy
+
+    import torch.nn.functional as F
+    from selfy.models.selfy_block import _scatter_bn_residual_relu, _StrideTwoScatter
+    g = torch.Generator().manual_seed(0)
+    bn = torch.nn.BatchNorm2d(3).double().train(train)
+    with torch.no_grad():
+        bn.weight.uniform_(0.5, 1.5, generator=g)
+        bn.bias.uniform_(-0.5, 0.5, generator=g)
+        bn.running_mean.uniform_(-0.5, 0.5, generator=g)
+        bn.running_var.uniform_(0.5, 1.5, generator=g)
+    ref_bn = copy.deepcopy(bn)
+    x = torch.randn(4, 3, 6, 8, generator=g, dtype=torch.double, requires_grad=True)
+    y = torch.randn(4, 3, 3, 4, generator=g, dtype=torch.double, requires_grad=True) + 0.7
+    gout = torch.randn(4, 3, 6, 8, generator=g, dtype=torch.double)
+    out = _scatter_bn_residual_relu(x, y, bn)
+    ref = F.relu(x + ref_bn(_StrideTwoScatter.apply(y)))
+    assert 0.2 < (ref > 0).double().mean() < 0.8  # the ReLU's mask matters
+    torch.testing.assert_close(out, ref, atol=1e-12, rtol=0)
+    grads = torch.autograd.grad(out, (x, y, bn.weight, bn.bias), gout)
+    refs = torch.autograd.grad(ref, (x, y, ref_bn.weight, ref_bn.bias), gout)
+    for got, want in zip(grads, refs):
+        torch.testing.assert_close(got, want, atol=1e-12, rtol=0)
+    for name in ('running_mean', 'running_var', 'num_batches_tracked'):
+        torch.testing.assert_close(getattr(bn, name), getattr(ref_bn, name), atol=1e-12, rtol=0)
+    if train:  # the statistics moved (and the test would see a wrong update)
+        assert bn.num_batches_tracked == 1

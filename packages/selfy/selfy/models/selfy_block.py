@@ -174,6 +174,72 @@ def _dense_conv_bn_relu_t(layer: nn.Sequential, x_t: torch.Tensor, size: int) ->
     return F.relu(y_t, inplace=True).view(out_size * out_size * c_out, -1), out_size
 
 
+class _ScatterBNResidualReLU(torch.autograd.Function):
+    """``relu(x + bn(scatter(y)))`` for ``y`` ``(N, C, h, w)`` and ``x`` ``(N, C, 2h, 2w)``, where
+    ``scatter`` puts ``y`` at the even positions of a zero map (:class:`_StrideTwoScatter`) and
+    ``bn`` normalises with the given per-channel ``mean`` and ``invstd`` (batch statistics of the
+    scattered map, three quarters zeros, or the running ones). The BN output at the zero
+    positions is one number per channel (``bias - mean * weight * invstd``), so the full-size map
+    is never built nor normalised: one pass adds that constant to ``x``, a strided pass adds
+    ``y * weight * invstd`` at the even positions, one pass clamps. Backward: one masked pass
+    (the gradient of ``x``), one full-size reduction (``sum g``); the rest is on ``y``'s quarter
+    size (``sum g * xhat`` splits into its even-position part and the constant's)."""
+
+    @staticmethod
+    def forward(ctx, x, y, weight, bias, mean, invstd, batch_stats: bool):
+        scale = weight * invstd
+        out = torch.add(x, (bias - mean * scale).view(1, -1, 1, 1))
+        out[:, :, ::2, ::2].addcmul_(y, scale.view(1, -1, 1, 1))
+        out.clamp_min_(0)
+        ctx.save_for_backward(out, y, weight, mean, invstd)
+        ctx.batch_stats = batch_stats
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        out, y, weight, mean, invstd = ctx.saved_tensors
+        gx = torch.where(out > 0, g, 0)  # the gradient of x and of the BN output
+        ge = gx[:, :, ::2, ::2]
+        sum_g = gx.sum((0, 2, 3))
+        # sum g * xhat: xhat = (y - mean) * invstd at even positions, -mean * invstd elsewhere
+        sum_gxhat = invstd * (ge * y).sum((0, 2, 3)) - mean * invstd * sum_g
+        gy = ge * (weight * invstd).view(1, -1, 1, 1)
+        if ctx.batch_stats:  # through the batch mean and variance (count = all N 2h 2w)
+            m = out.numel() // out.shape[1]
+            c1 = (weight * invstd * sum_g / m).view(1, -1, 1, 1)
+            c2 = (weight * invstd * invstd * sum_gxhat / m).view(1, -1, 1, 1)
+            gy = gy - c1 - (y - mean.view(1, -1, 1, 1)) * c2
+        return gx, gy, sum_gxhat, sum_g, None, None, None
+
+
+def _scatter_bn_residual_relu(x: torch.Tensor, y: torch.Tensor,
+                              bn: nn.BatchNorm2d) -> torch.Tensor:
+    """``relu(x + bn(scatter(y)))`` (:class:`_ScatterBNResidualReLU`) with ``bn``'s statistics:
+    in training the batch mean / variance of the scattered map (computed from ``y`` and the
+    number of zeros), and ``bn``'s running statistics updated as ``nn.BatchNorm2d`` does."""
+    use_batch = bn.training or not bn.track_running_stats
+    if not use_batch:
+        mean, var = bn.running_mean, bn.running_var
+    else:
+        with torch.no_grad():
+            m = x.numel() // x.shape[1]  # all N * 2h * 2w positions, zeros included
+            mean = y.sum((0, 2, 3)) / m
+            zeros = m - y.numel() // y.shape[1]
+            var = (((y - mean.view(1, -1, 1, 1)) ** 2).sum((0, 2, 3)) + zeros * mean * mean) / m
+            if bn.training and bn.track_running_stats:
+                bn.num_batches_tracked.add_(1)
+                if bn.momentum is None:
+                    factor = 1.0 / float(bn.num_batches_tracked)
+                else:
+                    factor = bn.momentum
+                bn.running_mean.mul_(1 - factor).add_(mean, alpha=factor)
+                bn.running_var.mul_(1 - factor).add_(var * (m / (m - 1)), alpha=factor)
+    invstd = torch.rsqrt(var + bn.eps)
+    weight = bn.weight if bn.weight is not None else torch.ones_like(mean)
+    bias = bn.bias if bn.bias is not None else torch.zeros_like(mean)
+    return _ScatterBNResidualReLU.apply(x, y, weight, bias, mean, invstd, use_batch)
+
+
 def _check_window(window) -> tuple[int, int, int]:
     window = tuple(int(k) for k in window)
     if len(window) != 3 or any(k < 1 or k % 2 == 0 for k in window) or window[1] != window[2]:
@@ -297,7 +363,9 @@ class STSSIntegration(nn.Module):
                                output_padding=(0, 1, 1), bias=False),
             nn.BatchNorm2d(d_out))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def project(self, x: torch.Tensor) -> torch.Tensor:
+        """Everything before the stride-2 scatter and the last BN: the transposed conv's 1x1
+        product at ``h x w``, ``(B*T, d_out, h, w)``."""
         bl, c, t, h, w = x.shape
         length = self.window[0]
         x = x.transpose(1, 2).reshape(bl * t, c, h, w)  # (b l t) c h w
@@ -307,9 +375,10 @@ class STSSIntegration(nn.Module):
         b = bl // length
         x = x.view(b, length, t, c, h, w).transpose(1, 2).reshape(b * t, length * c, h, w)
         x = self.conv3_fuse(x)
-        deconv, bn = self.upsample
-        y = torch.einsum('nchw,cd->ndhw', x, deconv.weight[:, :, 0, 0, 0])
-        return bn(_StrideTwoScatter.apply(y))
+        return torch.einsum('nchw,cd->ndhw', x, self.upsample[0].weight[:, :, 0, 0, 0])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.upsample[1](_StrideTwoScatter.apply(self.project(x)))
 
 
 @MODELS.register_module()
@@ -384,4 +453,5 @@ class SELFYBlock(BaseModule):
         if x.shape[2] % 2 or x.shape[3] % 2:
             raise ValueError(f'SELFYBlock needs an even H and W (stride-2 down, x2 up), got '
                              f'{tuple(x.shape[2:])}')
-        return F.relu(x + self.residual(x))
+        y = self.stss_integration.project(self.stss_extraction(self.stss_transformation(x)))
+        return _scatter_bn_residual_relu(x, y, self.stss_integration.upsample[1])
