@@ -1,5 +1,7 @@
-"""Models of hcpn (registered in :mod:`hcpn.registry`)."""
-from .backbone import HcpnConvNet
-from .classifier import HcpnClassifier
+"""Models of hcpn (registered in :mod:`hcpn.registry`, i.e. mmseg's ``MODELS``)."""
+from .backbone import HCPNEncoder
+from .crf import davis_crf
+from .decoder import HCPNDecoder
+from .segmentor import HCPN
 
-__all__ = ['HcpnConvNet', 'HcpnClassifier']
+__all__ = ['HCPNEncoder', 'HCPNDecoder', 'HCPN', 'davis_crf']

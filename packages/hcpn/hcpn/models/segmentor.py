@@ -1,0 +1,171 @@
+"""HCPN as an mmseg segmentor: encoder (:class:`HCPNEncoder`), decoder (:class:`HCPNDecoder`),
+the paper's loss, flip test-time augmentation and the optional dense CRF.
+
+Input: ``B x 9 x H x W`` = frame I_k, frame I_k+1 and the flow image O_k (RGB each,
+normalised by the data preprocessor with the ImageNet statistics, flow included, as the
+official code does).
+
+Loss (official ``train.py``; ``BCE_w`` = :func:`cvshared.vos.losses.weighted_bce` with the
+HED hard-negative weight of each frame, used for both its mask and its contour):
+
+    L = 1/2 (BCE_w(m1, gt1) + BCE_w(m2, gt2)) + lambda * 1/2 (BCE_w(c1, ctr1) + BCE_w(c2, ctr2))
+
+with lambda = ``contour_weight`` = 0.5. Reported as ``loss_mask`` and ``loss_contour`` (the
+latter already multiplied by lambda), whose sum is L.
+
+Test (official ``test.py``): the mask of frame k is ``m1``; with ``flip_test`` it is the mean
+of ``m1`` and the horizontally flipped ``m1`` of the flipped input; then resized to the
+original frame size and binarised at 0.5, or by :func:`hcpn.models.crf.davis_crf` when
+``crf=True`` (the reported numbers use both).
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from cvshared.vos.losses import hard_negative_weight, weighted_bce
+from mmengine.structures import PixelData
+from mmseg.models.segmentors.base import BaseSegmentor
+
+from ..registry import MODELS
+from .crf import davis_crf
+
+
+@MODELS.register_module()
+class HCPN(BaseSegmentor):
+    """Hierarchical co-attention propagation network (zero-shot VOS).
+
+    Args:
+        encoder: :class:`HCPNEncoder` config.
+        decoder: :class:`HCPNDecoder` config (``in_channels`` default to the encoder's).
+        contour_weight: lambda of the contour loss (0.5).
+        flip_test: average with the horizontally flipped input at test time (official: on).
+        crf: dense-CRF post-processing at test time (official: a separate script, on for the
+            reported numbers); ``crf_cfg`` passes :func:`davis_crf` keyword arguments.
+        data_preprocessor: mmseg ``SegDataPreProcessor`` config (9-channel mean / std).
+    """
+
+    def __init__(self, encoder: dict, decoder: dict, contour_weight: float = 0.5,
+                 flip_test: bool = True, crf: bool = False, crf_cfg: dict | None = None,
+                 data_preprocessor=None, train_cfg=None, test_cfg=None, init_cfg=None):
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.encoder = MODELS.build(encoder)
+        decoder = dict(decoder)
+        decoder.setdefault('in_channels', tuple(self.encoder.out_channels))
+        if tuple(decoder['in_channels']) != tuple(self.encoder.out_channels):
+            raise ValueError(f'HCPN: decoder in_channels {tuple(decoder["in_channels"])} do not '
+                             f'match the encoder outputs {tuple(self.encoder.out_channels)}; '
+                             'leave decoder.in_channels unset')
+        self.decoder = MODELS.build(decoder)
+        self.contour_weight = contour_weight
+        self.flip_test = flip_test
+        self.crf = crf
+        self.crf_cfg = dict(crf_cfg or {})
+        self.train_cfg = train_cfg
+        self.test_cfg = test_cfg
+        self.align_corners = False
+
+    # --- forward ---------------------------------------------------------------------------
+    @staticmethod
+    def split_inputs(inputs: torch.Tensor):
+        if inputs.ndim != 4 or inputs.shape[1] != 9:
+            raise ValueError(f'HCPN expects B x 9 x H x W inputs (frame k, frame k+1, flow; '
+                             f'RGB each), got {tuple(inputs.shape)}; load samples with the '
+                             'frame-pair pipeline of cvshared.datasets.davis')
+        return inputs[:, 0:3], inputs[:, 3:6], inputs[:, 6:9]
+
+    def extract_feat(self, inputs: torch.Tensor):
+        return self.encoder(*self.split_inputs(inputs))
+
+    def _forward(self, inputs: torch.Tensor, data_samples=None):
+        """``(m1, c1, m2, c2)`` probabilities at the input size."""
+        feats1, feats2 = self.extract_feat(inputs)
+        return self.decoder(feats1, feats2, inputs.shape[-2:])
+
+    def encode_decode(self, inputs: torch.Tensor, batch_img_metas=None) -> torch.Tensor:
+        """Foreground probability of frame k (``B x 1 x H x W``), flip-averaged when
+        ``flip_test``."""
+        m1 = self._forward(inputs)[0]
+        if self.flip_test:
+            m1 = 0.5 * (m1 + self._forward(inputs.flip(-1))[0].flip(-1))
+        return m1
+
+    # --- training --------------------------------------------------------------------------
+    def loss_from_outputs(self, outputs, targets: dict) -> dict:
+        """The paper's loss from ``(m1, c1, m2, c2)`` and ``targets`` (``mask1``, ``mask2``,
+        ``ctr1``, ``ctr2`` in {0, 1} and the weights ``weight1``, ``weight2``; ``B x 1 x H x W``
+        each)."""
+        m1, c1, m2, c2 = outputs
+        loss_mask = 0.5 * (weighted_bce(m1, targets['mask1'], targets['weight1'])
+                           + weighted_bce(m2, targets['mask2'], targets['weight2']))
+        loss_ctr = 0.5 * (weighted_bce(c1, targets['ctr1'], targets['weight1'])
+                          + weighted_bce(c2, targets['ctr2'], targets['weight2']))
+        return dict(loss_mask=loss_mask, loss_contour=self.contour_weight * loss_ctr)
+
+    def loss(self, inputs: torch.Tensor, data_samples) -> dict:
+        targets = targets_from_samples(data_samples, inputs.shape[-2:], inputs.device)
+        return self.loss_from_outputs(self._forward(inputs), targets)
+
+    # --- test ------------------------------------------------------------------------------
+    def predict(self, inputs: torch.Tensor, data_samples=None):
+        if data_samples is None:
+            metas = [dict(ori_shape=inputs.shape[2:], img_shape=inputs.shape[2:],
+                          pad_shape=inputs.shape[2:], padding_size=[0, 0, 0, 0])] * len(inputs)
+        else:
+            metas = [s.metainfo for s in data_samples]
+        prob = self.encode_decode(inputs, metas)
+        # mmseg's postprocess_result undoes padding / flip / resize; two channels (1 - p, p)
+        # make its argmax the 0.5 threshold and keep probabilities in seg_logits
+        samples = self.postprocess_result(torch.cat([1 - prob, prob], dim=1), data_samples)
+        if self.crf:
+            for sample in samples:
+                sample.pred_sem_seg = PixelData(data=torch.from_numpy(
+                    self.crf_mask(sample)).to(prob.device)[None].long())
+        return samples
+
+    def crf_mask(self, sample) -> np.ndarray:
+        """:func:`davis_crf` of the (resized) probability on the original frame."""
+        import mmcv
+        path = sample.metainfo.get('img_path')
+        if path is None:
+            raise KeyError('HCPN crf=True needs img_path in the sample metainfo (the original '
+                           'frame the CRF refines on)')
+        image = mmcv.imread(path, channel_order='rgb')
+        prob = sample.seg_logits.data[1].detach().cpu().numpy()
+        if image.shape[:2] != prob.shape:
+            raise ValueError(f'HCPN crf: frame {path} is {image.shape[:2]} but the prediction '
+                             f'is {prob.shape}')
+        return davis_crf(image, prob.clip(0, 1), **self.crf_cfg).astype(np.int64)
+
+
+def _stack(samples, name: str, size, device) -> torch.Tensor:
+    """``B x 1 x H x W`` float tensor of the per-sample field ``name`` (PixelData)."""
+    out = []
+    for sample in samples:
+        if name not in sample:
+            raise KeyError(f'HCPN training needs {name!r} in every data sample; pack samples '
+                           'with the frame-pair pipeline (cvshared.datasets.davis)')
+        data = sample.get(name).data.float()
+        if data.shape[-2:] != tuple(size):
+            raise ValueError(f'HCPN: {name} is {tuple(data.shape[-2:])} but the input is '
+                             f'{tuple(size)}')
+        out.append(data.reshape(1, *data.shape[-2:]))
+    return torch.stack(out).to(device)
+
+
+def targets_from_samples(samples, size, device) -> dict:
+    """Masks, contours and hard-negative weights of both frames from the data samples.
+
+    TODO(vos-data): field names of the shared frame-pair packing.
+    """
+    mask1 = _stack(samples, 'gt_sem_seg', size, device)
+    mask2 = _stack(samples, 'gt_sem_seg2', size, device)
+    ctr1 = _stack(samples, 'gt_contour', size, device)
+    ctr2 = _stack(samples, 'gt_contour2', size, device)
+    hed1 = _stack(samples, 'gt_hed', size, device)
+    hed2 = _stack(samples, 'gt_hed2', size, device)
+    return dict(mask1=mask1, mask2=mask2, ctr1=ctr1, ctr2=ctr2,
+                weight1=hard_negative_weight(mask1, hed1),
+                weight2=hard_negative_weight(mask2, hed2))
+
+
+__all__ = ['HCPN', 'targets_from_samples']
