@@ -1,4 +1,4 @@
 """Hooks of hgpu."""
-from .visualization import HgpuVisualizationHook, draw_sample
+from .visualization import HGPUVisualizationHook, draw_sample
 
-__all__ = ['HgpuVisualizationHook', 'draw_sample']
+__all__ = ['HGPUVisualizationHook', 'draw_sample']

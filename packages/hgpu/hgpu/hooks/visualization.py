@@ -1,37 +1,47 @@
-"""The visualization hook (``default_hooks.visualization``; ``tools/test.py --show-dir``
-switches it on) and its pure drawing function, which ``hgpu.infer`` calls too."""
+"""Mask overlays: the pure :func:`draw_sample` (used by the hook and by ``hgpu.infer``) and
+:class:`HGPUVisualizationHook` (``tools/test.py --show-dir``)."""
 from __future__ import annotations
 
 import os.path as osp
 
 import numpy as np
 from cvshared.hooks import SampleVisualizationHook
+from cvshared.metrics.davis import seg2bmap
 from PIL import Image
 
 from ..registry import HOOKS
 
-CORRECT, WRONG, UNKNOWN = (0, 200, 0), (220, 0, 0), (128, 128, 128)
+PRED_RGB = (255, 0, 0)  # predicted object: red
+GT_RGB = (0, 255, 0)  # ground-truth boundary: green
 
 
-def draw_sample(image: np.ndarray, pred_label: int, gt_label: int | None = None,
-                border: int = 2) -> np.ndarray:
-    """``image`` (H x W x 3 uint8) with a border: green if ``pred_label == gt_label``, red if
-    not, grey without ground truth; the predicted class as that many dots in the top row."""
-    out = np.array(image, dtype=np.uint8, copy=True)
-    color = UNKNOWN if gt_label is None else CORRECT if pred_label == gt_label else WRONG
-    out[:border], out[-border:], out[:, :border], out[:, -border:] = color, color, color, color
-    for k in range(pred_label + 1):
-        out[border:2 * border, border + 3 * k: border + 3 * k + border] = (255, 255, 255)
-    return out
+def draw_sample(frame: np.ndarray, pred: np.ndarray, gt: np.ndarray | None = None,
+                alpha: float = 0.5) -> np.ndarray:
+    """The frame (``H x W x 3`` uint8 RGB) with the predicted mask (``H x W``, > 0 = object)
+    blended in red and, when given, the ground-truth boundary in green."""
+    pred = np.asarray(pred) > 0
+    if pred.shape != frame.shape[:2]:
+        raise ValueError(f'prediction is {pred.shape} but the frame is {frame.shape[:2]}')
+    out = frame.astype(np.float32)
+    out[pred] = (1 - alpha) * out[pred] + alpha * np.array(PRED_RGB, np.float32)
+    if gt is not None:
+        gt = np.asarray(gt) > 0
+        if gt.shape != pred.shape:
+            raise ValueError(f'ground truth is {gt.shape} but the prediction is {pred.shape}')
+        out[seg2bmap(gt)] = GT_RGB
+    return out.clip(0, 255).astype(np.uint8)
 
 
 @HOOKS.register_module()
-class HgpuVisualizationHook(SampleVisualizationHook):
-    """Writes ``draw_sample`` of every test image to ``<work_dir>/<timestamp>/<test_out_dir>``
-    when ``draw`` (the mmseg ``SegVisualizationHook`` contract)."""
+class HGPUVisualizationHook(SampleVisualizationHook):
+    """Writes ``<sequence>_<frame>.png`` (:func:`draw_sample`) for every test frame to
+    ``<work_dir>/<timestamp>/<test_out_dir>`` when ``draw``."""
 
     def draw_output(self, sample, batch_idx):
-        with Image.open(sample['img_path']) as im:
-            image = np.asarray(im.convert('RGB'))
-        stem = osp.splitext(osp.basename(sample['img_path']))[0]
-        return stem, draw_sample(image, sample['pred_label'], sample.get('label'))
+        with Image.open(sample.img_path) as im:
+            frame = np.asarray(im.convert('RGB'))
+        pred = sample.pred_sem_seg.data[0].cpu().numpy()
+        gt = sample.gt_sem_seg.data[0].cpu().numpy() if 'gt_sem_seg' in sample else None
+        seq = sample.metainfo.get('seq_name', 'frames')
+        stem = osp.splitext(osp.basename(sample.img_path))[0]
+        return f'{seq}_{stem}', draw_sample(frame, pred, gt)

@@ -1,5 +1,6 @@
-"""Models of hgpu (registered in :mod:`hgpu.registry`)."""
-from .backbone import HgpuConvNet
-from .classifier import HgpuClassifier
+"""HGPU model components (registered in mmseg's MODELS through :mod:`hgpu.registry`)."""
+from .encoder import EDGES, MODES, HGPUEncoder
+from .gru import ConvGRUCell
+from .head import HGPUHead
 
-__all__ = ['HgpuConvNet', 'HgpuClassifier']
+__all__ = ['ConvGRUCell', 'HGPUEncoder', 'HGPUHead', 'MODES', 'EDGES']
