@@ -28,3 +28,8 @@ param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=True, begin=0, e
 train_cfg = dict(max_epochs=max_epochs)
 default_hooks = dict(checkpoint=dict(interval=max_epochs), logger=dict(interval=5))
 test_dataloader = dict(num_workers=0, dataset=dict(data_root=data_root))
+# make_cam also tunes the CAM-only labels' background threshold t on a SEPARATE draw of the
+# synthetic generator (irn.datasets.make_chain_synthetic, seed 1000, 32 images; the evaluated
+# set is seed 0), never on the evaluated images: irn.pipeline.tune_cam_threshold ->
+# make_cam/tuning.json, read by the IRNet config's 'tuned' thresholds (README Differences)
+threshold_tuning = dict(seed=1000, num_images=32)

@@ -10,12 +10,13 @@ crop_size = 128
 radius = 5
 # IR-label / walk thresholds for the tiny CAM net's max-normalised CAMs (~0.2 on the
 # background, ~0.8 on the objects of the marked set; the official 0.30 / 0.05 and 0.25 label
-# the background as foreground), by the rule fg = t*, bg = t* / 3, walk / instance bg = t*,
-# t* = the CAM-only labels' best swept threshold of the chain's CAMs (0.5; 0.7, taken from
-# another run's CAMs, gave a walk below CAM-only: README Results)
-ir_label_thres = (0.5, 0.17)
-sem_seg_bg_thres = 0.5
-ins_seg_bg_thres = 0.5
+# the background as foreground): 'tuned' = the rule fg = t, bg = t / 3, walk / instance bg = t,
+# with t the CAM-only labels' best background threshold on a separate draw of the generator
+# (make_cam/tuning.json: the CAM config's threshold_tuning; irn.pipeline.tuned_thresholds),
+# never read from the evaluated images (README Differences)
+ir_label_thres = 'tuned'
+sem_seg_bg_thres = 'tuned'
+ins_seg_bg_thres = 'tuned'
 cam_config = 'configs/irn/irn-cam_r18-tiny_1xb8-40e_synthetic.py'
 train_cam_checkpoint = 'work_dirs/reproduce/irn/train_cam/epoch_40.pth'
 model = dict(

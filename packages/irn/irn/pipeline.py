@@ -5,6 +5,9 @@ stages of ``irn.paper.SPEC`` and the learning test call), after the official cha
 ``make_cam``            multi-scale + flip CAMs of the trained CAM net (``step/make_cam.py``,
                         :func:`cvshared.wsss.cam.multiscale_cam` ``variant='irn'``), the official
                         ``<cam_dir>/<name>.npy`` (``keys``, ``cam`` at stride 4, ``high_res``);
+``tune_cam_threshold``  (synthetic chain only) the CAM-only labels' best background threshold
+                        on a separate draw of the synthetic generator (``tuning.json``): the
+                        IR-label and walk thresholds, chosen without the evaluated images;
 ``make_ir_labels``      the inter-pixel relation labels (``step/cam_to_ir_label.py``,
                         :func:`irn.labels.cam_to_ir_label`: fg 0.30 / bg 0.05 + dense CRF),
                         ``<label_dir>/<name>.png`` (grey ids, 0 bg, 255 unsure);
@@ -35,6 +38,7 @@ CAM_EVAL_THRES = 0.15   # run_sample.py --cam_eval_thres (step/eval_cam.py)
 SEM_SEG_BG_THRES = 0.25  # --sem_seg_bg_thres
 INS_SEG_BG_THRES = 0.25  # --ins_seg_bg_thres
 CAM_SWEEP_THRES = np.round(np.arange(0.05, 1.0, 0.05), 2)  # the CAM-only baseline's sweep
+TUNING_FILE = 'tuning.json'  # make_cam's output: the threshold tuned on a separate draw
 
 
 def normalize(x: torch.Tensor) -> torch.Tensor:
@@ -254,20 +258,100 @@ def _trained_model(cfg, checkpoint: str):
     return model.eval()
 
 
+def cam_mIoU_sweep(items, cam_dir: str) -> dict:
+    """``{t: mIoU}`` (fractions) of the CAM-only labels of ``items`` (with ``seg_map_path``)
+    at each background threshold of ``CAM_SWEEP_THRES``."""
+    from cvshared.datasets.voc import read_voc_mask
+    from cvshared.metrics.segmentation import evaluate_label_maps
+    gts = [read_voc_mask(it['seg_map_path']) for it in items]
+    cams = [_cam(cam_dir, it['img_name'], g.shape) for it, g in zip(items, gts)]
+    return {float(t): evaluate_label_maps([cam_only_label(c, t) for c in cams], gts,
+                                          21)['mIoU'] for t in CAM_SWEEP_THRES}
+
+
+def tune_cam_threshold(cam_net, work_dir: str, seed: int, num_images: int = 32,
+                       make_synthetic=None) -> dict:
+    """The background threshold of the CAM-only labels chosen on a SEPARATE draw of the
+    synthetic generator (``make_synthetic(root, num_train=num_images, num_val=0, seed=seed)``,
+    default :func:`irn.datasets.make_chain_synthetic`; a seed other than the evaluated set's),
+    never on the evaluated images: ``cam_net``'s CAMs of that draw (``make_cam``), the
+    CAM-only mIoU swept over ``CAM_SWEEP_THRES``, its arg-max ``thres``. Writes the draw to
+    ``<work_dir>/tuning/voc``, its CAMs to ``<work_dir>/tuning/cam`` and
+    ``<work_dir>/tuning.json`` (``thres``, ``mIoU`` at it, ``seed``, ``num_images``,
+    ``sweep``); returns that dict.  The synthetic IRNet config's ``'tuned'`` thresholds read
+    it (:func:`tuned_thresholds`)."""
+    import json
+
+    from cvshared.datasets.voc import VOCWSSSDataset
+    if make_synthetic is None:
+        from .datasets.synthetic import make_chain_synthetic as make_synthetic
+    root = osp.join(work_dir, 'tuning', 'voc')
+    if not osp.isdir(osp.join(root, 'JPEGImages')):
+        make_synthetic(root, num_train=num_images, num_val=0, seed=seed)
+    ds = VOCWSSSDataset(data_root=root, ann_file='ImageSets/Segmentation/train.txt',
+                        data_prefix=dict(seg_map_path='SegmentationClass'), pipeline=[],
+                        serialize_data=False)
+    items = [ds.get_data_info(i) for i in range(len(ds))]
+    cam_dir = osp.join(work_dir, 'tuning', 'cam')
+    make_cam(cam_net, items, cam_dir)
+    sweep = cam_mIoU_sweep(items, cam_dir)
+    best = max(sweep, key=sweep.get)
+    out = dict(thres=best, mIoU=sweep[best], seed=seed, num_images=num_images,
+               sweep={f'{t:.2f}': v for t, v in sweep.items()})
+    with open(osp.join(work_dir, TUNING_FILE), 'w') as f:
+        json.dump(out, f, indent=1)
+    return out
+
+
+def tuned_thresholds(cfg, inputs: dict) -> dict:
+    """The label stages' thresholds: ``ir`` = (fg, bg) of the IR labels, ``sem`` / ``ins`` the
+    walk's background thresholds, from the config's ``ir_label_thres`` (default the official
+    0.30 / 0.05), ``sem_seg_bg_thres`` and ``ins_seg_bg_thres`` (default 0.25). The value
+    ``'tuned'`` (the synthetic config) takes the rule fg = t, bg = t / 3, walk / instance
+    bg = t with t the threshold of make_cam's ``tuning.json`` (:func:`tune_cam_threshold`,
+    tuned on a separate draw of the generator, never on the evaluated images); a missing
+    file says how to make it."""
+    import json
+    values = dict(ir=cfg.get('ir_label_thres', (0.30, 0.05)),
+                  sem=cfg.get('sem_seg_bg_thres', SEM_SEG_BG_THRES),
+                  ins=cfg.get('ins_seg_bg_thres', INS_SEG_BG_THRES))
+    if 'tuned' in [v for v in values.values() if isinstance(v, str)]:
+        path = osp.join(inputs['make_cam'], TUNING_FILE)
+        if not osp.isfile(path):
+            raise FileNotFoundError(
+                f'{path} not found: the config asks for thresholds tuned on a separate draw '
+                "('tuned'), which the make_cam stage writes when its CAM config sets "
+                'threshold_tuning = dict(seed=..., num_images=...); rerun make_cam with that '
+                'CAM config (or give numbers)')
+        with open(path) as f:
+            t = float(json.load(f)['thres'])
+        for k, v in values.items():
+            if isinstance(v, str):
+                if v != 'tuned':
+                    raise ValueError(f"threshold {v!r}: a number (pair) or 'tuned'")
+                values[k] = (t, t / 3) if k == 'ir' else t
+    return values
+
+
 def make_cam_stage(cfg, work_dir: str, inputs: dict) -> None:
     """Stage make_cam (config: the CAM net's): multi-scale + flip CAMs of the train_cam
     checkpoint for every image of the CAM config's training list (train_aug; VOC 2012 train
-    is a subset of it) -> ``<work_dir>/<name>.npy``."""
+    is a subset of it) -> ``<work_dir>/<name>.npy``; with the config's
+    ``threshold_tuning = dict(seed=..., num_images=...)`` (the synthetic config) also
+    :func:`tune_cam_threshold` -> ``<work_dir>/tuning.json``."""
     model = _trained_model(cfg, inputs['train_cam_checkpoint'])
     make_cam(model, _items(cfg.train_dataloader.dataset), work_dir)
+    if cfg.get('threshold_tuning'):
+        tune_cam_threshold(model, work_dir, **cfg.threshold_tuning)
 
 
 def cam_to_ir_label_stage(cfg, work_dir: str, inputs: dict) -> None:
     """Stage cam_to_ir_label (config: IRNet's, whose training list it labels): IR labels of
     the make_cam CAMs -> ``<work_dir>/<name>.png``; the config's ``ir_label_thres = (fg, bg)``
-    (default the official 0.30 / 0.05; ``sem_seg_bg_thres`` / ``ins_seg_bg_thres``, default
-    0.25, are the label stages' background thresholds)."""
-    fg, bg = cfg.get('ir_label_thres', (0.30, 0.05))
+    (default the official 0.30 / 0.05, or ``'tuned'``: :func:`tuned_thresholds`;
+    ``sem_seg_bg_thres`` / ``ins_seg_bg_thres``, default 0.25, are the label stages'
+    background thresholds)."""
+    fg, bg = tuned_thresholds(cfg, inputs)['ir']
     make_ir_labels(_items(cfg.train_dataloader.dataset), inputs['make_cam'], work_dir,
                    conf_fg_thres=fg, conf_bg_thres=bg)
 
@@ -281,7 +365,7 @@ def make_sem_seg_labels_stage(cfg, work_dir: str, inputs: dict) -> dict:
     model = _trained_model(cfg, inputs['train_irn_checkpoint'])
     out = make_sem_seg_labels(model, _label_items(cfg), inputs['make_cam'], out_dir=work_dir,
                               crop_size=cfg.model.get('crop_size', 512),
-                              bg_thres=cfg.get('sem_seg_bg_thres', SEM_SEG_BG_THRES))
+                              bg_thres=tuned_thresholds(cfg, inputs)['sem'])
     return {k: v if k == 'cam_best_thres' else 100.0 * v for k, v in out.items()}
 
 
@@ -294,5 +378,5 @@ def make_ins_seg_labels_stage(cfg, work_dir: str, inputs: dict) -> dict:
     out = make_ins_seg_labels(model, _label_items(cfg), inputs['make_cam'], out_dir=work_dir,
                               json_path=osp.join(work_dir, 'instances_train.json'),
                               crop_size=cfg.model.get('crop_size', 512),
-                              bg_thres=cfg.get('ins_seg_bg_thres', INS_SEG_BG_THRES))
+                              bg_thres=tuned_thresholds(cfg, inputs)['ins'])
     return {k: 100.0 * v for k, v in out.items()}
