@@ -1,88 +1,207 @@
-"""Shapes, gradients, data layout errors, the converter and the drawing of hcpn."""
-import glob
+"""Shapes, gradients, the loss, the test-time flip, the CRF, the converter, bad inputs and the
+drawing of hcpn (small ResNet-18 stand-in streams; the ResNet-101 path is in test_golden)."""
+import json
 import os.path as osp
 
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
-from PIL import Image
+from mmengine.registry import init_default_scope
+
+GOLDEN = osp.join(osp.dirname(osp.abspath(__file__)), 'golden')
+SMALL = dict(type='ResNet', depth=18, base_channels=8, stem_channels=8, zero_init_residual=False)
 
 
-def _model():
-    from hcpn.models import HcpnClassifier
-    return HcpnClassifier(backbone=dict(type='HcpnConvNet', channels=(4, 8)), num_classes=2)
+@pytest.fixture(autouse=True)
+def _mmseg_scope():
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
 
 
-def test_shapes_and_gradients():
+def _model(**kwargs):
+    from hcpn.models import HCPN
+    return HCPN(encoder=dict(type='HCPNEncoder', backbone=SMALL),
+                decoder=dict(type='HCPNDecoder', mdim=16), **kwargs)
+
+
+def test_shapes_and_gradients_reach_every_stream():
     model = _model()
-    x = torch.rand(3, 3, 16, 16, requires_grad=True)
-    logits = model(x, mode='tensor')
-    assert logits.shape == (3, 2)
-    loss = model(x, [dict(label=0), dict(label=1), dict(label=1)], mode='loss')['loss']
-    loss.backward()
-    assert x.grad.abs().sum() > 0
-    assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
+    assert model.encoder.out_channels == [16, 32, 64, 128]   # 2 C_l of ResNet-18 (base 8)
+    x = torch.randn(2, 9, 64, 64, requires_grad=True)
+    m1, c1, m2, c2 = model._forward(x)
+    for out in (m1, c1, m2, c2):
+        assert out.shape == (2, 1, 64, 64) and 0 < out.min() and out.max() < 1
+    (m1.sum() + c1.sum() + m2.sum() + c2.sum()).backward()
+    grad = x.grad.abs().flatten(2).sum(-1)  # per input channel
+    assert (grad > 0).all()  # frame k, frame k+1 and the flow image all matter
+    for name in ('image1', 'image2', 'flow'):
+        assert getattr(model.encoder, name).conv1.weight.grad.abs().sum() > 0
+    assert model.encoder.pcm['5'].sa.c_f1.weight.grad.abs().sum() > 0
+    assert model.encoder.ccm['3'].gct.gamma.grad is not None
 
 
-def test_missing_data_shows_the_tree(tmp_path):
-    from hcpn.datasets import HcpnFolderDataset
-    with pytest.raises(FileNotFoundError) as err:
-        HcpnFolderDataset(data_root=str(tmp_path / 'none'), split='train')
-    assert str(tmp_path / 'none') in str(err.value) and 'vertical/*.png' in str(err.value)
+def test_image_node_takes_the_flow_side_co_attention():
+    """h_i <- ReLU(Zb_i + h_i): the image node adds the FLOW-side PCM output (official)."""
+    from hcpn.models import HCPNEncoder
+    enc = HCPNEncoder(backbone=SMALL).eval()
+    h1, h2, hf = (torch.rand(1, 16, 8, 8) for _ in range(3))
+    pcm, ccm = enc.pcm['3'], enc.ccm['3']
+    n1, n2, nf = enc.interact(3, h1, h2, hf)
+    za1, zb1, qa1, qb1 = pcm(h1, hf)
+    _, zb2, _, qb2 = pcm(h2, hf)
+    torch.testing.assert_close(n1, torch.relu(zb1 + h1), rtol=0, atol=0)
+    torch.testing.assert_close(n2, torch.relu(zb2 + h2), rtol=0, atol=0)
+    torch.testing.assert_close(nf, torch.relu(ccm(qb1, qb2) + hf), rtol=0, atol=0)
+    assert not torch.allclose(n1, torch.relu(za1 + h1))  # the other choice differs
 
 
-def test_synthetic_set_is_read_back(tmp_path):
-    from hcpn.datasets import HcpnFolderDataset, make_synthetic
-    make_synthetic(str(tmp_path), num_train=8, num_val=4, size=16)
-    with DefaultScope.overwrite_default_scope('mmseg'):  # the pipeline's registry
-        data = HcpnFolderDataset(data_root=str(tmp_path), split='train',
-                                   pipeline=[dict(type='HcpnLoadImage'),
-                                             dict(type='HcpnPackInputs')])
-    assert len(data) == 8
-    labels = [data[i]['data_samples'].label for i in range(8)]
-    assert sorted(labels) == [0] * 4 + [1] * 4
-    image = data[0]['inputs']
-    assert image.shape == (3, 16, 16) and 0 <= image.min() and image.max() <= 1
-    # the two classes differ where they should: horizontal stripes vary along y, not x
-    gray = image.mean(0)
-    assert gray.std(0).mean() > 2 * gray.std(1).mean()
+def test_mask_is_not_multiplied_by_the_contour():
+    """HCPN (unlike HGPU) keeps mask and contour separate: changing the contour fusion conv
+    moves c_i and leaves the masks unchanged."""
+    model = _model().eval()
+    x = torch.randn(1, 9, 64, 64)
+    with torch.no_grad():
+        m1, c1, m2, c2 = model._forward(x)
+        model.decoder.contour_fuse.bias.add_(1.0)
+        n1, d1, n2, d2 = model._forward(x)
+    torch.testing.assert_close(n1, m1, rtol=0, atol=0)
+    torch.testing.assert_close(n2, m2, rtol=0, atol=0)
+    assert (d1 - c1).abs().min() > 0.01
 
 
-def test_convert_round_trip_loads_strictly():
-    from hcpn.convert import convert, to_official
+def test_loss_is_the_papers_combination():
+    """L = 1/2 (BCE_w(m1) + BCE_w(m2)) + 0.5 * 1/2 (BCE_w(c1) + BCE_w(c2)), against
+    F.binary_cross_entropy with the weights, each frame's weight for its mask and contour."""
+    import torch.nn.functional as F
     model = _model()
-    official = {'module.' + k: v for k, v in to_official(model.state_dict()).items()}
-    model.load_state_dict(convert(official), strict=True)
+    g = torch.Generator().manual_seed(1)
+    shape = (2, 1, 8, 8)
+    outputs = [torch.rand(shape, generator=g).clamp(0.05, 0.95) for _ in range(4)]
+    t = {k: (torch.rand(shape, generator=g) > 0.5).float()
+         for k in ('mask1', 'ctr1', 'mask2', 'ctr2')}
+    t['weight1'], t['weight2'] = 1 + torch.rand(shape, generator=g), 1 + torch.rand(shape,
+                                                                                   generator=g)
+    losses = model.loss_from_outputs(outputs, t)
+    m1, c1, m2, c2 = outputs
+
+    def bce(p, y, w):
+        return F.binary_cross_entropy(p, y, weight=w)
+
+    mask = 0.5 * (bce(m1, t['mask1'], t['weight1']) + bce(m2, t['mask2'], t['weight2']))
+    ctr = 0.5 * (bce(c1, t['ctr1'], t['weight1']) + bce(c2, t['ctr2'], t['weight2']))
+    torch.testing.assert_close(losses['loss_mask'], mask, rtol=1e-6, atol=0)
+    torch.testing.assert_close(losses['loss_contour'], 0.5 * ctr, rtol=1e-6, atol=0)
+
+
+def _randomised(model):
+    """The decoder's official N(0, 0.001) init gives ~0.5 everywhere: PyTorch's default init
+    instead, so that predictions depend on the input."""
+    for m in model.decoder.modules():
+        if isinstance(m, torch.nn.Conv2d):
+            m.reset_parameters()
+    return model
+
+
+def test_flip_test_averages_the_flipped_prediction():
+    model = _randomised(_model(flip_test=True)).eval()
+    x = torch.randn(1, 9, 64, 64)
+    with torch.no_grad():
+        plain = model._forward(x)[0]
+        flipped = model._forward(x.flip(-1))[0].flip(-1)
+        tta = model.encode_decode(x)
+    torch.testing.assert_close(tta, 0.5 * (plain + flipped), rtol=0, atol=1e-7)
+    assert (plain - flipped).abs().max() > 1e-4  # the flip does change the prediction
+
+
+def test_predict_fills_mask_and_contour_at_the_original_size():
+    from mmseg.structures import SegDataSample
+    model = _randomised(_model(flip_test=False)).eval()
+    x = torch.randn(1, 9, 64, 64)
+    sample = SegDataSample(metainfo=dict(ori_shape=(48, 80), img_shape=(64, 64),
+                                         padding_size=[0, 0, 0, 0]))
+    with torch.no_grad():
+        out = model.predict(x, [sample])[0]
+        prob = model._forward(x)[0]
+    assert out.pred_sem_seg.data.shape == (1, 48, 80)
+    assert out.pred_contour.data.shape == (1, 48, 80)
+    resized = torch.nn.functional.interpolate(prob, (48, 80), mode='bilinear')[0, 0]
+    torch.testing.assert_close(out.seg_logits.data[1], resized, rtol=0, atol=1e-6)
+    assert torch.equal(out.pred_sem_seg.data[0].bool(), resized > 0.5)
+
+
+def test_bad_inputs_name_the_problem():
+    model = _model()
+    with pytest.raises(ValueError, match='9 x H x W'):
+        model._forward(torch.randn(1, 6, 64, 64))
+    from mmseg.structures import SegDataSample
+    with pytest.raises(KeyError, match='gt_sem_seg'):
+        model.loss(torch.randn(1, 9, 64, 64), [SegDataSample()])
+    from hcpn.models import HCPN
+    with pytest.raises(ValueError, match='in_channels'):
+        HCPN(encoder=dict(type='HCPNEncoder', backbone=SMALL),
+             decoder=dict(type='HCPNDecoder', in_channels=(1, 2, 3, 4)))
+
+
+def test_crf_follows_the_image_edges():
+    """A blurred, shifted probability map snaps to the object of the image (and keeps the
+    official label order: label 1 = object)."""
+    from hcpn.models import davis_crf
+    image = np.zeros((40, 40, 3), np.uint8)
+    image[10:30, 12:28] = 220
+    truth = image[..., 0] > 0
+    yy, xx = np.mgrid[0:40, 0:40]
+    prob = 1 / (1 + np.exp(-(8 - np.maximum(np.abs(yy - 21), np.abs(xx - 21))) / 2.0))
+    before = ((prob > 0.5) != truth).sum()
+    after = (davis_crf(image, prob) != truth).sum()
+    assert after < before / 2, (before, after)
+    assert not davis_crf(image, np.zeros((40, 40))).any()
+    with pytest.raises(ValueError, match='differ in size'):
+        davis_crf(image, prob[:30])
+
+
+def test_convert_maps_every_official_key_and_round_trips():
+    """Every key of the official ResNet-101 EncoderNet / DecoderNet state dict (golden key
+    list) maps onto our model, the unused official modules are dropped by name, anything
+    else is an error, and to_official inverts convert."""
+    from hcpn.convert import UNUSED, convert, to_official
+    from hcpn.models import HCPN
+    with open(osp.join(GOLDEN, 'official_keys.json')) as f:
+        keys = json.load(f)
+    official = {'module.' + k: torch.zeros(s) if len(s) else torch.zeros(())
+                for part in keys.values() for k, s in part}
+    with torch.device('meta'):
+        model = HCPN(encoder=dict(type='HCPNEncoder', backbone=dict(type='ResNet', depth=101)),
+                     decoder=dict(type='HCPNDecoder'))
+    ours = model.state_dict()
+    converted = convert(official)
+    assert set(converted) == set(ours)
+    assert all(converted[k].shape == ours[k].shape for k in ours)
+    back = to_official(converted)
+    dropped = {k.removeprefix('module.') for k in official} - set(back['encoder']) \
+        - set(back['decoder'])
+    assert dropped and all(k.startswith(UNUSED) for k in dropped)
+    assert convert(back).keys() == converted.keys()
+    assert convert({'encoder': back['encoder'], 'decoder': back['decoder']}).keys() \
+        == converted.keys()
     with pytest.raises(KeyError, match='unexpected.weight'):
         convert({'unexpected.weight': torch.zeros(1)})
 
 
-def test_draw_sample_marks_right_and_wrong():
+def test_draw_sample_overlays_mask_contour_and_truth():
     from hcpn.hooks import draw_sample
-    image = np.zeros((10, 10, 3), np.uint8)
-    right, wrong = draw_sample(image, 1, 1), draw_sample(image, 0, 1)
-    assert tuple(right[0, 0]) == (0, 200, 0) and tuple(wrong[0, 0]) == (220, 0, 0)
-    assert (right[4:6, 4:6] == 0).all() and image.sum() == 0   # interior and input untouched
-
-
-def test_inferencer_loads_the_checkpoint_and_draws(tmp_path):
-    from hcpn.datasets import make_synthetic
-    from hcpn.infer import INFERENCER
-    from hcpn.registry import MODELS
-    repo = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-    config = osp.join(repo, 'configs', 'hcpn', 'hcpn_convnet_6e_synthetic.py')
-    make_synthetic(str(tmp_path / 'data'), num_train=2, num_val=2, size=16)
-    images = sorted(glob.glob(str(tmp_path / 'data' / 'val' / '*' / '*.png')))
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        model = MODELS.build(Config.fromfile(config).model).eval()
-    torch.save(dict(state_dict=model.state_dict()), tmp_path / 'model.pth')
-    payload = INFERENCER(config, str(tmp_path / 'model.pth'))(images, out_dir=str(tmp_path / 'o'))
-    for image, result in zip(images, payload['results']):
-        x = torch.from_numpy(np.asarray(Image.open(image).convert('RGB'), np.float32) / 255)
-        with torch.no_grad():
-            expected = int(model(x.permute(2, 0, 1)[None], mode='tensor').argmax())
-        assert result['pred_label'] == expected   # the checkpoint's weights, not new ones
-        drawing = np.asarray(Image.open(result['files'][0]))
-        assert tuple(drawing[0, 0]) == (128, 128, 128)   # no ground truth: grey border
+    frame = np.full((12, 12, 3), 100, np.uint8)
+    pred = np.zeros((12, 12), bool)
+    pred[2:6, 2:6] = True
+    contour = np.zeros((12, 12))
+    contour[8, 8] = 0.9
+    gt = np.zeros((12, 12), np.uint8)
+    gt[1:11, 1:11] = 1
+    out = draw_sample(frame, pred, contour, gt)
+    assert tuple(out[3, 3]) == (50, 50, 177)   # mask: half red
+    assert tuple(out[8, 8]) == (0, 255, 255)   # contour: yellow
+    from cvshared.metrics.davis import seg2bmap
+    boundary = seg2bmap(gt > 0)
+    assert boundary.sum() > 20 and (out[boundary] == (0, 255, 0)).all()  # green boundary
+    assert tuple(out[7, 3]) == (100, 100, 100) and frame.max() == 100
+    with pytest.raises(ValueError, match='contour'):
+        draw_sample(frame, pred, contour[:5])

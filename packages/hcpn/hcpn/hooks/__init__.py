@@ -1,4 +1,4 @@
 """Hooks of hcpn."""
-from .visualization import HcpnVisualizationHook, draw_sample
+from .visualization import HCPNVisualizationHook, draw_sample
 
-__all__ = ['HcpnVisualizationHook', 'draw_sample']
+__all__ = ['HCPNVisualizationHook', 'draw_sample']

@@ -25,6 +25,7 @@ import torch
 from cvshared.vos.losses import hard_negative_weight, weighted_bce
 from mmengine.structures import PixelData
 from mmseg.models.segmentors.base import BaseSegmentor
+from mmseg.structures import SegDataSample
 
 from ..registry import MODELS
 from .crf import davis_crf
@@ -81,13 +82,18 @@ class HCPN(BaseSegmentor):
         feats1, feats2 = self.extract_feat(inputs)
         return self.decoder(feats1, feats2, inputs.shape[-2:])
 
+    def test_outputs(self, inputs: torch.Tensor):
+        """``(mask, contour)`` of frame k (``B x 1 x H x W`` probabilities); the mask is
+        flip-averaged when ``flip_test`` (the official test flips the masks only)."""
+        m1, c1 = self._forward(inputs)[:2]
+        if self.flip_test:
+            m1 = 0.5 * (m1 + self._forward(inputs.flip(-1))[0].flip(-1))
+        return m1, c1
+
     def encode_decode(self, inputs: torch.Tensor, batch_img_metas=None) -> torch.Tensor:
         """Foreground probability of frame k (``B x 1 x H x W``), flip-averaged when
         ``flip_test``."""
-        m1 = self._forward(inputs)[0]
-        if self.flip_test:
-            m1 = 0.5 * (m1 + self._forward(inputs.flip(-1))[0].flip(-1))
-        return m1
+        return self.test_outputs(inputs)[0]
 
     # --- training --------------------------------------------------------------------------
     def loss_from_outputs(self, outputs, targets: dict) -> dict:
@@ -108,14 +114,17 @@ class HCPN(BaseSegmentor):
     # --- test ------------------------------------------------------------------------------
     def predict(self, inputs: torch.Tensor, data_samples=None):
         if data_samples is None:
-            metas = [dict(ori_shape=inputs.shape[2:], img_shape=inputs.shape[2:],
-                          pad_shape=inputs.shape[2:], padding_size=[0, 0, 0, 0])] * len(inputs)
-        else:
-            metas = [s.metainfo for s in data_samples]
-        prob = self.encode_decode(inputs, metas)
+            data_samples = [SegDataSample(metainfo=dict(ori_shape=tuple(inputs.shape[2:])))
+                            for _ in range(len(inputs))]
+        prob, contour = self.test_outputs(inputs)
         # mmseg's postprocess_result undoes padding / flip / resize; two channels (1 - p, p)
         # make its argmax the 0.5 threshold and keep probabilities in seg_logits
         samples = self.postprocess_result(torch.cat([1 - prob, prob], dim=1), data_samples)
+        # the contour map c1, resized the same way (pred_contour: probabilities)
+        contours = self.postprocess_result(torch.cat([1 - contour, contour], dim=1),
+                                           [s.clone() for s in samples])
+        for sample, c in zip(samples, contours):
+            sample.pred_contour = PixelData(data=c.seg_logits.data[1:2])
         if self.crf:
             for sample in samples:
                 sample.pred_sem_seg = PixelData(data=torch.from_numpy(
