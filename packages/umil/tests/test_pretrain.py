@@ -7,6 +7,7 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from cvshared.checkpoint import load_checkpoint_file
 from mmengine.registry import DefaultScope
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
@@ -50,7 +51,7 @@ def test_pretraining_is_deterministic_and_trains_only_the_encoder(tmp_path):
         assert same == (not name.startswith('frame.')), name
     path = tmp_path / 'enc.pth'
     save_encoder(a, meta, str(path))
-    ckpt = torch.load(path)   # weights_only: plain tensors and types
+    ckpt = load_checkpoint_file(path)   # weights_only: plain tensors and types
     assert sorted(ckpt['state_dict']) == sorted(k for k in a.state_dict() if k.startswith('frame.'))
     assert ckpt['meta']['steps'] == 3
     with pytest.raises(TypeError, match='unknown pretrain settings'):
@@ -63,7 +64,7 @@ def test_the_committed_checkpoint_is_the_tools_default_output():
     held-out action accuracy was recorded at writing."""
     from umil.datasets.action_synthetic import ACTION_CLASSES
     from umil.pretrain import DEFAULTS
-    meta = torch.load(CKPT)['meta']
+    meta = load_checkpoint_file(CKPT)['meta']
     assert {k: meta[k] for k in DEFAULTS} == DEFAULTS
     assert meta['classes'] == list(ACTION_CLASSES)
     # 5 classes (chance 0.2); 99.3 % measured on clips of another seed
@@ -78,7 +79,7 @@ def test_the_pretrained_config_loads_the_encoder_from_its_path(monkeypatch):
     assert cfg.model.backbone.init_cfg == dict(type='Pretrained', checkpoint=CKPT)
     with DefaultScope.overwrite_default_scope('mmaction'):
         model = MODELS.build(cfg.model)
-    state = torch.load(CKPT)['state_dict']
+    state = load_checkpoint_file(CKPT)['state_dict']
     before = {k: v.clone() for k, v in model.backbone.state_dict().items()}
     assert not torch.equal(before['frame.0.weight'], state['frame.0.weight'])
     model.init_weights()
