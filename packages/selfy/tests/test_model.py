@@ -225,3 +225,28 @@ def test_fused_tail_equals_scatter_bn_add_relu(train):
         torch.testing.assert_close(getattr(bn, name), getattr(ref_bn, name), atol=1e-12, rtol=0)
     if train:  # the statistics moved (and the test would see a wrong update)
         assert bn.num_batches_tracked == 1
+
+
+@pytest.mark.parametrize('shape, window', [((2, 4, 8, 6, 5), (5, 3, 3)),
+                                           ((1, 6, 6, 14, 14), (5, 9, 9)),
+                                           ((2, 3, 4, 5, 5), (3, 3, 5)),
+                                           ((2, 2, 4, 5, 5), (5, 3, 5))])
+def test_private_stss_equals_the_shared_op(shape, window):
+    """The block's STSS (written in the extraction's layout, own backward) against the shared
+    ``spatio_temporal_self_similarity``: the same values (bit for bit: the same products and
+    picks) and the same input gradient (double, 1e-12), with T below, equal to and above the
+    window's L; T = 2 with L = 5 leaves the offsets +-2 all time padding."""
+    from cvshared.ops.correlation import spatio_temporal_self_similarity
+    from selfy.models.selfy_block import _stss
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(*shape, generator=g, dtype=torch.double, requires_grad=True)
+    out, ref = _stss(x, window), spatio_temporal_self_similarity(x, window)
+    assert out.shape == ref.shape
+    assert torch.equal(out, ref)
+    gout = torch.randn(ref.shape, generator=g, dtype=torch.double)
+    got, = torch.autograd.grad(out, x, gout)
+    want, = torch.autograd.grad(ref, x, gout)
+    torch.testing.assert_close(got, want, atol=1e-12, rtol=0)
+    assert torch.autograd.gradcheck(lambda v: _stss(v, window), (x[:1, :3].detach()
+                                                                   .requires_grad_(),),
+                                    fast_mode=True)
