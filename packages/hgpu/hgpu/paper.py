@@ -1,7 +1,7 @@
 """HGPU reproduction recipe for ``tools/reproduce.py`` / ``tools/benchmark.py``."""
 from __future__ import annotations
 
-from cvshared.datasets.davis import check_davis2016
+from cvshared.datasets.davis import check_davis16_pairs
 from cvshared.paper import PaperSpec
 
 
@@ -10,16 +10,12 @@ def make_synthetic(root: str) -> None:
     masks): 16 training and 4 validation sequences of 8 frames, 64 x 64."""
     from cvshared.datasets.davis_synthetic import make_davis_synthetic
     make_davis_synthetic(root, num_train=16, num_val=4, num_frames=8, size=(64, 64), seed=0,
-                         **SYNTHETIC_EXTRAS)
-
-
-#: what HGPU needs of the shared generator beyond HFAN's defaults (HED-like edge maps)
-SYNTHETIC_EXTRAS: dict = {}
+                         frame_pairs=True)
 
 
 def check_data(data_root: str, run_name: str) -> None:
-    check_davis2016(data_root, 'val')
-    check_davis2016(data_root, 'train')
+    check_davis16_pairs(data_root, 'val')
+    check_davis16_pairs(data_root, 'train')
 
 
 SPEC = PaperSpec(

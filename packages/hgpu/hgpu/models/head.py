@@ -51,7 +51,7 @@ class HGPUHead(BaseDecodeHead):
     def __init__(self, in_channels=(256, 512, 1024, 2048), channels: int = 256,
                  out_size=None, reuse_rate6: bool = True,
                  loss_decode: dict | None = None, predict_frame: str = 'pair_index',
-                 **kwargs):
+                 init_cfg=None, **kwargs):
         if loss_decode is None:
             loss_decode = dict(type='WeightedBCELoss', loss_weight=1.0)
         kwargs.setdefault('num_classes', 2)
@@ -59,7 +59,7 @@ class HGPUHead(BaseDecodeHead):
         kwargs.setdefault('threshold', 0.5)
         super().__init__(in_channels=list(in_channels), channels=channels,
                          input_transform='multiple_select', in_index=[0, 1, 2, 3],
-                         loss_decode=loss_decode, **kwargs)
+                         loss_decode=loss_decode, init_cfg=init_cfg, **kwargs)
         if len(self.in_channels) != 4:
             raise ValueError(f'HGPUHead expects 4 levels (C_2..C_5), got {self.in_channels}')
         del self.conv_seg  # the official head predicts with its own conv (``pred``)
@@ -143,5 +143,15 @@ class HGPUHead(BaseDecodeHead):
 
 
 def _pair_targets(sample):
-    """(2 x H x W masks, 2 x H x W weights) of frame k and frame k + 1 of a data sample."""
-    raise NotImplementedError  # filled in from the shared frame-pair packing
+    """(2 x H x W masks, 2 x H x W weights) of frame k and frame k + 1 of a data sample packed
+    by :class:`cvshared.datasets.davis.PackFramePairInputs` (weights 1 + n, n the hard-negative
+    map of ``LoadFramePairAnnotations(with_hed=True)``)."""
+    missing = [k for k in ('gt_sem_seg', 'gt_sem_seg2', 'gt_hard_negative', 'gt_hard_negative2')
+               if k not in sample]
+    if missing:
+        raise KeyError(f'HGPUHead needs {missing} in the training samples: load them with '
+                       'LoadFramePairAnnotations(with_hed=True) and pack with '
+                       'PackFramePairInputs (cvshared.datasets.davis)')
+    mask = torch.cat([sample.gt_sem_seg.data, sample.gt_sem_seg2.data]).float()
+    weight = 1.0 + torch.cat([sample.gt_hard_negative.data, sample.gt_hard_negative2.data])
+    return mask, weight
