@@ -33,6 +33,24 @@ On-disk layouts (``<root>`` is the ``data_root`` of the config)::
 Dense data sets (DAVIS) must have exactly one mask per frame; sparse ones (YouTube-Objects,
 Long-Videos) evaluate the annotated frames only (``annotated_only=True``). Every listed frame
 must have its flow image.
+
+Frame pairs (HGPU, HCPN; second half of this module): :class:`DAVIS16FramePairDataset` and
+:class:`YouTubeVOSFramePairDataset` read the official HGPU / HCPN layouts (``davis-flow`` with
+n - 1 flow images ``<k>_<k+1>.png`` per video, ``davis-hed``, HCPN's ``Annotations_ctr``; the
+trees are in the comment block above :class:`VOSFramePairDataset`). One sample = frames k and
+k+1. Pipeline::
+
+    [dict(type='LoadFramePair'),                       # img: H x W x 9 (RGB frame k, k+1, flow)
+     dict(type='LoadFramePairAnnotations', with_contour=True),   # HCPN; HGPU: default
+     dict(type='mmseg.Resize', scale=(512, 512), keep_ratio=False),
+     dict(type='PackFramePairInputs')]
+
+Keys of the packed ``SegDataSample`` (``PixelData``, 1 x H x W): ``gt_sem_seg`` /
+``gt_sem_seg2`` (int64 {0, 1}, frames k / k+1), ``gt_hed`` / ``gt_hed2`` (float32 HED, 0..255),
+``gt_hard_negative`` / ``gt_hard_negative2`` (float32 MATNet map n computed before the resize as
+officially; loss weight 1 + n), ``gt_contour`` / ``gt_contour2`` (float32 [0, 1], HCPN); metainfo
+``seq_name``, ``frame_index`` (k), ``frame_name``, ``frame2_name``, ``num_frames``,
+``is_last_pair``, the paths and shapes.
 """
 from __future__ import annotations
 
@@ -358,3 +376,431 @@ class LoadBinaryMask(BaseTransform):
         results['gt_seg_map'] = (mask > 0).astype(np.uint8)
         results.setdefault('seg_fields', []).append('gt_seg_map')
         return results
+
+
+# =========================================================================================
+# Frame pairs in the official HGPU / HCPN layouts (issue 14)
+# =========================================================================================
+#
+# One sample = the pair (frame k, frame k+1) of a video, the optical-flow image between them,
+# the HED edge map of each frame, the mask of each frame and (HCPN) the contour ground truth of
+# each frame. Layouts read by the official ``libs/dataset/dataloader.py`` of both repositories
+# (paths from ``libs/utils/config_davis.py`` / ``config_youtubevos.py``):
+#
+#     DAVIS (2016 sequences; the DAVIS-2017 trainval download, as the official README says)
+#     <root>/JPEGImages/480p/<seq>/00000.jpg ...
+#     <root>/Annotations/480p/<seq>/00000.png ...      (> 0 = object)
+#     <root>/Annotations_ctr/480p/<seq>/00000.png ...  (HCPN contour ground truth, 0 / 255)
+#     <root>/davis-flow/<seq>/00000_00001.png ...      (n - 1 flow images: <k>_<k+1>.png)
+#     <root>/davis-hed/<seq>/00000.jpg ...             (HED edge map per frame, 255 = edge)
+#     <root>/ImageSets/2016/{train,val}.txt
+#
+#     YouTube-VOS 2018 train (pre-training; every object merged into the foreground)
+#     <root>/train/JPEGImages/<video>/00000.jpg ...
+#     <root>/train/Annotations/<video>/00000.png ...
+#     <root>/train/Annotations_ctr/<video>/00000.png ...
+#     <root>/train/YouTube-flow/<video>/00000_00005.png ...
+#     <root>/train/YouTubeVOS_2018-hed/<video>/00000.jpg ...  (the READMEs call it YouTube-hed)
+#     <root>/train/meta.json                                   (the videos: its "videos" keys)
+#
+# The official loader lists the files of each folder, sorted, and pairs them by position
+# (``print_list_davis``: frames (0, 1), (1, 2), ..., flows 0, 1, ...), checking only the total
+# counts over all videos; a video whose flow folder has another count silently shifts every
+# later pair. Here every video must have exactly n - 1 flow images (and, when the flow names are
+# ``<a>_<b>``, a and b must be the pair's frames), and every frame its mask, HED map and contour
+# (same stem), or the data set raises an error naming the video or the file.
+
+def frame_pair_tree(root: str, prefix: dict, suffixes: dict) -> str:
+    """The expected frame-pair tree under ``root`` (for error messages)."""
+    lines = [f'{root}/']
+    notes = {'img_path': '(frames)', 'seg_map_path': '(masks, > 0 = object)',
+             'flow_path': '(n - 1 flow images per video: <frame k>_<frame k+1>)',
+             'hed_path': '(HED edge map per frame)', 'contour_path': '(contour ground truth)'}
+    for key in ('img_path', 'seg_map_path', 'contour_path', 'flow_path', 'hed_path'):
+        if prefix.get(key):
+            rel = osp.relpath(prefix[key], root) if osp.isabs(prefix[key]) else prefix[key]
+            stem = '00000_00001' if key == 'flow_path' else '00000'
+            lines.append(f'  {rel}/<video>/{stem}{suffixes[key]} ...  {notes[key]}')
+    return '\n'.join(lines)
+
+
+@DATASETS.register_module()
+class VOSFramePairDataset(BaseSegDataset):
+    """Consecutive frame pairs with flow, HED maps, masks and contours (layouts above).
+
+    Args:
+        data_root: Root of the data set.
+        data_prefix: Folders relative to ``data_root``: ``img_path``, ``seg_map_path`` (masks;
+            '' / None: no masks, inference), ``flow_path``, ``hed_path`` ('' / None: no HED
+            maps), ``contour_path`` ('' / None: no contours).
+        ann_file: Optional split file (sequence names, one per line, or DAVIS path pairs).
+        meta_file: Optional YouTube-VOS ``meta.json`` (the videos are its ``"videos"`` keys).
+        sequences: Optional explicit sequence names.
+        single_object: Passed to the samples: :class:`LoadFramePairAnnotations` then rejects a
+            mask with more than two values (DAVIS-16: one object per video).
+        img_suffix, seg_map_suffix, flow_suffix, hed_suffix, contour_suffix: File endings
+            (official: .jpg, .png, .png, .jpg, .png).
+
+    Each data info: ``img_path``, ``img2_path``, ``flow_path``, ``seg_map_path``,
+    ``seg_map2_path``, ``hed_path``, ``hed2_path``, ``contour_path``, ``contour2_path`` (None
+    where not configured), ``seq_name``, ``frame_name`` / ``frame2_name`` (file stems),
+    ``frame_index`` (k), ``num_frames`` (n), ``is_last_pair`` (k = n - 2; the official test
+    writes frame n - 1 from the second output of the last pair), ``single_object``.
+    """
+
+    METAINFO = dict(classes=('background', 'foreground'), palette=[[0, 0, 0], [255, 0, 0]])
+    KEYS = ('img_path', 'seg_map_path', 'flow_path', 'hed_path', 'contour_path')
+
+    def __init__(self, data_root: str = '', data_prefix: dict | None = None, ann_file: str = '',
+                 meta_file: str = '', sequences: Sequence[str] | None = None,
+                 single_object: bool = False, img_suffix: str = '.jpg',
+                 seg_map_suffix: str = '.png', flow_suffix: str = '.png',
+                 hed_suffix: str = '.jpg', contour_suffix: str = '.png', **kwargs):
+        prefix = dict(self.default_prefix())
+        prefix.update(data_prefix or {})
+        unknown = set(prefix) - set(self.KEYS)
+        if unknown:
+            raise KeyError(f'{type(self).__name__}: unknown data_prefix key(s) {sorted(unknown)}; '
+                           f'known: {list(self.KEYS)}')
+        self._enabled = {k: bool(prefix.get(k)) for k in self.KEYS}
+        for key in self.KEYS:
+            prefix[key] = prefix.get(key) or ''
+        self.sequences = list(sequences) if sequences is not None else None
+        self.meta_file = meta_file
+        self.single_object = single_object
+        self.suffixes = dict(img_path=img_suffix, seg_map_path=seg_map_suffix,
+                             flow_path=flow_suffix, hed_path=hed_suffix,
+                             contour_path=contour_suffix)
+        super().__init__(ann_file=ann_file, img_suffix=img_suffix, seg_map_suffix=seg_map_suffix,
+                         data_root=data_root, data_prefix=prefix, **kwargs)
+
+    @classmethod
+    def default_prefix(cls) -> dict:
+        return dict(img_path='JPEGImages/480p', seg_map_path='Annotations/480p',
+                    flow_path='davis-flow', hed_path='davis-hed', contour_path=None)
+
+    def expected_tree(self) -> str:
+        prefix = {k: v for k, v in self.data_prefix.items() if self._enabled.get(k)}
+        return frame_pair_tree(self.data_root, prefix, self.suffixes)
+
+    def _missing(self, what: str) -> FileNotFoundError:
+        return FileNotFoundError(f'{type(self).__name__}: {what}. Expected:\n'
+                                 f'{self.expected_tree()}')
+
+    def _wanted_sequences(self, img_dir: str) -> list[str]:
+        available = _sequence_dirs(img_dir, self.suffixes['img_path'])
+        wanted = self.sequences
+        if self.meta_file:
+            meta = self.meta_file if osp.isabs(self.meta_file) else osp.join(self.data_root,
+                                                                             self.meta_file)
+            if not osp.isfile(meta):
+                raise self._missing(f'meta file {meta!r} not found')
+            import json
+            with open(meta) as f:
+                videos = list(json.load(f).get('videos', {}))
+            wanted = [v for v in videos if wanted is None or v in wanted]
+        if self.ann_file:
+            if not osp.isfile(self.ann_file):
+                raise self._missing(f'split file {self.ann_file!r} not found')
+            split = _read_split(self.ann_file)
+            wanted = [s for s in split if wanted is None or s in wanted]
+        if wanted is None:
+            return available
+        unknown = [s for s in wanted if s not in available]
+        if unknown:
+            raise KeyError(f'{type(self).__name__}: sequence(s) {unknown[:5]} have no frames '
+                           f'(*{self.suffixes["img_path"]}) under {img_dir!r}; available: '
+                           f'{available[:10]}{" ..." if len(available) > 10 else ""}')
+        return wanted
+
+    def _per_frame(self, key: str, seq: str, stems: list[str]) -> list[str | None]:
+        if not self._enabled[key]:
+            return [None] * len(stems)
+        folder = osp.join(self.data_prefix[key], seq)
+        paths = [osp.join(folder, s + self.suffixes[key]) for s in stems]
+        for stem, path in zip(stems, paths):
+            if not osp.isfile(path):
+                what = {'seg_map_path': 'mask', 'hed_path': 'HED map',
+                        'contour_path': 'contour map'}[key]
+                raise self._missing(f'video {seq!r}: frame {stem!r} has no {what} {path}')
+        return paths
+
+    def _flows(self, seq: str, stems: list[str]) -> list[str]:
+        folder = osp.join(self.data_prefix['flow_path'], seq)
+        suffix = self.suffixes['flow_path']
+        if not osp.isdir(folder):
+            raise self._missing(f'video {seq!r} has no flow folder {folder!r}')
+        names = _list_files(folder, suffix)
+        if len(names) != len(stems) - 1:
+            raise ValueError(
+                f'video {seq!r}: {len(stems)} frames but {len(names)} flow images in {folder!r}; '
+                f'a video of n frames needs n - 1 flow images, one per consecutive pair '
+                f'(<frame k>_<frame k+1>{suffix}, the official RAFT script\'s names)')
+        for k, name in enumerate(names):
+            parts = name[:-len(suffix)].split('_')
+            if len(parts) == 2 and (parts[0], parts[1]) != (stems[k], stems[k + 1]):
+                raise ValueError(f'video {seq!r}: flow image {osp.join(folder, name)} is not the '
+                                 f'flow of pair {k} ({stems[k]}, {stems[k + 1]}); expected '
+                                 f'{stems[k]}_{stems[k + 1]}{suffix}')
+        return [osp.join(folder, n) for n in names]
+
+    def load_data_list(self) -> list[dict]:
+        img_dir = self.data_prefix['img_path']
+        for key in self.KEYS:
+            if self._enabled[key] and not osp.isdir(self.data_prefix[key]):
+                raise self._missing(f'folder {self.data_prefix[key]!r} ({key}) not found')
+        data_list = []
+        for seq in self._wanted_sequences(img_dir):
+            stems = [f[:-len(self.suffixes['img_path'])]
+                     for f in _list_files(osp.join(img_dir, seq), self.suffixes['img_path'])]
+            if len(stems) < 2:
+                raise ValueError(f'video {seq!r}: {len(stems)} frame(s) in '
+                                 f'{osp.join(img_dir, seq)!r}; frame pairs need at least 2')
+            frames = [osp.join(img_dir, seq, s + self.suffixes['img_path']) for s in stems]
+            flows = self._flows(seq, stems)
+            masks = self._per_frame('seg_map_path', seq, stems)
+            heds = self._per_frame('hed_path', seq, stems)
+            contours = self._per_frame('contour_path', seq, stems)
+            n = len(stems)
+            for k in range(n - 1):
+                data_list.append(dict(
+                    img_path=frames[k], img2_path=frames[k + 1], flow_path=flows[k],
+                    seg_map_path=masks[k], seg_map2_path=masks[k + 1],
+                    hed_path=heds[k], hed2_path=heds[k + 1],
+                    contour_path=contours[k], contour2_path=contours[k + 1],
+                    seq_name=seq, frame_name=stems[k], frame2_name=stems[k + 1],
+                    frame_index=k, num_frames=n, is_last_pair=k == n - 2,
+                    single_object=self.single_object, label_map=self.label_map,
+                    reduce_zero_label=self.reduce_zero_label, seg_fields=[]))
+        if not data_list:
+            raise self._missing(f'no video with frames under {img_dir!r}')
+        return data_list
+
+
+@DATASETS.register_module()
+class DAVIS16FramePairDataset(VOSFramePairDataset):
+    """DAVIS-2016 frame pairs in the official HGPU / HCPN layout (``davis-flow``, ``davis-hed``,
+    HCPN's ``Annotations_ctr/480p`` with ``with_contour=True``); the split file
+    ``ImageSets/2016/<split>.txt`` unless ``ann_file`` is given. One object per video
+    (``single_object=True``)."""
+
+    def __init__(self, split: str = 'train', with_contour: bool = False, **kwargs):
+        kwargs.setdefault('ann_file', f'ImageSets/2016/{split}.txt')
+        kwargs.setdefault('single_object', True)
+        if with_contour:
+            prefix = dict(kwargs.get('data_prefix') or {})
+            prefix.setdefault('contour_path', 'Annotations_ctr/480p')
+            kwargs['data_prefix'] = prefix
+        super().__init__(**kwargs)
+
+    def expected_tree(self) -> str:
+        return super().expected_tree() + '\n  ImageSets/2016/train.txt, val.txt  (sequence names)'
+
+
+@DATASETS.register_module()
+class YouTubeVOSFramePairDataset(VOSFramePairDataset):
+    """YouTube-VOS 2018 train frame pairs for the pre-training stage (official layout; every
+    object of a mask merged into the foreground). Videos: ``train/meta.json`` when present
+    (``meta_file=''`` to use every folder)."""
+
+    def __init__(self, with_contour: bool = False, **kwargs):
+        data_root = kwargs.get('data_root', '')
+        if 'meta_file' not in kwargs and osp.isfile(osp.join(data_root, 'train/meta.json')):
+            kwargs['meta_file'] = 'train/meta.json'
+        if with_contour:
+            prefix = dict(kwargs.get('data_prefix') or {})
+            prefix.setdefault('contour_path', 'train/Annotations_ctr')
+            kwargs['data_prefix'] = prefix
+        super().__init__(**kwargs)
+
+    @classmethod
+    def default_prefix(cls) -> dict:
+        return dict(img_path='train/JPEGImages', seg_map_path='train/Annotations',
+                    flow_path='train/YouTube-flow', hed_path='train/YouTubeVOS_2018-hed',
+                    contour_path=None)
+
+
+def check_davis16_pairs(data_root: str, split: str = 'train', with_contour: bool = False) -> None:
+    """Raise ``FileNotFoundError`` showing the expected tree if the DAVIS-16 frame-pair layout
+    (official HGPU / HCPN) is not under ``data_root``."""
+    needed = ['JPEGImages/480p', 'Annotations/480p', 'davis-flow', 'davis-hed',
+              f'ImageSets/2016/{split}.txt'] + (['Annotations_ctr/480p'] if with_contour else [])
+    missing = [p for p in needed if not osp.exists(osp.join(data_root, p))]
+    if missing:
+        prefix = DAVIS16FramePairDataset.default_prefix()
+        if with_contour:
+            prefix['contour_path'] = 'Annotations_ctr/480p'
+        suffixes = dict(img_path='.jpg', seg_map_path='.png', flow_path='.png',
+                        hed_path='.jpg', contour_path='.png')
+        raise FileNotFoundError(
+            f'DAVIS-16 frame pairs not found at {data_root!r} (missing: {missing}). Expected:\n'
+            f'{frame_pair_tree(data_root, prefix, suffixes)}\n'
+            '  ImageSets/2016/train.txt, val.txt  (sequence names)\n'
+            'DAVIS from https://davischallenge.org; the flow images (RAFT), HED maps and '
+            'contours from the links of the official HGPU / HCPN READMEs.')
+
+
+def _read_rgb(path: str) -> np.ndarray:
+    return np.ascontiguousarray(imread(path)[..., ::-1])
+
+
+def _read_gray(path: str) -> np.ndarray:
+    img = imread(path, flag='unchanged')
+    return img.max(axis=-1) if img.ndim == 3 else img
+
+
+@TRANSFORMS.register_module()
+class LoadFramePair(BaseTransform):
+    """Load frame k, frame k+1 and the flow image as RGB and stack them: ``img`` is
+    ``H x W x 9`` uint8 (frame 1, frame 2, flow), as the official code feeds three RGB tensors
+    (ImageNet-normalise all nine channels in the data preprocessor, flow included). Adds
+    ``img_shape``, ``ori_shape``. The three images must have one size (error naming them)."""
+
+    def __init__(self, to_float32: bool = False):
+        self.to_float32 = to_float32
+
+    def transform(self, results: dict) -> dict:
+        paths = [results['img_path'], results['img2_path'], results['flow_path']]
+        images = [_read_rgb(p) for p in paths]
+        sizes = [im.shape[:2] for im in images]
+        if len(set(sizes)) != 1:
+            raise ValueError(f'video {results.get("seq_name")!r}: frame, next frame and flow '
+                             f'image differ in size {sizes} ({paths}); they must match')
+        img = np.concatenate(images, axis=-1)
+        results['img'] = img.astype(np.float32) if self.to_float32 else img
+        results['img_shape'] = img.shape[:2]
+        results['ori_shape'] = img.shape[:2]
+        return results
+
+
+@TRANSFORMS.register_module()
+class LoadFramePairAnnotations(BaseTransform):
+    """Masks, HED maps, hard-negative maps and contours of both frames of a pair.
+
+    Adds (``H x W`` arrays, all listed in ``seg_fields`` so mmseg's ``Resize`` / ``RandomFlip``
+    treat them as maps, nearest-neighbour as the official loader):
+
+    - ``gt_seg_map``, ``gt_seg_map2``: uint8 {0, 1} (any mask value > 0 is the object; all
+      YouTube-VOS objects merged, as officially);
+    - ``gt_hed``, ``gt_hed2`` (``with_hed``): float32 HED maps, 0..255;
+    - ``gt_hard_negative``, ``gt_hard_negative2`` (``with_hed``): float32 MATNet map ``n`` of
+      :func:`cvshared.vos.losses.hard_negative_map`, computed at the original resolution before
+      any resize as the official loader does; ``bytescale=True`` (default) applies the
+      official min-max uint8 rescale (``scipy.misc.imresize``); the loss weight is ``1 + n``;
+    - ``gt_contour``, ``gt_contour2`` (``with_contour``): float32 contour ground truth in
+      [0, 1] (file / 255). ``contour2_from_frame1=True`` reproduces the official HCPN loader's
+      bug (``ctr2 = cv2.imread(contour_file1)``: the second frame gets the first frame's
+      contour).
+
+    With ``single_object`` (from the data info, True for DAVIS-16) a mask with more than two
+    distinct values is an error naming the video and the file. Every map must have the size of
+    the frames.
+    """
+
+    def __init__(self, with_hed: bool = True, with_contour: bool = False,
+                 bytescale: bool = True, dilate_mask: int = 11, dilate_neg: int = 5,
+                 contour2_from_frame1: bool = False):
+        self.with_hed = with_hed
+        self.with_contour = with_contour
+        self.bytescale = bytescale
+        self.dilate_mask = dilate_mask
+        self.dilate_neg = dilate_neg
+        self.contour2_from_frame1 = contour2_from_frame1
+
+    def _map(self, results: dict, key: str, what: str) -> np.ndarray:
+        path = results.get(key)
+        if path is None:
+            raise ValueError(f'video {results.get("seq_name")!r}, frame pair '
+                             f'{results.get("frame_index")}: no {what} configured ({key}); set '
+                             f'the data set\'s data_prefix or disable it in this transform')
+        img = _read_gray(path)
+        shape = results.get('ori_shape')
+        if shape is not None and tuple(img.shape[:2]) != tuple(shape[:2]):
+            raise ValueError(f'video {results.get("seq_name")!r}: {what} {path} is '
+                             f'{img.shape[1]} x {img.shape[0]} (W x H) but the frames are '
+                             f'{shape[1]} x {shape[0]}; they must match')
+        return img
+
+    def transform(self, results: dict) -> dict:
+        import torch
+
+        from ..vos.losses import hard_negative_map
+        fields = results.setdefault('seg_fields', [])
+        masks = []
+        for suffix in ('', '2'):
+            mask = self._map(results, f'seg_map{suffix}_path', 'mask')
+            if results.get('single_object') and len(np.unique(mask)) > 2:
+                raise ValueError(
+                    f'video {results.get("seq_name")!r}: mask {results[f"seg_map{suffix}_path"]} '
+                    f'has {len(np.unique(mask))} labels {np.unique(mask)[:6].tolist()}; this data '
+                    'set expects one object (0 = background, one foreground value). Multi-object '
+                    'masks (DAVIS-17) belong to another data set.')
+            masks.append((mask > 0).astype(np.uint8))
+            results[f'gt_seg_map{suffix}'] = masks[-1]
+            fields.append(f'gt_seg_map{suffix}')
+        if self.with_hed:
+            for suffix, mask in zip(('', '2'), masks):
+                hed = self._map(results, f'hed{suffix}_path', 'HED map').astype(np.float32)
+                n = hard_negative_map(torch.from_numpy(mask), torch.from_numpy(hed),
+                                      self.dilate_mask, self.dilate_neg,
+                                      bytescale=self.bytescale)
+                results[f'gt_hed{suffix}'] = hed
+                results[f'gt_hard_negative{suffix}'] = n.numpy()
+                fields += [f'gt_hed{suffix}', f'gt_hard_negative{suffix}']
+        if self.with_contour:
+            for suffix in ('', '2'):
+                key = 'contour_path' if (suffix == '' or self.contour2_from_frame1) \
+                    else 'contour2_path'
+                ctr = self._map(results, key, 'contour map').astype(np.float32) / 255.0
+                results[f'gt_contour{suffix}'] = ctr
+                fields.append(f'gt_contour{suffix}')
+        return results
+
+
+@TRANSFORMS.register_module()
+class PackFramePairInputs(BaseTransform):
+    """Pack a frame pair for mmseg: ``inputs`` = ``9 x H x W`` tensor of ``img``; one
+    ``SegDataSample`` with
+
+    - ``gt_sem_seg`` / ``gt_sem_seg2``: ``PixelData`` (1 x H x W, int64) of the two masks;
+    - ``gt_hed`` / ``gt_hed2``, ``gt_hard_negative`` / ``gt_hard_negative2``, ``gt_contour`` /
+      ``gt_contour2``: ``PixelData`` (1 x H x W, float32), where loaded;
+    - metainfo: ``meta_keys`` present in the results (paths, ``seq_name``, ``frame_index``,
+      ``frame_name``, ``frame2_name``, ``num_frames``, ``is_last_pair``, shapes, flip).
+    """
+
+    FIELDS = {'gt_seg_map': 'gt_sem_seg', 'gt_seg_map2': 'gt_sem_seg2', 'gt_hed': 'gt_hed',
+              'gt_hed2': 'gt_hed2', 'gt_hard_negative': 'gt_hard_negative',
+              'gt_hard_negative2': 'gt_hard_negative2', 'gt_contour': 'gt_contour',
+              'gt_contour2': 'gt_contour2'}
+
+    def __init__(self, meta_keys: Sequence[str] = (
+            'img_path', 'img2_path', 'flow_path', 'seg_map_path', 'seg_map2_path', 'seq_name',
+            'frame_index', 'frame_name', 'frame2_name', 'num_frames', 'is_last_pair',
+            'ori_shape', 'img_shape', 'pad_shape', 'scale_factor', 'flip', 'flip_direction',
+            'reduce_zero_label')):
+        self.meta_keys = tuple(meta_keys)
+
+    def transform(self, results: dict) -> dict:
+        import torch
+        from mmengine.structures import PixelData
+        from mmseg.structures import SegDataSample
+        img = results['img']
+        if img.ndim != 3 or img.shape[-1] != 9:
+            raise ValueError(f'PackFramePairInputs expects an H x W x 9 frame-pair image, got '
+                             f'{img.shape}; load it with LoadFramePair')
+        inputs = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
+        sample = SegDataSample()
+        for key, name in self.FIELDS.items():
+            if key not in results:
+                continue
+            data = torch.from_numpy(np.ascontiguousarray(results[key]))[None]
+            data = data.long() if key.startswith('gt_seg_map') else data.float()
+            sample.set_field(PixelData(data=data), name)
+        sample.set_metainfo({k: results[k] for k in self.meta_keys if k in results})
+        return dict(inputs=inputs, data_samples=sample)
+
+
+__all__ += ['VOSFramePairDataset', 'DAVIS16FramePairDataset', 'YouTubeVOSFramePairDataset',
+            'LoadFramePair', 'LoadFramePairAnnotations', 'PackFramePairInputs',
+            'check_davis16_pairs', 'frame_pair_tree']

@@ -9,8 +9,19 @@ Everything is derived from ``seed``: the same call writes byte-identical files.
 
 Layouts (see :mod:`cvshared.datasets.davis`): ``'davis'`` (DAVIS-2016 with ``FlowImages/480p``
 and ``ImageSets/2016``), ``'davis2seg'`` (the official HFAN processed release),
-``'youtube_objects'`` (``<category>/<video>``, sparse masks) and ``'long_videos'``
-(sparse masks).
+``'youtube_objects'`` (``<category>/<video>``, sparse masks), ``'long_videos'``
+(sparse masks) and ``'youtube_vos'`` (the YouTube-VOS 2018 train layout of the HGPU / HCPN
+pre-training, frame pairs only).
+
+Frame pairs (HGPU / HCPN, ``frame_pairs=True`` with ``'davis'``; always with ``'youtube_vos'``):
+besides the per-frame files, every video gets the official extras:
+``davis-flow/<seq>/<k>_<k+1>.png`` (n - 1 flow images; written like the official RAFT script,
+``cv2.imwrite`` of the RGB colour wheel, so the file holds the wheel with red and blue swapped),
+``davis-hed/<seq>/<k>.jpg`` (HED-like edge maps, :func:`hed_like_edges`: 255 on edges) and
+``Annotations_ctr/480p/<seq>/<k>.png`` (contour ground truth, :func:`mask_contour`: the 3 x 3
+morphological gradient of the mask, 0 / 255).
+The extras use no random numbers, so the per-frame files stay byte-identical to a call without
+them.
 """
 from __future__ import annotations
 
@@ -20,7 +31,8 @@ import os.path as osp
 import cv2
 import numpy as np
 
-__all__ = ['make_colorwheel', 'flow_to_image', 'render_sequence', 'make_davis_synthetic']
+__all__ = ['make_colorwheel', 'flow_to_image', 'render_sequence', 'make_davis_synthetic',
+           'hed_like_edges', 'mask_contour']
 
 
 def make_colorwheel() -> np.ndarray:
@@ -112,6 +124,37 @@ def render_sequence(rng: np.random.Generator, num_frames: int, size: tuple[int, 
     return np.stack(frames), np.stack(masks), np.stack(flows)
 
 
+def mask_contour(mask: np.ndarray) -> np.ndarray:
+    """Contour ground truth of a binary mask: ``dilate_3x3 - erode_3x3``, uint8 0 / 255."""
+    m = mask.astype(np.uint8) * 255
+    kernel = np.ones((3, 3), np.uint8)
+    return cv2.dilate(m, kernel) - cv2.erode(m, kernel)
+
+
+def hed_like_edges(frame: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """A HED-like soft edge map (uint8, 255 = sure edge) of an RGB frame: the normalised Sobel
+    magnitude of the blurred grey image at 0.6 strength (texture edges), with the object's
+    boundary (the mask's contour, blurred) at full strength. Deterministic (no random numbers)."""
+    grey = cv2.GaussianBlur(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32), (3, 3), 0)
+    mag = np.hypot(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
+    texture = np.clip(1.5 * mag / (mag.max() + 1e-6), 0, 1) * 0.6
+    boundary = cv2.GaussianBlur(mask_contour(mask).astype(np.float32) / 255.0, (5, 5), 0)
+    boundary = np.clip(2.0 * boundary, 0, 1)
+    return np.floor(255 * np.maximum(texture, boundary)).astype(np.uint8)
+
+
+def _write_pair_extras(root: str, seq_dir: str, frames, masks, flows, stems, prefix: dict):
+    """The HGPU / HCPN extras of one video (module docstring): pair flows, HED maps, contours."""
+    for t, stem in enumerate(stems):
+        _write(osp.join(root, prefix['hed'], seq_dir, stem + '.jpg'),
+               hed_like_edges(frames[t], masks[t]))
+        _write(osp.join(root, prefix['contour'], seq_dir, stem + '.png'), mask_contour(masks[t]))
+        if t + 1 < len(stems):
+            # the official RAFT script cv2.imwrite()s the RGB wheel: the file is channel-swapped
+            _write(osp.join(root, prefix['flow'], seq_dir, f'{stem}_{stems[t + 1]}.png'),
+                   flow_to_image(flows[t])[..., ::-1])
+
+
 def _write(path: str, rgb_or_gray: np.ndarray) -> None:
     os.makedirs(osp.dirname(path), exist_ok=True)
     img = rgb_or_gray[..., ::-1] if rgb_or_gray.ndim == 3 else rgb_or_gray  # RGB -> BGR file
@@ -122,17 +165,27 @@ def _write(path: str, rgb_or_gray: np.ndarray) -> None:
 
 def make_davis_synthetic(root: str, num_train: int = 6, num_val: int = 2, num_frames: int = 8,
                          size: tuple[int, int] = (64, 64), seed: int = 0,
-                         layout: str = 'davis', annotate_every: int = 3) -> dict:
+                         layout: str = 'davis', annotate_every: int = 3,
+                         frame_pairs: bool = False) -> dict:
     """Write a synthetic VOS data set under ``root`` and return ``{split: [sequences]}``.
 
     Args:
         num_train, num_val: sequences per split (named ``synth-train-000`` ...).
         num_frames: frames per sequence; size: ``(H, W)``.
-        layout: ``'davis'``, ``'davis2seg'``, ``'youtube_objects'`` or ``'long_videos'``.
+        layout: ``'davis'``, ``'davis2seg'``, ``'youtube_objects'``, ``'long_videos'`` or
+            ``'youtube_vos'`` (``<root>/train/...``: the train split's videos, frames named
+            00000, 00005, ... as in the release, ``meta.json``; ``num_val`` videos are not
+            written, YouTube-VOS's valid split being unannotated).
         annotate_every: for the sparse layouts, write a mask for every n-th frame only.
+        frame_pairs: with ``'davis'``, also write the HGPU / HCPN frame-pair extras
+            (``davis-flow``, ``davis-hed``, ``Annotations_ctr/480p``; module docstring).
     """
-    if layout not in ('davis', 'davis2seg', 'youtube_objects', 'long_videos'):
+    if layout not in ('davis', 'davis2seg', 'youtube_objects', 'long_videos', 'youtube_vos'):
         raise ValueError(f'unknown layout {layout!r}')
+    if frame_pairs and layout not in ('davis', 'youtube_vos'):
+        raise ValueError(f"frame_pairs=True needs layout 'davis' or 'youtube_vos', got {layout!r}")
+    if layout == 'youtube_vos':
+        return _make_youtube_vos(root, num_train, num_frames, size, seed)
     splits = {'train': [f'synth-train-{i:03d}' for i in range(num_train)],
               'val': [f'synth-val-{i:03d}' for i in range(num_val)]}
     for s_idx, (split, names) in enumerate(splits.items()):
@@ -159,9 +212,41 @@ def make_davis_synthetic(root: str, num_train: int = 6, num_val: int = 2, num_fr
                     _write(osp.join(root, 'FlowImages', name, stem + '.jpg'), flow_img)
                     if t % annotate_every == 0:
                         _write(osp.join(root, 'Annotations', name, stem + '.png'), mask)
+            if frame_pairs:
+                _write_pair_extras(root, name, frames, masks, flows,
+                                   [f'{t:05d}' for t in range(num_frames)],
+                                   dict(flow='davis-flow', hed='davis-hed',
+                                        contour='Annotations_ctr/480p'))
             names[i] = name
         if layout == 'davis':
             os.makedirs(osp.join(root, 'ImageSets/2016'), exist_ok=True)
             with open(osp.join(root, 'ImageSets/2016', f'{split}.txt'), 'w') as f:
                 f.write(''.join(n + '\n' for n in names))
     return splits
+
+
+def _make_youtube_vos(root: str, num_videos: int, num_frames: int, size: tuple[int, int],
+                      seed: int) -> dict:
+    """The YouTube-VOS 2018 train layout with the HGPU / HCPN extras (``make_davis_synthetic``
+    with ``layout='youtube_vos'``)."""
+    import json
+    names = [f'synth{i:04d}' for i in range(num_videos)]
+    train = osp.join(root, 'train')
+    for i, name in enumerate(names):
+        rng = np.random.default_rng([seed, 2, i])
+        frames, masks, flows = render_sequence(rng, num_frames, size)
+        stems = [f'{5 * t:05d}' for t in range(num_frames)]
+        for t, stem in enumerate(stems):
+            _write(osp.join(train, 'JPEGImages', name, stem + '.jpg'), frames[t])
+            # palette-index mask as in the release (object id 1); merged into fg when loaded
+            _write(osp.join(train, 'Annotations', name, stem + '.png'), masks[t].astype(np.uint8))
+        _write_pair_extras(train, name, frames, masks, flows, stems,
+                           dict(flow='YouTube-flow', hed='YouTubeVOS_2018-hed',
+                                contour='Annotations_ctr'))
+    stems = [f'{5 * t:05d}' for t in range(num_frames)]
+    meta = {'videos': {n: {'objects': {'1': {'category': 'synthetic', 'frames': stems}}}
+                       for n in names}}
+    os.makedirs(train, exist_ok=True)
+    with open(osp.join(train, 'meta.json'), 'w') as f:
+        json.dump(meta, f, indent=1, sort_keys=True)
+    return {'train': names, 'val': []}
