@@ -208,3 +208,31 @@ def test_size_mismatch_names_files(pair_root, tmp_path):
     ds = DAVIS16FramePairDataset(data_root=root, split='val', pipeline=[LoadFramePair()])
     with pytest.raises(ValueError, match=r"frame, next frame and flow image differ in size"):
         ds[0]
+
+
+def _digest(root):
+    import hashlib
+    h = hashlib.sha256()
+    for d, _, fs in sorted(os.walk(root)):
+        for f in sorted(fs):
+            path = osp.join(d, f)
+            h.update(osp.relpath(path, root).encode())
+            with open(path, 'rb') as fh:
+                h.update(fh.read())
+    return h.hexdigest()
+
+
+def test_default_synthetic_output_is_unchanged_for_hfan(tmp_path):
+    """HFAN's synthetic set must stay byte-identical: digest of the default 'davis' output as
+    the generator wrote it before the frame-pair extras (commit 048966c; opencv's JPEG/PNG
+    encoders of the pinned stack), and frame_pairs=True only adds files."""
+    kw = dict(num_train=1, num_val=1, num_frames=3, size=(24, 32), seed=7)
+    plain, pairs = str(tmp_path / 'plain'), str(tmp_path / 'pairs')
+    make_davis_synthetic(plain, **kw)
+    assert _digest(plain) == 'df8b6150d1668bbb7adb593d42449dac00c8e81cbb1855cc50d3aa6fa5cec94c'
+    make_davis_synthetic(pairs, frame_pairs=True, **kw)
+    for extra in ('davis-flow', 'davis-hed', 'Annotations_ctr'):
+        shutil.rmtree(osp.join(pairs, extra))
+    assert _digest(pairs) == _digest(plain)
+    with pytest.raises(ValueError, match='frame_pairs=True needs layout'):
+        make_davis_synthetic(str(tmp_path / 'x'), layout='davis2seg', frame_pairs=True, **kw)
