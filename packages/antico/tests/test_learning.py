@@ -1,23 +1,23 @@
 """End to end on the synthetic CUB-layout set through the Runner: the synthetic config (Proxy
-Anchor alpha 64 x 0.0035 + AntiCo batch_proxy, the official weights) beside the same config with
-Proxy Anchor alone (alpha 32, weight 1), same seed, same recipe.
+Anchor alpha 64 x 0.0035 + AntiCo batch_proxy, the official weights) beside its like-for-like
+twin, the same config with the AntiCo term removed (Proxy Anchor alpha 64 x 0.0035 alone), on
+seed 0 (the config's default, fixed before the sweep below).
 
-Measured (seed 0, 1 thread, load ~7, 12 epochs of 10 batches each, ~8 s of training each):
+Measured on seed 0 (1 thread, 12 epochs of 10 batches): untrained Recall@1 0.167; Proxy Anchor
+alone 0.375 (R of the test embeddings 16.58, of the 8 proxies 11.259); + AntiCo 0.323 (16.61,
+11.326; the maximum for 8 orthonormal proxies in d 64 is 11.333). R = 1/2 log det(I + d / (n eps)
+Z^T Z), eps 0.5.
 
-============================  ========  ==================  =========================
-run                           R@1       R(test embeddings)  R(proxies) (max 11.33)
-============================  ========  ==================  =========================
-untrained                     0.167     -                   -
-Proxy Anchor alone            0.406     17.53               11.20
-Proxy Anchor + AntiCo         0.260     16.39               11.32
-============================  ========  ==================  =========================
+The paper's claim (AntiCo + PA retrieves better and keeps the embedding's coding rate higher)
+does NOT hold here: over 11 seeds (`tools/sweep_synthetic.py`, 3 development + 8 held-out,
+README Results) the paired Recall@1 difference is -1.2 points on the held-out seeds (3 of 8
+positive) and R of the test embeddings moves by +0.03. So nothing about AntiCo > PA is asserted.
+What is asserted holds on all 11 seeds, with the margins read off them:
 
-R = 1/2 log det(I + d / (n eps) Z^T Z), eps 0.5, over the 96 held-out test embeddings (d 64) or
-the 8 proxies. On this set the paper's claim (AntiCo keeps the embedding's coding rate higher
-and retrieves better) does NOT hold: AntiCo drives the proxies to orthogonality (its R reaches
-the maximum 1/2 C log(1 + d / (C eps)) of C orthonormal vectors) but the embeddings of unseen
-classes are less spread and Recall@1 is lower. What is asserted is what holds: both learn, and
-AntiCo's proxies are at the orthogonal maximum and above Proxy Anchor's.
+- both learn: Recall@1 >= untrained + 0.08 (smallest gain of the 22 runs 0.094; seed 0: 0.21
+  and 0.16) and >= 2.5 x chance = 0.29 (smallest Recall@1 0.312);
+- AntiCo's own effect, on the proxies: their R within 0.03 of the orthogonal maximum (farthest
+  0.022) and >= the twin's + 0.02 (smallest paired gap 0.028; seed 0: 0.067).
 """
 import math
 import os.path as osp
@@ -29,15 +29,20 @@ from mmengine.runner import Runner
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CONFIG = osp.join(REPO, 'configs', 'antico', 'antico_r18-tiny_synthetic.py')
+SEED = 0
 
 
-def _run(tmp_path, name, losses=None):
+def _run(tmp_path, name, drop_antico=False):
     cfg = Config.fromfile(CONFIG)
     cfg.work_dir = str(tmp_path / name)
     cfg.log_level = 'WARNING'
     cfg.default_hooks.checkpoint.interval = 100
-    if losses is not None:
-        cfg.model.head.loss = losses
+    cfg.randomness = dict(seed=SEED, deterministic=False)
+    cfg.train_dataloader.sampler.seed = SEED
+    if drop_antico:
+        kept = [loss for loss in cfg.model.head.loss if loss['type'] != 'AntiCoLoss']
+        assert len(kept) == len(cfg.model.head.loss) - 1, cfg.model.head.loss
+        cfg.model.head.loss = kept
     runner = Runner.from_cfg(cfg)
     before = runner.test()['synthetic/Recall@1']
     runner.train()
@@ -58,17 +63,17 @@ def one_thread():
 
 
 @pytest.mark.slow
-def test_antico_and_proxy_anchor_alone_on_the_same_seed(tmp_path, monkeypatch, one_thread):
+def test_antico_and_its_proxy_anchor_twin_on_the_same_seed(tmp_path, monkeypatch, one_thread):
     from antico.paper import make_synthetic
     make_synthetic(str(tmp_path / 'data'))
     monkeypatch.setenv('DATA_ROOT', str(tmp_path / 'data'))
     before, with_antico, rate_antico = _run(tmp_path, 'antico')
-    _, alone, rate_alone = _run(tmp_path, 'pa', [dict(type='ProxyAnchorLoss', alpha=32,
-                                                      delta=0.1)])
+    before_twin, alone, rate_alone = _run(tmp_path, 'pa', drop_antico=True)
+    assert before_twin == before            # same seed, same initial embedding
     chance = 11 / 95
-    assert alone >= before + 0.15, (before, alone)
-    assert with_antico >= before + 0.05 and with_antico >= 1.5 * chance, (before, with_antico)
+    for after in (alone, with_antico):
+        assert after >= before + 0.08 and after >= 2.5 * chance, (before, alone, with_antico)
     c, d = 8, 64
     maximum = 0.5 * c * math.log(1 + d / (c * 0.5))     # C orthonormal proxies
-    assert rate_antico >= maximum - 0.05, (rate_antico, maximum)
-    assert rate_antico >= rate_alone + 0.05, (rate_antico, rate_alone)
+    assert rate_antico >= maximum - 0.03, (rate_antico, maximum)
+    assert rate_antico >= rate_alone + 0.02, (rate_antico, rate_alone)

@@ -147,3 +147,23 @@ def test_inferencer_embeds_with_the_checkpoint_and_draws_its_proxies(tmp_path):
     from antico.hooks import draw_sample
     assert (picture == draw_sample(model.head.proxies.detach())).all()
     assert payload['results'][1]['files'] == []     # one proxy picture per call
+
+
+def test_sweep_setting_names_give_the_synthetic_config_and_its_twin():
+    """The ablation tool's `pa64_w0.0035+bp` is the synthetic config's own loss list (the
+    README's sweep really ran the shipped recipe), its twin is that list minus AntiCo, and the
+    name's numbers reach the losses."""
+    import importlib.util
+    path = osp.join(REPO, 'packages', 'antico', 'tools', 'sweep_synthetic.py')
+    spec = importlib.util.spec_from_file_location('antico_sweep_synthetic', path)
+    sweep = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sweep)
+    shipped = [dict(loss) for loss in Config.fromfile(SYNTHETIC).model.head.loss]
+    assert sweep.losses_of('pa64_w0.0035+bp') == shipped
+    assert sweep.losses_of('pa64_w0.0035') == shipped[:1]
+    pair = sweep.losses_of('pa32_w1+pair_g0.03_w2')
+    assert pair[0]['alpha'] == 32 and pair[0]['loss_weight'] == 1
+    assert (pair[1]['mode'], pair[1]['gamma2'], pair[1]['loss_weight']) == ('pair', 0.03, 2)
+    assert sweep.losses_of('pa64_w1+bp_std')[1]['scale'] == 'standard'
+    with pytest.raises(ValueError, match='unknown setting'):
+        sweep.losses_of('pa64+bp')

@@ -57,10 +57,9 @@ def losses_of(name: str) -> list:
 
 def run(name: str, seed: int, work_dir: str) -> dict:
     import torch
+    from antico.models import coding_rate
     from mmengine.config import Config
     from mmengine.runner import Runner
-
-    from antico.models import coding_rate
 
     cfg = Config.fromfile(CONFIG)
     cfg.work_dir = work_dir
