@@ -150,3 +150,34 @@ def test_the_tiny_xclip_synthetic_config_builds_the_real_model():
     with torch.no_grad():
         out = model.backbone(torch.randn(2, 5, 3, cfg.size, cfg.size))
     assert out['y'].shape == (2, 2) and out['feature_t'].shape == (2, 2, 64)
+
+
+@pytest.mark.parametrize('isolate', [True, False])
+def test_isolate_umil_rng_restores_the_global_streams_after_the_umil_pass(isolate):
+    """``UMILTrainLoop(isolate_umil_rng=True)``: the MIL epochs after a UMIL pass draw what
+    they would have drawn without it (the two-run comparison, README, Results)."""
+    import random
+    from types import SimpleNamespace
+
+    import torch.nn as nn
+    from umil.engine import UMILTrainLoop
+
+    model = nn.Linear(1, 1)
+    model.stage, model.split_state = 'mil', object()
+    runner = SimpleNamespace(model=model, call_hook=lambda *a, **k: None)
+    loop = UMILTrainLoop.__new__(UMILTrainLoop)
+    loop._runner, loop.dataloader, loop._epoch = runner, [], 0
+    loop.history_start, loop.umil_epoch = 10, 0          # no scoring pass; a UMIL pass
+    loop.validate_umil_step, loop.isolate_umil_rng = False, isolate
+    loop.umil_epoch_pass = lambda: (random.random(), np.random.rand(), torch.rand(1))
+    random.seed(1)
+    np.random.seed(1)
+    torch.manual_seed(1)
+    loop.run_epoch()
+    after = (random.random(), np.random.rand(), float(torch.rand(1)))
+    random.seed(1)
+    np.random.seed(1)
+    torch.manual_seed(1)
+    untouched = (random.random(), np.random.rand(), float(torch.rand(1)))
+    assert (after == untouched) == isolate
+    assert loop._epoch == 1

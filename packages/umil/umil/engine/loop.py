@@ -5,6 +5,8 @@ after the MIL stage and again after the UMIL step, and keeps the better one: sel
 the test set; we validate once and keep the last checkpoint)."""
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import torch
 from mmaction.registry import LOOPS
@@ -28,12 +30,18 @@ class UMILTrainLoop(EpochBasedTrainLoop):
             two metric dicts per UMIL epoch go to ``umil_val`` as ``(epoch, before, after)``:
             the same weights with and without that epoch's UMIL step (the learning test's
             paired comparison). Off by default (two extra test passes per UMIL epoch).
+        isolate_umil_rng: restore the global RNGs (``random``, numpy, torch) after each UMIL
+            pass (and its validations) to their state before it, so that the later MIL epochs
+            draw the same augmentations as a run without the UMIL step: a MIL-only run (the
+            same config with ``umil_epoch >= max_epochs``) then differs from this one only by
+            the step's effect on the weights. Off by default (the official shares one stream).
     """
 
     def __init__(self, runner, dataloader, max_epochs: int, umil_epoch: int,
                  score_dataloader, umil_dataloader=None, confidence: float = 0.3,
                  history_epochs: int = 5, validate_umil_step: bool = False,
-                 val_begin: int = 1, val_interval: int = 1, dynamic_intervals=None):
+                 isolate_umil_rng: bool = False, val_begin: int = 1, val_interval: int = 1,
+                 dynamic_intervals=None):
         super().__init__(runner, dataloader, max_epochs, val_begin, val_interval,
                          dynamic_intervals)
         self.umil_epoch, self.confidence = int(umil_epoch), confidence
@@ -49,6 +57,7 @@ class UMILTrainLoop(EpochBasedTrainLoop):
         self.umil_log: list = []
         self.validate_umil_step = bool(validate_umil_step)
         self.umil_val: list = []
+        self.isolate_umil_rng = bool(isolate_umil_rng)
 
     @property
     def model(self):
@@ -116,6 +125,8 @@ class UMILTrainLoop(EpochBasedTrainLoop):
         if self._epoch >= self.history_start:
             self.score_training_set()
         if self._epoch >= self.umil_epoch and self.model.split_state is not None:
+            state = (random.getstate(), np.random.get_state(), torch.get_rng_state()) \
+                if self.isolate_umil_rng else None
             if self.validate_umil_step:
                 before = dict(self.runner.val_loop.run())
                 self.umil_epoch_pass()
@@ -124,5 +135,9 @@ class UMILTrainLoop(EpochBasedTrainLoop):
                 self.runner.model.train()
             else:
                 self.umil_epoch_pass()
+            if state is not None:
+                random.setstate(state[0])
+                np.random.set_state(state[1])
+                torch.set_rng_state(state[2])
         self.runner.call_hook('after_train_epoch')
         self._epoch += 1
