@@ -9,6 +9,10 @@ blocks, weighted BCE) and the frame-pair data live in ``cvshared.vos`` and
 """
 import cvshared  # noqa: F401  (stack fixes first)
 
+# the shared frame-pair data set and transforms, and the DAVIS J & F metric, register on import
+from cvshared.datasets import davis as _davis  # noqa: F401,E402
+from cvshared.metrics import davis as _davis_metric  # noqa: F401,E402
+
 from . import hooks, models, registry  # noqa: F401,E402
 
 __version__ = '0.1.0'

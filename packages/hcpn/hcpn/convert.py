@@ -93,8 +93,33 @@ def _flatten(official: dict) -> dict:
     return official
 
 
-def convert(official: dict) -> dict:
-    """Our state dict from the official one. Raises ``KeyError`` naming unmapped keys."""
+def add_arguments(parser) -> None:
+    """Options of ``tools/model_converters/hcpn_official_to_ours.py`` (passed to
+    :func:`convert` by name)."""
+    parser.add_argument('--decoder', default=None,
+                        help='the official decoder_<epoch>.pt (SRC is then encoder_<epoch>.pt)')
+    parser.add_argument('--torchvision', action='store_true',
+                        help='SRC is a torchvision ResNet ImageNet state dict: write the '
+                             'weights of one stream (for the backbone init_cfg)')
+
+
+def convert(official: dict, decoder=None, torchvision: bool = False) -> dict:
+    """Our state dict from the official one. Raises ``KeyError`` naming unmapped keys.
+
+    Args:
+        official: official encoder and / or decoder state dict (see the module docstring).
+        decoder: the official decoder state dict, or its path (read with
+            ``cvshared.checkpoint.load_checkpoint_file``: the one file access, for the
+            command line, where the two official files are given separately).
+        torchvision: ``official`` is a torchvision ResNet: :func:`convert_torchvision_resnet`.
+    """
+    if torchvision:
+        return convert_torchvision_resnet(official)
+    if decoder is not None:
+        if isinstance(decoder, str):
+            from cvshared.checkpoint import load_checkpoint_file
+            decoder = load_checkpoint_file(decoder)
+        official = {**_flatten(official), **_flatten(decoder)}
     ours, unmapped = {}, []
     for name, value in _flatten(official).items():
         name = name.removeprefix('module.')
@@ -142,7 +167,7 @@ def _official_names(ours: dict):
     for name in ours:
         parts = name.split('.')
         if parts[0] == 'encoder':
-            head, rest = parts[1], '.'.join(parts[2:])
+            head = parts[1]
             if head in rev_streams:
                 s = rev_streams[head]
                 sub, tail = parts[2], '.'.join(parts[3:])
@@ -156,7 +181,6 @@ def _official_names(ours: dict):
                 yield f'pca_res{parts[2]}.{unrename(".".join(parts[3:]), _PCM_INNER)}'
             elif head == 'ccm':
                 yield f'cca_res{parts[2]}.{unrename(".".join(parts[3:]), _CCM_INNER)}'
-            del rest
         elif parts[0] == 'decoder':
             head, tail = parts[1], '.'.join(parts[2:])
             if head == 'gc':

@@ -1,7 +1,7 @@
 """What ``tools/reproduce.py`` and ``tools/benchmark.py`` need to know about hcpn."""
 from __future__ import annotations
 
-from cvshared.datasets.davis import check_davis2016
+from cvshared.datasets.davis import check_davis16_pairs
 from cvshared.datasets.davis_synthetic import make_davis_synthetic
 from cvshared.paper import PaperSpec
 
@@ -9,12 +9,13 @@ from cvshared.paper import PaperSpec
 def make_synthetic(root: str) -> None:
     """12 training and 4 validation synthetic sequences (6 frames, 64 x 64) in the DAVIS
     layout, with HED-like edge maps and contour ground truth."""
-    make_davis_synthetic(root, num_train=12, num_val=4, num_frames=6, size=(64, 64), seed=0)
+    make_davis_synthetic(root, num_train=12, num_val=4, num_frames=6, size=(64, 64), seed=0,
+                         frame_pairs=True)
 
 
 def check_data(data_root: str, run_name: str) -> None:
-    check_davis2016(data_root, 'val')
-    check_davis2016(data_root, 'train')
+    check_davis16_pairs(data_root, 'val')
+    check_davis16_pairs(data_root, 'train', with_contour=True)
 
 
 SPEC = PaperSpec(
@@ -28,8 +29,7 @@ SPEC = PaperSpec(
     # official README, DAVIS-16 val, 512 x 512, flip test + dense CRF
     reported={'davis/J&F-Mean': 85.6, 'davis/J-Mean': 85.8, 'davis/F-Mean': 85.4},
     protocol='flip + dense CRF',
-    test_protocol='flip',
-    tta_protocol='flip',
+    test_protocol='flip (model.flip_test; dense CRF with model.crf=True)',
     make_synthetic=make_synthetic,
     check_data=check_data,
     metric_scale=100.0,

@@ -205,3 +205,55 @@ def test_draw_sample_overlays_mask_contour_and_truth():
     assert tuple(out[7, 3]) == (100, 100, 100) and frame.max() == 100
     with pytest.raises(ValueError, match='contour'):
         draw_sample(frame, pred, contour[:5])
+
+
+def test_inferencer_loads_the_checkpoint_and_draws(tmp_path):
+    """tools/infer.py path: FRAME:NEXT:FLOW through the synthetic config's test pipeline with
+    the checkpoint's weights (not fresh ones), mask and overlay written."""
+    import glob
+
+    from cvshared.datasets.davis_synthetic import make_davis_synthetic
+    from hcpn.infer import INFERENCER
+    from hcpn.registry import MODELS
+    from mmengine.config import Config
+    from PIL import Image
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+    config = osp.join(repo, 'configs', 'hcpn', 'hcpn_r18-standin_1xb4-300it_synthetic.py')
+    make_davis_synthetic(str(tmp_path / 'd'), num_train=1, num_val=1, num_frames=2,
+                         frame_pairs=True)
+    seq = tmp_path / 'd' / 'JPEGImages' / '480p' / 'synth-val-000'
+    flow = glob.glob(str(tmp_path / 'd' / 'davis-flow' / 'synth-val-000' / '*.png'))[0]
+    item = f'{seq / "00000.jpg"}:{seq / "00001.jpg"}:{flow}'
+    model = _randomised(MODELS.build(Config.fromfile(config).model)).eval()
+    torch.save(dict(state_dict=model.state_dict()), tmp_path / 'model.pth')
+    payload = INFERENCER(config, str(tmp_path / 'model.pth'), threshold=0.5)(
+        [item], out_dir=str(tmp_path / 'o'))
+    result = payload['results'][0]
+    frames = [np.asarray(Image.open(p).convert('RGB')) for p in item.split(':')]
+    x = torch.from_numpy(np.concatenate(frames, -1)).permute(2, 0, 1).float()[None]
+    data = model.data_preprocessor(dict(inputs=[x[0]], data_samples=None), False)
+    with torch.no_grad():
+        expected = model._forward(data['inputs'])[0][0, 0] > 0.5
+    assert result['foreground'] == pytest.approx(float(expected.float().mean()), abs=1e-6)
+    mask = np.asarray(Image.open(result['files'][0])) > 0
+    assert mask.shape == (64, 64) and (mask == expected.numpy()).all()
+    with pytest.raises(ValueError, match='FRAME:NEXT_FRAME:FLOW'):
+        INFERENCER(config, str(tmp_path / 'model.pth'))([str(seq / '00000.jpg')])
+
+
+def test_converter_cli_merges_the_two_official_files(tmp_path):
+    """tools/model_converters/hcpn_official_to_ours.py ENCODER OUT --decoder DECODER (the
+    official script saves encoder_<e>.pt and decoder_<e>.pt), and --torchvision."""
+    from cvshared.checkpoint import converter_main, load_checkpoint_file
+    from hcpn.convert import convert
+    enc = {'module.res2_1.0.conv1.weight': torch.ones(2), 'gated_res3.alpha': torch.ones(3)}
+    dec = {'pred2.weight': torch.zeros(1), 'pred3.weight': torch.zeros(1)}
+    torch.save(enc, tmp_path / 'encoder_1.pt')
+    torch.save(dec, tmp_path / 'decoder_1.pt')
+    converter_main(convert, argv=[str(tmp_path / 'encoder_1.pt'), str(tmp_path / 'o.pth'),
+                                  '--decoder', str(tmp_path / 'decoder_1.pt')])
+    state = load_checkpoint_file(str(tmp_path / 'o.pth'))['state_dict']
+    assert sorted(state) == ['decoder.pred.weight', 'encoder.gac.3.alpha',
+                             'encoder.image1.layer1.0.conv1.weight']
+    tv = convert({'conv1.weight': torch.ones(1), 'fc.weight': torch.ones(1)}, torchvision=True)
+    assert list(tv) == ['conv1.weight']

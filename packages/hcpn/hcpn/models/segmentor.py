@@ -5,13 +5,19 @@ Input: ``B x 9 x H x W`` = frame I_k, frame I_k+1 and the flow image O_k (RGB ea
 normalised by the data preprocessor with the ImageNet statistics, flow included, as the
 official code does).
 
-Loss (official ``train.py``; ``BCE_w`` = :func:`cvshared.vos.losses.weighted_bce` with the
-HED hard-negative weight of each frame, used for both its mask and its contour):
+Loss (official ``train.py``; ``BCE_w`` = ``F.binary_cross_entropy(p, y, weight=w)``, the
+official ``libs/utils/obj.py`` ``Loss``, with the HED hard-negative weight ``w = 1 + n`` of
+each frame, used for both its mask and its contour):
 
     L = 1/2 (BCE_w(m1, gt1) + BCE_w(m2, gt2)) + lambda * 1/2 (BCE_w(c1, ctr1) + BCE_w(c2, ctr2))
 
 with lambda = ``contour_weight`` = 0.5. Reported as ``loss_mask`` and ``loss_contour`` (the
 latter already multiplied by lambda), whose sum is L.
+
+``F.binary_cross_entropy`` rather than :func:`cvshared.vos.losses.weighted_bce` (same value):
+the latter's backward is NaN where a probability saturates to exactly 0 or 1 in float32
+(``log(0).clamp(-100)`` has no finite gradient), which stopped the synthetic training after
+about 130 iterations; torch's BCE backward stays finite there, as the official code's does.
 
 Test (official ``test.py``): the mask of frame k is ``m1``; with ``flip_test`` it is the mean
 of ``m1`` and the horizontally flipped ``m1`` of the flipped input; then resized to the
@@ -22,7 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from cvshared.vos.losses import hard_negative_weight, weighted_bce
+import torch.nn.functional as F
+from cvshared.vos.losses import hard_negative_weight
 from mmengine.structures import PixelData
 from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.structures import SegDataSample
@@ -101,10 +108,14 @@ class HCPN(BaseSegmentor):
         ``ctr1``, ``ctr2`` in {0, 1} and the weights ``weight1``, ``weight2``; ``B x 1 x H x W``
         each)."""
         m1, c1, m2, c2 = outputs
-        loss_mask = 0.5 * (weighted_bce(m1, targets['mask1'], targets['weight1'])
-                           + weighted_bce(m2, targets['mask2'], targets['weight2']))
-        loss_ctr = 0.5 * (weighted_bce(c1, targets['ctr1'], targets['weight1'])
-                          + weighted_bce(c2, targets['ctr2'], targets['weight2']))
+
+        def bce_w(p, y, w):
+            return F.binary_cross_entropy(p, y.to(p.dtype), weight=w.to(p.dtype))
+
+        loss_mask = 0.5 * (bce_w(m1, targets['mask1'], targets['weight1'])
+                           + bce_w(m2, targets['mask2'], targets['weight2']))
+        loss_ctr = 0.5 * (bce_w(c1, targets['ctr1'], targets['weight1'])
+                          + bce_w(c2, targets['ctr2'], targets['weight2']))
         return dict(loss_mask=loss_mask, loss_contour=self.contour_weight * loss_ctr)
 
     def loss(self, inputs: torch.Tensor, data_samples) -> dict:
@@ -162,19 +173,24 @@ def _stack(samples, name: str, size, device) -> torch.Tensor:
 
 
 def targets_from_samples(samples, size, device) -> dict:
-    """Masks, contours and hard-negative weights of both frames from the data samples.
-
-    TODO(vos-data): field names of the shared frame-pair packing.
-    """
-    mask1 = _stack(samples, 'gt_sem_seg', size, device)
-    mask2 = _stack(samples, 'gt_sem_seg2', size, device)
-    ctr1 = _stack(samples, 'gt_contour', size, device)
-    ctr2 = _stack(samples, 'gt_contour2', size, device)
-    hed1 = _stack(samples, 'gt_hed', size, device)
-    hed2 = _stack(samples, 'gt_hed2', size, device)
-    return dict(mask1=mask1, mask2=mask2, ctr1=ctr1, ctr2=ctr2,
-                weight1=hard_negative_weight(mask1, hed1),
-                weight2=hard_negative_weight(mask2, hed2))
+    """Masks, contours and hard-negative weights of both frames from the data samples packed
+    by ``cvshared.datasets.davis.PackFramePairInputs``: ``gt_sem_seg`` / ``gt_sem_seg2``,
+    ``gt_contour`` / ``gt_contour2`` and the MATNet map ``gt_hard_negative`` /
+    ``gt_hard_negative2`` (computed before the resize, as officially; weight ``1 + n``), or,
+    without it, the weight :func:`cvshared.vos.losses.hard_negative_weight` of ``gt_hed`` /
+    ``gt_hed2`` (0..255) at the input size."""
+    out = {}
+    for suffix, index in (('', '1'), ('2', '2')):
+        mask = _stack(samples, f'gt_sem_seg{suffix}', size, device)
+        out[f'mask{index}'] = mask
+        out[f'ctr{index}'] = _stack(samples, f'gt_contour{suffix}', size, device)
+        if all(f'gt_hard_negative{suffix}' in s for s in samples):
+            out[f'weight{index}'] = 1.0 + _stack(samples, f'gt_hard_negative{suffix}', size,
+                                                 device)
+        else:
+            out[f'weight{index}'] = hard_negative_weight(
+                mask, _stack(samples, f'gt_hed{suffix}', size, device))
+    return out
 
 
 __all__ = ['HCPN', 'targets_from_samples']
