@@ -19,7 +19,8 @@ import numpy as np
 
 from .video_anomaly import BENCHMARKS, FRAMES_PER_SNIPPET
 
-__all__ = ['write_synthetic_video_anomaly_features', 'write_synthetic_umil_frames']
+__all__ = ['write_synthetic_video_anomaly_features', 'write_synthetic_umil_frames', 'street_scene',
+           'scene_type_tint']
 
 
 def _name(benchmark: str, split: str, idx: int, abnormal: bool) -> str:
@@ -96,7 +97,7 @@ def write_synthetic_video_anomaly_features(
 
 
 # ---------------------------------------------------------------------------- UMIL raw frames
-def _street(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+def street_scene(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     """A static grey 'street' scene: sky-to-road gradient, buildings, lane marks (float RGB)."""
     y = np.linspace(0, 1, h)[:, None, None]
     img = np.broadcast_to(0.55 - 0.25 * y, (h, w, 3)).copy() * 255
@@ -120,9 +121,9 @@ def _scene_types(rng: np.random.Generator, split: str, n_ab: int, n_no: int,
     return [str(x) for x in rng.permutation(ab)] + [str(x) for x in rng.permutation(no)]
 
 
-def _scene_type(scene: np.ndarray, kind: str, tint: float = 0.15) -> np.ndarray:
+def scene_type_tint(scene: np.ndarray, kind: str, tint: float = 0.15) -> np.ndarray:
     """Scene type ``'A'`` (cold: red x 0.85, green x 0.94, blue x 1.18) or ``'B'`` (warm: red
-    x 1.15, blue x 0.85) of a :func:`_street` scene: a global cue in every frame."""
+    x 1.15, blue x 0.85) of a :func:`street_scene` scene: a global cue in every frame."""
     if kind == 'A':
         gain = np.array([1 - tint, 1 - 0.4 * tint, 1 + 1.2 * tint])
     else:
@@ -148,7 +149,7 @@ def write_synthetic_umil_frames(
     ``context_bias`` (0 = off, the set above byte for byte) adds the *context bias* UMIL
     targets (Lv et al., CVPR 2023, abstract and Sec. 1: the MIL detector is biased towards
     abnormal snippets with simple context and confused by normal ones with the same context):
-    every video is filmed in scene type ``'A'`` (a cold tint, :func:`_scene_type`) or ``'B'``
+    every video is filmed in scene type ``'A'`` (a cold tint, :func:`scene_type_tint`) or ``'B'``
     (a warm tint), a cue present in every frame and unrelated to the event, which stays the
     only true cue. Training: ``round(n * (1 + context_bias) / 2)`` (Python's, half to even)
     of the ``n`` abnormal videos are in ``'A'`` and as many of the normal ones in ``'B'``
@@ -196,9 +197,9 @@ def write_synthetic_umil_frames(
                 events = [(int(cuts[2 * i]), int(min(cuts[2 * i + 1], n)))
                           for i in range(k)]
                 events = [(s, e) for s, e in events if e - s >= 4] or [(n // 4, n // 2)]
-            scene = _street(rng, h, w)
+            scene = street_scene(rng, h, w)
             if scenes is not None:
-                scene = _scene_type(scene, scenes[v])
+                scene = scene_type_tint(scene, scenes[v])
                 summary['scenes'][rel] = scenes[v]
             walkers = [(int(rng.integers(h // 2, h - 4)), int(rng.integers(0, w)),
                         int(rng.choice([-1, 1]))) for _ in range(3)]

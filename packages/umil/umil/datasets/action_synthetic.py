@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from cvshared.datasets.video_anomaly_synthetic import _scene_type, _street
+from cvshared.datasets.video_anomaly_synthetic import scene_type_tint, street_scene
 
 #: The classes, in label order. ``'bright_object_flicker'`` is the anomaly events' kind.
 ACTION_CLASSES = ('street', 'bright_object_flicker', 'slow_vehicle', 'falling_object', 'crowd')
@@ -37,9 +37,9 @@ def _jpeg(img: np.ndarray) -> np.ndarray:
 
 def _clip(rng: np.random.Generator, kind: str, scene_type, h: int, w: int, clip_len: int,
           interval: int) -> np.ndarray:
-    scene = _street(rng, h, w)
+    scene = street_scene(rng, h, w)
     if scene_type is not None:
-        scene = _scene_type(scene, scene_type)
+        scene = scene_type_tint(scene, scene_type)
     n_walkers = int(rng.integers(9, 14)) if kind == 'crowd' else 3
     walkers = [(int(rng.integers(h // 2, h - 4)), int(rng.integers(0, w)),
                 int(rng.choice([-1, 1]))) for _ in range(n_walkers)]
