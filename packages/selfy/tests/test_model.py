@@ -250,3 +250,44 @@ def test_private_stss_equals_the_shared_op(shape, window):
     assert torch.autograd.gradcheck(lambda v: _stss(v, window), (x[:1, :3].detach()
                                                                    .requires_grad_(),),
                                     fast_mode=True)
+
+
+@pytest.mark.parametrize('train', [True, False])
+def test_conv_extraction_equals_conv_bn_relu_layers(train):
+    """The conv extraction (banded products; in training the first layer's BN statistics from
+    the input's mean and covariance, in eval every BN folded into its product) against the
+    four official layers run as ``conv2d`` + ``BatchNorm2d`` + ReLU on the ``(maps, 1, 9, 9)``
+    volume: output, the gradients of the input and of every parameter, the running statistics
+    (double: 1e-10)."""
+    import copy
+
+    import torch.nn.functional as F
+    from selfy.models.selfy_block import STSSExtraction
+    g = torch.Generator().manual_seed(0)
+    ext = STSSExtraction().double().train(train)
+    with torch.no_grad():
+        for m in ext.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.weight.uniform_(0.5, 1.5, generator=g)
+                m.bias.uniform_(-0.3, 0.3, generator=g)
+                m.running_mean.uniform_(-0.2, 0.2, generator=g)
+                m.running_var.uniform_(0.5, 1.5, generator=g)
+    ref = copy.deepcopy(ext)
+    b, t, h, w, L = 1, 2, 3, 4, 5
+    stss = torch.rand(b, t, h, w, 1, L, 9, 9, generator=g, dtype=torch.double,
+                      requires_grad=True)
+    out = ext(stss)
+    x = stss.reshape(-1, 1, 9, 9)  # maps in (b t h w l) order
+    for layer in (ref.conv0, ref.conv1, ref.conv2, ref.conv3):
+        conv = layer[0]
+        x = F.relu(layer[1](F.conv2d(x, conv.weight[:, :, 0], None, conv.stride[1:],
+                                     conv.padding[1:])))
+    want = x.view(b, t, h, w, L, -1).permute(0, 4, 5, 1, 2, 3).reshape(b * L, -1, t, h, w)
+    torch.testing.assert_close(out, want, atol=1e-10, rtol=0)
+    gout = torch.randn(want.shape, generator=g, dtype=torch.double)
+    got = torch.autograd.grad(out, [stss, *ext.parameters()], gout)
+    exp = torch.autograd.grad(want, [stss, *ref.parameters()], gout)
+    for a, e in zip(got, exp):
+        torch.testing.assert_close(a, e, atol=1e-10, rtol=0)
+    for a, e in zip(ext.buffers(), ref.buffers()):
+        torch.testing.assert_close(a, e, atol=1e-10, rtol=0)

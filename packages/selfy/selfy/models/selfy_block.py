@@ -59,6 +59,7 @@ __all__ = ['SELFYBlock', 'STSSTransformation', 'STSSExtraction', 'STSSIntegratio
            'EXTRACTIONS']
 
 EXTRACTIONS = ('conv', 'mlp', 'soft_argmax')
+_MOMENT_ROWS = 81
 
 
 class _Conv3dAs2d(nn.Conv3d):
@@ -122,25 +123,66 @@ class _BandMatmul(torch.autograd.Function):
     @staticmethod
     def backward(ctx, gy):
         a, x = ctx.saved_tensors
-        gy = gy.contiguous()
-        ga = torch.zeros_like(a) if ctx.needs_input_grad[0] else None
-        gx = x.new_empty(x.shape) if ctx.needs_input_grad[1] else None
-        done = 0  # gx rows [0, done) written; the bands' input rows ascend and overlap
-        for o0, o1, i0, i1 in ctx.bands:
-            if gx is not None:
-                if i0 > done:  # rows no band reads (none for SELFY's paddings)
-                    gx[done:i0].zero_()
-                mid = min(max(done, i0), i1)
-                if mid > i0:  # rows an earlier band wrote: accumulate
-                    gx[i0:mid].addmm_(a[o0:o1, i0:mid].t(), gy[o0:o1])
-                if i1 > mid:  # rows first reached here: written, no zero-fill pass
-                    torch.mm(a[o0:o1, mid:i1].t(), gy[o0:o1], out=gx[mid:i1])
-                done = max(done, i1)
-            if ga is not None:
-                torch.mm(gy[o0:o1], x[i0:i1].t(), out=ga[o0:o1, i0:i1])
-        if gx is not None and done < x.shape[0]:
-            gx[done:].zero_()
+        ga, gx = _band_backward(a, x, gy.contiguous(), ctx.bands, *ctx.needs_input_grad[:2])
         return ga, gx, None
+
+
+def _band_backward(a, x, gy, bands, need_a: bool, need_x: bool) -> tuple:
+    """The gradients of ``A`` and ``x`` of the banded ``y = A @ x`` (:class:`_BandMatmul`)."""
+    ga = torch.zeros_like(a) if need_a else None
+    gx = x.new_empty(x.shape) if need_x else None
+    done = 0  # gx rows [0, done) written; the bands' input rows ascend and overlap
+    for o0, o1, i0, i1 in bands:
+        if gx is not None:
+            if i0 > done:  # rows no band reads (none for SELFY's paddings)
+                gx[done:i0].zero_()
+            mid = min(max(done, i0), i1)
+            if mid > i0:  # rows an earlier band wrote: accumulate
+                gx[i0:mid].addmm_(a[o0:o1, i0:mid].t(), gy[o0:o1])
+            if i1 > mid:  # rows first reached here: written, no zero-fill pass
+                torch.mm(a[o0:o1, mid:i1].t(), gy[o0:o1], out=gx[mid:i1])
+            done = max(done, i1)
+        if ga is not None:
+            torch.mm(gy[o0:o1], x[i0:i1].t(), out=ga[o0:o1, i0:i1])
+    if gx is not None and done < x.shape[0]:
+        gx[done:].zero_()
+    return ga, gx
+
+
+class _BandAffineReLU(torch.autograd.Function):
+    """``relu(A @ x + bias[:, None])`` for a banded ``A`` (:class:`_BandMatmul`): the bias added
+    by the products themselves and the ReLU in place, one output buffer (a batch norm folded
+    into ``A`` and ``bias``)."""
+
+    @staticmethod
+    def forward(ctx, a, x, bias, bands):
+        y = x.new_empty(a.shape[0], x.shape[1])
+        for o0, o1, i0, i1 in bands:
+            torch.addmm(bias[o0:o1, None], a[o0:o1, i0:i1], x[i0:i1], out=y[o0:o1])
+        y.clamp_min_(0)
+        ctx.save_for_backward(a, x, y)
+        ctx.bands = bands
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, x, y = ctx.saved_tensors
+        gy = torch.where(y > 0, g, 0)
+        ga, gx = _band_backward(a, x, gy, ctx.bands, *ctx.needs_input_grad[:2])
+        return ga, gx, gy.sum(1) if ctx.needs_input_grad[2] else None, None
+
+
+def _update_running_stats(bn: nn.BatchNorm2d, mean: torch.Tensor, var: torch.Tensor,
+                          count: int) -> None:
+    """``bn``'s running-statistics update (as ``F.batch_norm`` in training) from the batch
+    ``mean`` and biased ``var`` over ``count`` values per channel."""
+    if not (bn.training and bn.track_running_stats):
+        return
+    with torch.no_grad():
+        bn.num_batches_tracked.add_(1)
+        factor = 1.0 / float(bn.num_batches_tracked) if bn.momentum is None else bn.momentum
+        bn.running_mean.mul_(1 - factor).add_(mean, alpha=factor)
+        bn.running_var.mul_(1 - factor).add_(var * (count / (count - 1)), alpha=factor)
 
 
 def _dense_conv_bn_relu_t(layer: nn.Sequential, x_t: torch.Tensor, size: int) -> tuple:
@@ -170,9 +212,35 @@ def _dense_conv_bn_relu_t(layer: nn.Sequential, x_t: torch.Tensor, size: int) ->
         y0, y1 = max(0, yo * stride - pad), min(size, yo * stride - pad + k)
         bands.append((yo * out_size * c_out, (yo + 1) * out_size * c_out,
                       y0 * size * c_in, y1 * size * c_in))
-    y_t = _BandMatmul.apply(a, x_t, tuple(bands))  # (s'^2 C', N)
-    y_t = _bn(bn, y_t.view(out_size * out_size, c_out, -1))
-    return F.relu(y_t, inplace=True).view(out_size * out_size * c_out, -1), out_size
+    bands = tuple(bands)
+    positions = out_size * out_size
+    use_batch = bn.training or not bn.track_running_stats
+    if use_batch and x_t.shape[0] > _MOMENT_ROWS:
+        y_t = _BandMatmul.apply(a, x_t, bands)  # (s'^2 C', N)
+        y_t = _bn(bn, y_t.view(positions, c_out, -1))
+        return F.relu(y_t, inplace=True).view(positions * c_out, -1), out_size
+    if use_batch:
+        # BN statistics of y = A x from x's mean and (centred) covariance, without y: the
+        # mean and variance of each output row, then pooled over the positions per channel
+        n = x_t.shape[1]
+        mu = x_t.mean(1)
+        xc = x_t - mu[:, None]
+        cov = (xc @ xc.t()) / n
+        row_mean = (a @ mu).view(positions, c_out)
+        row_var = ((a @ cov) * a).sum(1).view(positions, c_out)
+        mean = row_mean.mean(0)
+        var = (row_var + (row_mean - mean) ** 2).mean(0)
+        _update_running_stats(bn, mean.detach(), var.detach(), positions * n)
+    else:
+        mean, var = bn.running_mean, bn.running_var
+    scale = torch.rsqrt(var + bn.eps)
+    shift = -mean * scale
+    if bn.weight is not None:
+        scale, shift = scale * bn.weight, shift * bn.weight
+    if bn.bias is not None:
+        shift = shift + bn.bias
+    a = (a.view(positions, c_out, -1) * scale[:, None]).view(positions * c_out, -1)
+    return _BandAffineReLU.apply(a, x_t, shift.repeat(positions), bands), out_size
 
 
 class _ScatterBNResidualReLU(torch.autograd.Function):
@@ -227,14 +295,7 @@ def _scatter_bn_residual_relu(x: torch.Tensor, y: torch.Tensor,
             mean = y.sum((0, 2, 3)) / m
             zeros = m - y.numel() // y.shape[1]
             var = (((y - mean.view(1, -1, 1, 1)) ** 2).sum((0, 2, 3)) + zeros * mean * mean) / m
-            if bn.training and bn.track_running_stats:
-                bn.num_batches_tracked.add_(1)
-                if bn.momentum is None:
-                    factor = 1.0 / float(bn.num_batches_tracked)
-                else:
-                    factor = bn.momentum
-                bn.running_mean.mul_(1 - factor).add_(mean, alpha=factor)
-                bn.running_var.mul_(1 - factor).add_(var * (m / (m - 1)), alpha=factor)
+        _update_running_stats(bn, mean, var, m)
     invstd = torch.rsqrt(var + bn.eps)
     weight = bn.weight if bn.weight is not None else torch.ones_like(mean)
     bias = bn.bias if bn.bias is not None else torch.zeros_like(mean)
