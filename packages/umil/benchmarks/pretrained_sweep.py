@@ -10,7 +10,8 @@ pairs the clustering calls "same" (cos > threshold) and how well those targets f
 event: P(same | same event label), P(same | different label), the agreement.
 
     python packages/umil/benchmarks/pretrained_sweep.py --seeds 0 1 2 \
-        [--config configs/umil/umil_standin-pt_6e_synthetic.py] [--data-seed 1] [--out f.json]
+        [--config configs/umil/umil_standin-pt_6e_synthetic.py] [--data-seed 1] \
+        [--context-bias 1.0] [--out f.json]
 
 ``--encoder CKPT`` (or ``none``: random init) instead measures an encoder as it is, before any
 fine-tuning, on every scoring snippet (one centre clip per 30-frame segment) of the abnormal
@@ -133,6 +134,8 @@ def main(argv=None):
     parser.add_argument('--config', default=osp.join(
         REPO, 'configs', 'umil', 'umil_standin-pt_6e_synthetic.py'))
     parser.add_argument('--data-seed', type=int, default=1)
+    parser.add_argument('--context-bias', type=float, default=1.0,
+                        help="make_synthetic's context_bias (0: no scene tint)")
     parser.add_argument('--data-root', default=None, help='reuse a written set')
     parser.add_argument('--out', default=None, help='append one JSON line per seed')
     parser.add_argument('--options', nargs='+', action=DictAction, default=None,
@@ -145,7 +148,7 @@ def main(argv=None):
     root = args.data_root or osp.join(tmp, 'data')
     if not osp.exists(osp.join(root, 'labels', 'UCF_train.txt')):
         make_synthetic(root, num_train=(6, 6), num_test=(3, 3), num_frames=(90, 150),
-                       seed=args.data_seed, context_bias=1.0)
+                       seed=args.data_seed, context_bias=args.context_bias)
     events = training_events(root)
     if args.encoder:
         print(json.dumps(dict(encoder=args.encoder, **encoder_stats(args.encoder, root, events))))
@@ -159,7 +162,8 @@ def main(argv=None):
         if args.out:
             with open(args.out, 'a', encoding='utf-8') as f:
                 f.write(json.dumps(dict(res, config=osp.basename(args.config),
-                                        options=args.options, data_seed=args.data_seed)) + '\n')
+                                        options=args.options, data_seed=args.data_seed,
+                                        context_bias=args.context_bias)) + '\n')
 
 
 if __name__ == '__main__':

@@ -1,5 +1,5 @@
 """The K400 analogue: the synthetic action set, the pre-training tool that regenerates the
-committed encoder checkpoint (tests/data/standin_actions_pretrained.pth), and its loading from
+committed encoder checkpoint (tests/data/standin_actions_pretrained.pt), and its loading from
 the config path (configs/umil/umil_standin-pt_6e_synthetic.py), as the real config loads
 k400_32_8.pth."""
 import os.path as osp
@@ -11,7 +11,7 @@ from cvshared.checkpoint import load_checkpoint_file
 from mmengine.registry import DefaultScope
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-CKPT = osp.join(REPO, 'packages', 'umil', 'tests', 'data', 'standin_actions_pretrained.pth')
+CKPT = osp.join(REPO, 'packages', 'umil', 'tests', 'data', 'standin_actions_pretrained.pt')
 TINY = dict(num_per_cell=2, num_val_per_cell=1, steps=3, batch_size=4)
 
 

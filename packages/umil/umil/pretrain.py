@@ -10,8 +10,8 @@ heads and the class embeddings of UMIL are not pre-trained (they are UMIL's own,
 synthetic UMIL config's: ``Resize(scale=(-1, 36))`` (mmcv bilinear), 32 x 32 crops (random +
 horizontal flip in training, centre for evaluation), the official ``img_norm_cfg``.
 
-``python -m umil.pretrain OUT.pth`` writes ``{'state_dict': {'frame.*': ...}, 'meta': ...}``,
-loadable through ``init_cfg=dict(type='Pretrained', checkpoint=OUT.pth)`` of ``UMILStandIn``
+``python -m umil.pretrain OUT.pt`` writes ``{'state_dict': {'frame.*': ...}, 'meta': ...}``,
+loadable through ``init_cfg=dict(type='Pretrained', checkpoint=OUT.pt)`` of ``UMILStandIn``
 (the synthetic config ``umil_standin-pt_6e_synthetic.py``). Deterministic on CPU for a given
 seed and thread count (one thread: the committed checkpoint).
 """
@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from .datasets.action_synthetic import ACTION_CLASSES, make_action_clips
 from .models.preprocessor import CLIP_MEAN, CLIP_STD
 
-#: The tool's defaults (those of the committed ``tests/data/standin_actions_pretrained.pth``).
+#: The tool's defaults (those of the committed ``tests/data/standin_actions_pretrained.pt``).
 DEFAULTS = dict(num_per_cell=40, num_val_per_cell=10, steps=1500, batch_size=48, lr=3e-3,
                 weight_decay=1e-3, logit_scale=4.0, embed_dim=32, channels=16, crop=32,
                 short_side=36, seed=0)
@@ -133,7 +133,7 @@ def save_encoder(backbone, meta: dict, path: str) -> None:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('out', help='checkpoint to write (.pth)')
+    parser.add_argument('out', help='checkpoint to write (.pt)')
     parser.add_argument('--steps', type=int, default=DEFAULTS['steps'])
     parser.add_argument('--num-per-cell', type=int, default=DEFAULTS['num_per_cell'])
     parser.add_argument('--seed', type=int, default=DEFAULTS['seed'])
