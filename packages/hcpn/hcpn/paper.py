@@ -29,7 +29,7 @@ SPEC = PaperSpec(
     # official README, DAVIS-16 val, 512 x 512, flip test + dense CRF
     reported={'davis/J&F-Mean': 85.6, 'davis/J-Mean': 85.8, 'davis/F-Mean': 85.4},
     protocol='flip + dense CRF',
-    test_protocol='flip (model.flip_test; dense CRF with model.crf=True)',
+    test_protocol='model.flip_test (paper configs: flip; synthetic: none), no CRF',
     make_synthetic=make_synthetic,
     check_data=check_data,
     metric_scale=100.0,

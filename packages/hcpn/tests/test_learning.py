@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..', '..'))
-ITERS = 100
+ITERS = 150
 
 
 def baselines(dataset):
@@ -39,9 +39,9 @@ def test_hcpn_learns_synthetic_videos(tmp_path, monkeypatch):
     monkeypatch.setenv('DATA_ROOT', data_root)
     cfg = Config.fromfile(osp.join(ROOT, list(SPEC.synthetic_runs.values())[0]))
     cfg.work_dir = str(tmp_path / 'work')
-    # a third of the config's schedule, no validation during training (the 40 s budget)
+    # half of the config's schedule, no validation (the 40 s budget)
     cfg.train_cfg.max_iters = ITERS
-    cfg.train_cfg.val_interval = ITERS + 1
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     cfg.default_hooks.logger.interval = 20
     cfg.default_hooks.checkpoint.interval = ITERS + 1
     cfg.default_hooks.visualization.update(draw=True, test_out_dir=str(tmp_path / 'vis'))
@@ -53,6 +53,7 @@ def test_hcpn_learns_synthetic_videos(tmp_path, monkeypatch):
     print(f'J-Mean {j:.3f}, all-foreground {base["all_foreground"]:.3f}, '
           f'all-background {base["all_background"]:.3f}')
     assert base['all_background'] == 0.0  # every synthetic frame shows the object
-    assert j > base['all_foreground'] + 0.3, (j, base)
+    # measured (seed 0 of the config, 150 it): J 0.857 vs all-foreground 0.129; 100 it: 0.493
+    assert j > base['all_foreground'] + 0.4, (j, base)
     pngs = glob.glob(str(tmp_path / 'vis' / 'synth-val-000' / '*.png'))
     assert len(pngs) == 5  # one overlay per frame pair (6 frames), per sequence
