@@ -257,3 +257,48 @@ def test_converter_cli_merges_the_two_official_files(tmp_path):
                              'encoder.image1.layer1.0.conv1.weight']
     tv = convert({'conv1.weight': torch.ones(1), 'fc.weight': torch.ones(1)}, torchvision=True)
     assert list(tv) == ['conv1.weight']
+
+
+def test_predict_with_crf_refines_on_the_original_frame(tmp_path):
+    import mmcv
+    from hcpn.models import davis_crf
+    from mmseg.structures import SegDataSample
+    frame = (np.random.default_rng(0).random((40, 48, 3)) * 255).astype(np.uint8)
+    mmcv.imwrite(frame[..., ::-1], str(tmp_path / 'f.png'))  # RGB frame written as BGR file
+    model = _randomised(_model(flip_test=False, crf=True)).eval()
+    sample = SegDataSample(metainfo=dict(ori_shape=(40, 48), img_shape=(64, 64),
+                                         img_path=str(tmp_path / 'f.png')))
+    with torch.no_grad():
+        out = model.predict(torch.randn(1, 9, 64, 64), [sample])[0]
+    expected = davis_crf(frame, out.seg_logits.data[1].numpy().clip(0, 1))
+    assert np.array_equal(out.pred_sem_seg.data[0].numpy().astype(bool), expected)
+    with pytest.raises(KeyError, match='img_path'):
+        model.predict(torch.randn(1, 9, 64, 64),
+                      [SegDataSample(metainfo=dict(ori_shape=(40, 48)))])
+
+
+def test_config_data_errors_name_the_video(tmp_path):
+    """Through the synthetic config's training set: a flow folder with another frame count and
+    a mask with three labels are errors naming the video (shared frame-pair data)."""
+    import glob
+    import os
+
+    import cv2
+    from cvshared.datasets.davis_synthetic import make_davis_synthetic
+    from hcpn.registry import DATASETS
+    from mmengine.config import Config
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+    cfg = Config.fromfile(osp.join(repo, 'configs', 'hcpn',
+                                   'hcpn_r18-standin_1xb4-300it_synthetic.py'))
+    root = str(tmp_path / 'd')
+    make_davis_synthetic(root, num_train=1, num_val=1, num_frames=3, frame_pairs=True)
+    data = dict(cfg.train_dataloader.dataset, data_root=root)
+    mask = sorted(glob.glob(f'{root}/Annotations/480p/synth-train-000/*.png'))[0]
+    labels = cv2.imread(mask, cv2.IMREAD_UNCHANGED)
+    labels[:2, :2] = 128
+    cv2.imwrite(mask, labels)
+    with pytest.raises(ValueError, match='synth-train-000'):
+        DATASETS.build(data)[0]
+    os.remove(sorted(glob.glob(f'{root}/davis-flow/synth-train-000/*.png'))[-1])
+    with pytest.raises((ValueError, FileNotFoundError), match='synth-train-000'):
+        DATASETS.build(data)
