@@ -76,6 +76,33 @@ def test_synthetic_pipeline_order_and_call_stages(tmp_path):
     assert not osp.exists(pipe['cam_to_ir_label'].out_dir(work))
 
     pipe.run(work, only=['make_cam', 'cam_to_ir_label'], data_root=root)
+    # the synthetic thresholds: tuned on a separate draw of the generator (seed 1000, 32
+    # images, not these), t = the arg-max of its CAM-only sweep; the IR labels are the rule
+    # fg = t, bg = t / 3 (recomputed here), the walks' background t
+    from irn.pipeline import make_ir_labels, tuned_thresholds
+    cam_out = pipe['make_cam'].out_dir(work)
+    with open(osp.join(cam_out, 'tuning.json')) as f:
+        tuning = json.load(f)
+    assert (tuning['seed'], tuning['num_images']) == (1000, 32)
+    assert tuning['mIoU'] == max(tuning['sweep'].values())
+    assert tuning['sweep'][f"{tuning['thres']:.2f}"] == tuning['mIoU']
+    tune_imgs = sorted(glob.glob(osp.join(cam_out, 'tuning', 'voc', 'JPEGImages', '*.jpg')))
+    assert len(tune_imgs) == 32
+    with open(tune_imgs[0], 'rb') as a, open(glob.glob(osp.join(root, 'JPEGImages',
+                                                                 '*.jpg'))[0], 'rb') as b:
+        assert a.read() != b.read()
+    t = tuning['thres']
+    cfg_irn = _bound(pipe, 'cam_to_ir_label', work, root, {'make_cam': cam_out})
+    assert tuned_thresholds(cfg_irn, {'make_cam': cam_out}) == dict(ir=(t, t / 3), sem=t, ins=t)
+    from irn.pipeline import _items
+    check = str(tmp_path / 'ir_check')
+    make_ir_labels(_items(cfg_irn.train_dataloader.dataset), cam_out, check, t, t / 3)
+    for p in glob.glob(osp.join(check, '*.png')):
+        ours = np.asarray(Image.open(osp.join(pipe['cam_to_ir_label'].out_dir(work),
+                                              osp.basename(p))))
+        assert np.array_equal(ours, np.asarray(Image.open(p)))
+    with pytest.raises(FileNotFoundError, match='threshold_tuning'):
+        tuned_thresholds(cfg_irn, {'make_cam': str(tmp_path)})  # no tuning.json there
     with pytest.raises(StageOrderError, match="stage 'train_irn'"):
         pipe.run(work, only='make_sem_seg_labels', data_root=root)
     # train_irn's config reads the IR labels and the CAM stage's checkpoint it is given
