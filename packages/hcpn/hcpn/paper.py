@@ -36,6 +36,13 @@ SPEC = PaperSpec(
     data_hint='DAVIS-2016 (https://davischallenge.org) with the RAFT flow images, HED maps and '
               'contour ground truth of the official HCPN release (Google Drive / Dubox links in '
               'https://github.com/NUST-Machine-Intelligence-Laboratory/HCPN).',
+    benchmark_config='configs/hcpn/hcpn_r101_2xb5-25e_davis16-512x512.py',
+    # measured side by side (packages/hcpn/tools/bench_official.py; README, Benchmark)
+    official_benchmark={
+        'setting': 'official EncoderNet + DecoderNet, 3 x ResNet-101, 512 x 512, batch 1, eval, '
+                   'CPU, 1 thread, load ~6, 2 interleaved pairs (packages/hcpn/README.md)',
+        'inference, one forward (s)': 18.55,
+        'ours, same run (s)': 16.99},
     notes=['Paper numbers: flip test + dense CRF (set model.crf=True); FBMS J 78.3, '
            'YouTube-Objects 73.3 and DAVIS-17 J&F 70.7 are in the README, not run here.',
            'Synthetic numbers are on a toy data set with a small ResNet-18 stand-in and are '
