@@ -166,3 +166,44 @@ def test_random_walk_stage_labels_train_aug_and_scores_the_test_list(tmp_path):
     assert [it['img_name'] for it in items if it['seg_map_path']] == train
     assert all(it['seg_map_path'].endswith(f'SegmentationClass/{it["img_name"]}.png')
                for it in items if it['seg_map_path'])
+
+
+def test_make_synthetic_background_only_images_for_the_cam_net(tmp_path):
+    """The background-only images are listed only in train_cam.txt (the synthetic CAM config's
+    training list), have no image label and an all-background mask; the object images are the
+    generator's, byte for byte."""
+    from cvshared.datasets.voc import VOCWSSSDataset, read_voc_mask
+    from cvshared.datasets.voc_synthetic import make_voc_synthetic
+    from cvshared.engine.launch import load_config
+    from PIL import Image
+    from psa.datasets import make_synthetic
+    from psa.paper import CAM_SYNTHETIC
+    root = make_synthetic(str(tmp_path / 'voc'), num_train=4, num_val=1, seed=3)
+    ref = make_voc_synthetic(str(tmp_path / 'ref'), num_train=4, num_val=1, size=(112, 112),
+                             classes=('aeroplane', 'bicycle'), max_objects=2, seed=3, mark=0.4,
+                             radius_range=(0.2, 0.3))
+    sets = osp.join(root, 'ImageSets/Segmentation')
+    with open(osp.join(sets, 'train.txt')) as f:
+        train = f.read().split()
+    with open(osp.join(sets, 'train_cam.txt')) as f:
+        train_cam = f.read().split()
+    assert train_cam[:4] == train and len(train_cam) == 6        # num_empty = num_train // 2
+    for name in train:
+        for rel in ('JPEGImages/{}.jpg', 'SegmentationClass/{}.png'):
+            with open(osp.join(root, rel.format(name)), 'rb') as a, \
+                    open(osp.join(ref, rel.format(name)), 'rb') as b:
+                assert a.read() == b.read(), rel.format(name)
+    ds = VOCWSSSDataset(data_root=root, ann_file='ImageSets/Segmentation/train_cam.txt',
+                        serialize_data=False)
+    infos = [ds.get_data_info(i) for i in range(len(ds))]
+    assert all(i['img_labels'].sum() >= 1 for i in infos[:4])
+    for info in infos[4:]:
+        assert info['img_labels'].sum() == 0
+        assert not read_voc_mask(info['seg_map_path']).any()
+        img = np.asarray(Image.open(info['img_path']))
+        assert img.shape == (112, 112, 3) and img.std() > 5        # a texture, not a flat fill
+    cfg = load_config(CAM_SYNTHETIC, data_root=root)
+    assert cfg.train_dataloader.dataset.ann_file.endswith('train_cam.txt')
+    assert cfg.make_cam_ann_file.endswith('/train.txt')
+    with pytest.raises(ValueError, match='num_empty'):
+        make_synthetic(str(tmp_path / 'bad'), num_train=2, num_val=1, num_empty=-1)
