@@ -1,9 +1,7 @@
 # PSA train_cam on the synthetic VOC-layout set (CPU, about a minute): a tiny ResNet-38 from
 # scratch (BN trains, no dropout), no pretrained weights. `tools/train.py` generates the set
 # (psa.datasets.make_synthetic: the marked style, 64 images, 2 classes, 112 x 112). The recipe
-# of packages/psa/tools/learned_chain.py: Adam steps of 8 at a constant lr, on the 64 images and
-# the 32 background-only ones of `train_cam.txt` (50 epochs = 600 steps): without those the net
-# can learn "bicycle = no aeroplane mark" for one class and its CAM fires on the background.
+# of packages/psa/tools/learned_chain.py: 400 Adam steps of 8 (50 epochs) at a constant lr.
 _base_ = ['./psa-cam_resnet38_8xb2-15e_voc12aug-448x448.py']
 
 data_root = '{{$DATA_ROOT:data/synthetic/psa}}'
@@ -18,8 +16,7 @@ train_pipeline = [
     dict(type='PsaPackInputs'),
 ]
 train_dataloader = dict(batch_size=8, num_workers=0,
-                        dataset=dict(data_root=data_root,
-                                     ann_file='ImageSets/Segmentation/train_cam.txt',
+                        dataset=dict(data_root=data_root, ann_file='ImageSets/Segmentation/train.txt',
                                      pipeline=train_pipeline))
 optim_wrapper = dict(optimizer=dict(_delete_=True, type='Adam', lr=3e-3), paramwise_cfg=None)
 max_epochs = 50
@@ -31,5 +28,3 @@ test_dataloader = dict(num_workers=0, dataset=dict(data_root=data_root))
 # At the official scales (1, 0.5, 1.5, 2) the 14 x 14 CAM grid of a 112 x 112 image (7 x 7 at
 # 0.5) smears the small marks over their neighbourhood.
 cam_scales = (1.5, 2.5)
-# make_cam labels the images of the later stages (train.txt), not the background-only ones
-make_cam_ann_file = 'ImageSets/Segmentation/train.txt'

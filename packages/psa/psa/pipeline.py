@@ -149,15 +149,10 @@ def _trained_model(cfg, checkpoint: str):
 def make_cam_stage(cfg, work_dir: str, inputs: dict) -> None:
     """Stage make_cam (config: the CAM net's): CAMs of the train_cam checkpoint for every image
     of the CAM config's training list (train_aug: the affinity labels need them, and train is a
-    subset of it), or of its ``make_cam_ann_file`` when set (the synthetic config: train.txt,
-    without the background-only images) -> ``<work_dir>/<name>.npy``, at the config's
-    ``cam_scales`` (official ``infer_cls.py``: 1, 0.5, 1.5, 2; the synthetic config upscales
-    its 112 x 112 images)."""
+    subset of it) -> ``<work_dir>/<name>.npy``, at the config's ``cam_scales`` (official
+    ``infer_cls.py``: 1, 0.5, 1.5, 2; the synthetic config upscales its 80 x 80 images)."""
     model = _trained_model(cfg, inputs['train_cam_checkpoint'])
-    dataset = dict(cfg.train_dataloader.dataset)
-    if cfg.get('make_cam_ann_file'):    # the synthetic config: its training list holds
-        dataset['ann_file'] = cfg.make_cam_ann_file   # background-only images, no CAM needed
-    make_cam(model, _items(dataset), work_dir,
+    make_cam(model, _items(cfg.train_dataloader.dataset), work_dir,
              scales=tuple(cfg.get('cam_scales', (1.0, 0.5, 1.5, 2.0))))
 
 
