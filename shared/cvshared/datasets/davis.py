@@ -51,6 +51,22 @@ Keys of the packed ``SegDataSample`` (``PixelData``, 1 x H x W): ``gt_sem_seg`` 
 officially; loss weight 1 + n), ``gt_contour`` / ``gt_contour2`` (float32 [0, 1], HCPN); metainfo
 ``seq_name``, ``frame_index`` (k), ``frame_name``, ``frame2_name``, ``num_frames``,
 ``is_last_pair``, the paths and shapes.
+
+Frame-pair evaluation benchmarks (HGPU / HCPN test sets; end of this module): one sample per
+EVALUATED frame t, built from the pair the official test script predicts it with (pair t, or
+the second mask of pair n - 2 for the last frame; ``pair_index`` 0 / 1, ``frame_index`` = t):
+:class:`YouTubeObjectsFramePairDataset` (``<category>/<video>``, 10 categories, sparse),
+:class:`LongVideosFramePairDataset` (HGPU, sparse), :class:`FBMSFramePairDataset` (HCPN,
+sparse), :class:`DAVIS17UnsupervisedFramePairDataset` (dense, instance ids), all subclasses of
+:class:`VOSFramePairEvalDataset`; the masks with :class:`LoadEvalFrameMask`. Sparse sets list
+the annotated frames only (``annotated_only=True``, the convention of the single-frame sparse
+sets above, so ``DAVISJFMetric`` scores exactly them); ``annotated_only=False`` lists every
+frame for writing predictions, unannotated ones without ground truth (``annotated=False``).
+Test pipeline::
+
+    [dict(type='LoadFramePair'), dict(type='mmseg.Resize', scale=(512, 512), keep_ratio=False),
+     dict(type='LoadEvalFrameMask'),            # DAVIS-17 instance ids: binary=False
+     dict(type='PackFramePairInputs')]
 """
 from __future__ import annotations
 
@@ -766,7 +782,8 @@ class PackFramePairInputs(BaseTransform):
     - ``gt_hed`` / ``gt_hed2``, ``gt_hard_negative`` / ``gt_hard_negative2``, ``gt_contour`` /
       ``gt_contour2``: ``PixelData`` (1 x H x W, float32), where loaded;
     - metainfo: ``meta_keys`` present in the results (paths, ``seq_name``, ``frame_index``,
-      ``frame_name``, ``frame2_name``, ``num_frames``, ``is_last_pair``, shapes, flip).
+      ``frame_name``, ``frame2_name``, ``num_frames``, ``is_last_pair``, shapes, flip; the
+      evaluation data sets below add ``pair_index``, ``eval_frame_name``, ``annotated``).
     """
 
     FIELDS = {'gt_seg_map': 'gt_sem_seg', 'gt_seg_map2': 'gt_sem_seg2', 'gt_hed': 'gt_hed',
@@ -778,7 +795,7 @@ class PackFramePairInputs(BaseTransform):
             'img_path', 'img2_path', 'flow_path', 'seg_map_path', 'seg_map2_path', 'seq_name',
             'frame_index', 'frame_name', 'frame2_name', 'num_frames', 'is_last_pair',
             'ori_shape', 'img_shape', 'pad_shape', 'scale_factor', 'flip', 'flip_direction',
-            'reduce_zero_label')):
+            'reduce_zero_label', 'pair_index', 'eval_frame_name', 'annotated')):
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results: dict) -> dict:
@@ -804,3 +821,252 @@ class PackFramePairInputs(BaseTransform):
 __all__ += ['VOSFramePairDataset', 'DAVIS16FramePairDataset', 'YouTubeVOSFramePairDataset',
             'LoadFramePair', 'LoadFramePairAnnotations', 'PackFramePairInputs',
             'check_davis16_pairs', 'frame_pair_tree']
+
+
+# =========================================================================================
+# Frame-pair evaluation benchmarks of HGPU / HCPN: one sample per EVALUATED FRAME
+# =========================================================================================
+#
+# The official test scripts (HGPU ``test_HGPU.py``, HCPN ``test.py``) only read DAVIS-16:
+# ``<images>/<video>/*.jpg`` and ``<flows>/<video>/*.png`` (n - 1 flow images, sorted), pairs
+# (0, 1), (1, 2), ..., and save both masks of each pair; the next pair overwrites frame k + 1,
+# so frame t < n - 1 ends up predicted by pair t (its first mask) and frame n - 1 by pair
+# n - 2 (its second mask). The other benchmarks come with no script and no lists in either
+# repository (only pre-computed result masks), so we read the benchmarks' usual per-video
+# layouts with the same per-video flow convention (n - 1 images ``<frame k>_<frame k+1>.png``):
+#
+#     YouTube-Objects (10 categories, sparse masks)    Long-Videos / FBMS (sparse masks)
+#     <root>/JPEGImages/<category>/<video>/*.jpg       <root>/JPEGImages/<video>/*.jpg
+#     <root>/Annotations/<category>/<video>/*.png      <root>/Annotations/<video>/*.png
+#     <root>/flow/<category>/<video>/<k>_<k+1>.png     <root>/flow/<video>/<k>_<k+1>.png
+#
+#     DAVIS-17 unsupervised (DAVIS-2017-Unsupervised-trainval-480p, dense instance masks)
+#     <root>/JPEGImages/480p/<video>/*.jpg
+#     <root>/Annotations_unsupervised/480p/<video>/*.png
+#     <root>/davis-flow/<video>/<k>_<k+1>.png
+#     <root>/ImageSets/2017/val.txt
+#
+# Sample for frame t of an n-frame video: the pair k = min(t, n - 2), ``pair_index`` = 0
+# (t < n - 1) or 1 (t = n - 1: the second mask of the last pair, as officially); ``img_path``,
+# ``img2_path``, ``flow_path`` of pair k; ``frame_index`` = t (the metric's key), frame names
+# ``frame_name`` / ``frame2_name`` of the pair, ``eval_frame_name`` = stem of frame t (the
+# file name to save the prediction as); ``seg_map_path`` = frame t's mask or None;
+# ``annotated``. Sparse benchmarks: with ``annotated_only=True`` (default, the convention of
+# :class:`YouTubeObjectsFrameFlowDataset`) only annotated frames are samples, so
+# :class:`cvshared.metrics.davis.DAVISJFMetric` scores exactly those; ``annotated_only=False``
+# lists every frame (to write all predictions): unannotated ones have ``seg_map_path=None``,
+# ``annotated=False``, and :class:`LoadEvalFrameMask` loads no ground truth for them, so
+# their packed sample has no ``gt_sem_seg``.
+
+#: The 10 YouTube-Objects categories (folder names of the usual release).
+YOUTUBE_OBJECTS_CATEGORIES = ('aeroplane', 'bird', 'boat', 'car', 'cat', 'cow', 'dog', 'horse',
+                              'motorbike', 'train')
+
+
+@DATASETS.register_module()
+class VOSFramePairEvalDataset(VOSFramePairDataset):
+    """Frame-pair test data, one sample per evaluated frame (block comment above).
+
+    Args:
+        annotated_only: only frames with a mask are samples (the scored frames). False lists
+            every frame; unannotated ones carry ``seg_map_path=None``, ``annotated=False``.
+        dense: every frame must have its mask (DAVIS); a differing count is an error.
+        **kwargs: as :class:`VOSFramePairDataset` (``data_prefix`` keys ``img_path``,
+            ``seg_map_path``, ``flow_path``; HED maps and contours are not used at test).
+    """
+
+    def __init__(self, annotated_only: bool = True, dense: bool = False, **kwargs):
+        self.annotated_only = annotated_only
+        self.dense = dense
+        super().__init__(**kwargs)
+
+    @classmethod
+    def default_prefix(cls) -> dict:
+        return dict(img_path='JPEGImages', seg_map_path='Annotations', flow_path='flow',
+                    hed_path=None, contour_path=None)
+
+    def _eval_flows(self, seq: str, stems: list[str]) -> list[str]:
+        folder = osp.join(self.data_prefix['flow_path'], seq)
+        suffix = self.suffixes['flow_path']
+        if not osp.isdir(folder):
+            raise self._missing(f'video {seq!r} has no flow folder {folder!r}')
+        names = _list_files(folder, suffix)
+        expected = [f'{stems[k]}_{stems[k + 1]}{suffix}' for k in range(len(stems) - 1)]
+        if all(len(n[:-len(suffix)].split('_')) == 2 for n in names) and names != expected:
+            absent = [e for e in expected if e not in names]
+            if absent:
+                raise self._missing(f'video {seq!r}: flow image {osp.join(folder, absent[0])} '
+                                    f'not found ({len(absent)} of {len(expected)} missing)')
+        return self._flows(seq, stems)  # count and pairing checks
+
+    def _mask_stems(self, seq: str, stems: list[str]) -> set[str] | None:
+        if not self._enabled['seg_map_path']:
+            return None
+        folder = osp.join(self.data_prefix['seg_map_path'], seq)
+        if not osp.isdir(folder):
+            raise self._missing(f'video {seq!r} has no mask folder {folder!r}')
+        suffix = self.suffixes['seg_map_path']
+        masks = {f[:-len(suffix)] for f in _list_files(folder, suffix)}
+        extra = sorted(masks - set(stems))
+        if extra:
+            raise ValueError(f'video {seq!r}: masks without a frame: '
+                             f'{[osp.join(folder, e + suffix) for e in extra[:3]]}')
+        if not masks:
+            raise self._missing(f'video {seq!r}: no *{suffix} mask in {folder!r}')
+        if self.dense and len(masks) != len(stems):
+            missing = sorted(set(stems) - masks)
+            raise self._missing(f'video {seq!r}: {len(stems)} frames but {len(masks)} masks; '
+                                f'a dense benchmark needs one per frame, e.g. '
+                                f'{osp.join(folder, missing[0] + suffix)}')
+        return masks
+
+    def load_data_list(self) -> list[dict]:
+        img_dir = self.data_prefix['img_path']
+        for key in ('img_path', 'seg_map_path', 'flow_path'):
+            if self._enabled[key] and not osp.isdir(self.data_prefix[key]):
+                raise self._missing(f'folder {self.data_prefix[key]!r} ({key}) not found')
+        data_list = []
+        isuf, msuf = self.suffixes['img_path'], self.suffixes['seg_map_path']
+        for seq in self._wanted_sequences(img_dir):
+            stems = [f[:-len(isuf)] for f in _list_files(osp.join(img_dir, seq), isuf)]
+            if len(stems) < 2:
+                raise ValueError(f'video {seq!r}: {len(stems)} frame(s) in '
+                                 f'{osp.join(img_dir, seq)!r}; frame pairs need at least 2')
+            frames = [osp.join(img_dir, seq, s + isuf) for s in stems]
+            flows = self._eval_flows(seq, stems)
+            masks = self._mask_stems(seq, stems)
+            n = len(stems)
+            for t, stem in enumerate(stems):
+                annotated = masks is not None and stem in masks
+                if masks is not None and self.annotated_only and not annotated:
+                    continue
+                k = min(t, n - 2)
+                data_list.append(dict(
+                    img_path=frames[k], img2_path=frames[k + 1], flow_path=flows[k],
+                    seg_map_path=(osp.join(self.data_prefix['seg_map_path'], seq, stem + msuf)
+                                  if annotated else None),
+                    seg_map2_path=None, hed_path=None, hed2_path=None, contour_path=None,
+                    contour2_path=None, seq_name=seq, frame_name=stems[k],
+                    frame2_name=stems[k + 1], eval_frame_name=stem, frame_index=t,
+                    pair_index=int(t == n - 1), num_frames=n, is_last_pair=k == n - 2,
+                    annotated=annotated, single_object=self.single_object,
+                    label_map=self.label_map, reduce_zero_label=self.reduce_zero_label,
+                    seg_fields=[]))
+        if not data_list:
+            raise self._missing(f'no annotated frame under {img_dir!r}')
+        return data_list
+
+
+@DATASETS.register_module()
+class YouTubeObjectsFramePairDataset(VOSFramePairEvalDataset):
+    """YouTube-Objects test pairs: ``<category>/<video>`` folders, sparse masks. Evaluate with
+    ``DAVISJFMetric(ignore_first_last=False, group_depth=1)`` (mean over the categories, as
+    both READMEs report). ``categories``: restrict to these categories; any category folder
+    that is not one of :data:`YOUTUBE_OBJECTS_CATEGORIES` is an error unless
+    ``check_categories=False``."""
+
+    def __init__(self, categories: Sequence[str] | None = None, check_categories: bool = True,
+                 **kwargs):
+        self.categories = None if categories is None else list(categories)
+        self.check_categories = check_categories
+        super().__init__(**kwargs)
+
+    def expected_tree(self) -> str:
+        p = self.data_prefix
+        return (f"{self.data_root}/\n"
+                f"  {p['img_path']}/<category>/<video>/<frame>.jpg ...\n"
+                f"  {p['seg_map_path']}/<category>/<video>/<frame>.png ...  "
+                "(annotated frames only)\n"
+                f"  {p['flow_path']}/<category>/<video>/<frame k>_<frame k+1>.png ...  "
+                "(n - 1 flow images per video)\n"
+                f"  categories: {', '.join(YOUTUBE_OBJECTS_CATEGORIES)}")
+
+    def _wanted_sequences(self, img_dir: str) -> list[str]:
+        seqs = super()._wanted_sequences(img_dir)
+        flat = [s for s in seqs if '/' not in s]
+        if flat:
+            raise self._missing(f'video folder(s) {flat[:3]} directly under {img_dir!r}; '
+                                'YouTube-Objects videos live in <category>/<video>')
+        cats = sorted({s.split('/')[0] for s in seqs})
+        if self.check_categories:
+            unknown = [c for c in cats + (self.categories or [])
+                       if c not in YOUTUBE_OBJECTS_CATEGORIES]
+            if unknown:
+                raise KeyError(f'unknown YouTube-Objects categor(y/ies) {unknown} under '
+                               f'{img_dir!r}; known: {list(YOUTUBE_OBJECTS_CATEGORIES)} '
+                               '(check_categories=False to allow others)')
+        if self.categories is not None:
+            absent = [c for c in self.categories if c not in cats]
+            if absent:
+                raise self._missing(f'categor(y/ies) {absent} have no video under {img_dir!r}')
+            seqs = [s for s in seqs if s.split('/')[0] in self.categories]
+        return seqs
+
+
+@DATASETS.register_module()
+class LongVideosFramePairDataset(VOSFramePairEvalDataset):
+    """Long-Videos test pairs (HGPU): 3 videos, 20 annotated frames each; evaluate with
+    ``DAVISJFMetric(ignore_first_last=False)``."""
+
+
+@DATASETS.register_module()
+class FBMSFramePairDataset(VOSFramePairEvalDataset):
+    """FBMS test pairs (HCPN; the 30 test videos): per-video folders with the masks of the
+    annotated frames only, named like their frames (the raw release's ``GroundTruth`` files
+    must be converted to ``Annotations/<video>/<frame>.png``, any value > 0 = foreground);
+    the metric is J (``DAVISJFMetric(ignore_first_last=False)``, key ``J-Mean``)."""
+
+
+@DATASETS.register_module()
+class DAVIS17UnsupervisedFramePairDataset(VOSFramePairEvalDataset):
+    """DAVIS-2017 unsupervised val pairs (dense masks in ``Annotations_unsupervised/480p``,
+    instance ids per object; flows in ``davis-flow`` as for DAVIS-16); split file
+    ``ImageSets/2017/<split>.txt``. Load the masks with ``LoadEvalFrameMask(binary=False)``
+    to keep the instance ids."""
+
+    def __init__(self, split: str = 'val', **kwargs):
+        kwargs.setdefault('ann_file', f'ImageSets/2017/{split}.txt')
+        kwargs.setdefault('dense', True)
+        super().__init__(**kwargs)
+
+    @classmethod
+    def default_prefix(cls) -> dict:
+        return dict(img_path='JPEGImages/480p', seg_map_path='Annotations_unsupervised/480p',
+                    flow_path='davis-flow', hed_path=None, contour_path=None)
+
+    def expected_tree(self) -> str:
+        return super().expected_tree() + '\n  ImageSets/2017/train.txt, val.txt  (video names)'
+
+
+@TRANSFORMS.register_module()
+class LoadEvalFrameMask(LoadBinaryMask):
+    """Load the mask of the evaluated frame (``seg_map_path``) of a frame-pair test sample into
+    ``gt_seg_map``: {0, 1} (``binary=True``, any value > 0 = object, as
+    :class:`LoadBinaryMask`) or the instance ids (``binary=False``, uint8; the palette indices
+    of a DAVIS-17 PNG, read with PIL, or the grey values of a single-channel file).
+    An unannotated frame (``seg_map_path`` None) gets no ground truth, so that the packed
+    sample has no ``gt_sem_seg``; ``skip_unannotated=False`` makes it an error instead."""
+
+    def __init__(self, binary: bool = True, skip_unannotated: bool = True):
+        self.binary = binary
+        self.skip_unannotated = skip_unannotated
+
+    def transform(self, results: dict) -> dict:
+        if results.get('seg_map_path') is None and self.skip_unannotated:
+            return results
+        results = super().transform(results)
+        if not self.binary:
+            from PIL import Image  # cv2 decodes palette PNGs to colours, not indices
+            with Image.open(results['seg_map_path']) as im:
+                mask = np.asarray(im)
+            if mask.ndim == 3:
+                raise ValueError(f"mask {results['seg_map_path']} has {mask.shape[2]} channels; "
+                                 'instance ids need a palette or single-channel file')
+            results['gt_seg_map'] = mask.astype(np.uint8)
+        return results
+
+
+__all__ += ['VOSFramePairEvalDataset', 'YouTubeObjectsFramePairDataset',
+            'LongVideosFramePairDataset', 'FBMSFramePairDataset',
+            'DAVIS17UnsupervisedFramePairDataset', 'LoadEvalFrameMask',
+            'YOUTUBE_OBJECTS_CATEGORIES']
