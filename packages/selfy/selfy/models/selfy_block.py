@@ -39,7 +39,12 @@ Batch norm over ``(N, C, T, H, W)`` equals batch norm over ``(N*T, C, H, W)`` (s
 so the BNs are ``BatchNorm2d`` with the official ``BatchNorm3d`` parameter names. The four
 extraction convolutions act on tiny ``9 x 9`` maps of one query each; each runs as one matrix
 product (only its row bands multiplied) on the transposed ``(features, maps)`` layout
-(:func:`_dense_conv_bn_relu_t`), which is faster there than ``conv2d``.
+(:func:`_dense_conv_bn_relu_t`), which is faster there than ``conv2d``; its batch norms are
+folded into the products in eval (and, for the first layer, in training, with the batch
+statistics from the input's moments). The STSS is written straight into the extraction's layout
+(:class:`_STSSGramT`), and ``SELFYBlock.forward`` computes ``relu(x + bn(scatter(y)))`` without
+the full-size scattered map (:class:`_ScatterBNResidualReLU`); ``residual`` keeps the unfused
+composition.
 """
 from __future__ import annotations
 
