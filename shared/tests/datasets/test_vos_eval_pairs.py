@@ -188,3 +188,22 @@ def test_davis17_unsupervised_dense_instances(tmp_path):
     with pytest.raises(FileNotFoundError, match=r'dense.*dogs-jump/00001\.png'):
         DAVIS17UnsupervisedFramePairDataset(data_root=root, pipeline=[])
     assert torch.is_tensor(ds[0]['inputs'])
+
+
+def test_davis16_val_through_the_eval_class_gives_every_frame(tmp_path):
+    """DAVIS-16 val in the official HGPU / HCPN layout read one sample per frame (n per video,
+    the last from pair n - 2), so that ignore_first_last drops frames 0 and n - 1."""
+    from cvshared.datasets.davis import VOSFramePairEvalDataset
+    from cvshared.datasets.davis_synthetic import make_davis_synthetic
+    root = str(tmp_path)
+    make_davis_synthetic(root, frame_pairs=True, num_train=1, num_val=1, num_frames=4,
+                         size=(16, 20), seed=3)
+    ds = VOSFramePairEvalDataset(
+        data_root=root, ann_file='ImageSets/2016/val.txt', dense=True,
+        data_prefix=dict(img_path='JPEGImages/480p', seg_map_path='Annotations/480p',
+                         flow_path='davis-flow'))
+    infos = [ds.get_data_info(i) for i in range(len(ds))]
+    assert [(d['frame_index'], d['pair_index']) for d in infos] == [(0, 0), (1, 0), (2, 0),
+                                                                     (3, 1)]
+    assert infos[3]['flow_path'].endswith('davis-flow/synth-val-000/00002_00003.png')
+    assert infos[3]['seg_map_path'].endswith('Annotations/480p/synth-val-000/00003.png')
