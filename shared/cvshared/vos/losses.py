@@ -93,19 +93,21 @@ def hard_negative_weight(mask: torch.Tensor, hed: torch.Tensor, dilate_mask: int
 
 def weighted_bce(prob: torch.Tensor, target: torch.Tensor,
                  weight: torch.Tensor | None = None) -> torch.Tensor:
-    """``mean(w * -(y log p + (1 - y) log(1 - p)))`` over all elements, logs clamped at -100
-    (``F.binary_cross_entropy``'s convention); ``prob`` are probabilities (after the sigmoid).
-    ``weight`` broadcasts against ``prob``; None means 1."""
+    """``mean(w * -(y log p + (1 - y) log(1 - p)))`` over all elements: exactly
+    ``F.binary_cross_entropy`` (logs clamped at -100; its backward, finite at p = 0 and 1, as
+    the official losses use), with autocast off and half-precision inputs taken to float32
+    (``F.binary_cross_entropy`` refuses them under autocast). ``prob`` are probabilities (after
+    the sigmoid). ``weight`` broadcasts against ``prob``; None means 1.
+
+    Writing the clamped logs out by hand gives NaN gradients at a saturated p (the gradient of
+    ``log`` at 0 is inf, times the clamp's 0): HCPN's synthetic run diverged on it."""
     if prob.shape != target.shape:
         raise ValueError(f'prob and target differ in shape: {tuple(prob.shape)} vs '
                          f'{tuple(target.shape)}')
-    target = target.to(prob.dtype)
-    log_p = torch.log(prob).clamp(min=-100.0)
-    log_q = torch.log1p(-prob).clamp(min=-100.0)
-    loss = -(target * log_p + (1.0 - target) * log_q)
-    if weight is not None:
-        loss = loss * weight.to(prob.dtype)
-    return loss.mean()
+    with torch.autocast(device_type=prob.device.type, enabled=False):
+        p = prob if prob.dtype in (torch.float32, torch.float64) else prob.float()
+        w = None if weight is None else weight.to(p.dtype).expand_as(p)
+        return F.binary_cross_entropy(p, target.to(p.dtype), weight=w, reduction='mean')
 
 
 @MODELS.register_module()

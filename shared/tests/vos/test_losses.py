@@ -139,3 +139,27 @@ def test_weighted_bce_loss_module():
     torch.testing.assert_close(WeightedBCELoss()(p, y), F.binary_cross_entropy(p, y))
     with pytest.raises(ValueError, match='not both'):
         loss(p, y, weight=n, hard_negative=n)
+
+
+def test_weighted_bce_gradient_is_finite_at_saturated_probabilities():
+    """A saturated sigmoid (p exactly 0 or 1) must give F.binary_cross_entropy's finite
+    gradient, not NaN: the hand-written clamped logs gave NaN there (log's inf times the
+    clamp's 0), and HCPN's synthetic run diverged on it."""
+    p1 = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.3]).requires_grad_()
+    p2 = p1.detach().clone().requires_grad_()
+    y = torch.tensor([0.0, 1.0, 1.0, 0.0, 1.0])
+    w = torch.tensor([1.0, 2.0, 1.0, 3.0, 1.5])
+    loss = weighted_bce(p1, y, w)
+    loss.backward()
+    F.binary_cross_entropy(p2, y, weight=w).backward()
+    assert torch.isfinite(p1.grad).all(), p1.grad
+    torch.testing.assert_close(loss, F.binary_cross_entropy(p2.detach(), y, weight=w))
+    torch.testing.assert_close(p1.grad, p2.grad)
+    assert p1.grad[0] == 0 and p1.grad[1] == 0   # right and saturated: nothing to learn
+
+
+def test_weighted_bce_runs_in_half_precision():
+    p = torch.tensor([0.2, 0.9], dtype=torch.bfloat16)
+    y = torch.tensor([0.0, 1.0], dtype=torch.bfloat16)
+    ref = F.binary_cross_entropy(p.float(), y.float())
+    torch.testing.assert_close(weighted_bce(p, y), ref)
