@@ -180,6 +180,13 @@ class DAVISJFMetric(BaseMetric):
                 raise KeyError(
                     'DAVISJFMetric needs seq_name and frame_index in each data sample: add them '
                     "to PackSegInputs(meta_keys=(..., 'seq_name', 'frame_index'))")
+            if sample.get('annotated', True) is False and 'gt_sem_seg' not in sample:
+                continue    # frame-pair test sets listing every frame (annotated_only=False):
+                #             predicted, to be written, but without a mask to score it
+            if 'gt_sem_seg' not in sample:
+                raise KeyError(
+                    f"frame {sample.get('img_path', '?')} has no gt_sem_seg: load its mask "
+                    "(LoadBinaryMask / LoadEvalFrameMask) or mark it annotated=False")
             pred = sample['pred_sem_seg']['data'].squeeze(0).cpu().numpy() > 0
             gt = sample['gt_sem_seg']['data'].squeeze(0).cpu().numpy()
             gt = (gt > 0) & (gt != 255)

@@ -180,3 +180,20 @@ def test_pixel_data_samples_work():
     metric = DAVISJFMetric(ignore_first_last=False)
     metric.process({}, [s.to_dict()])
     assert metric.evaluate(1)['davis/J&F-Mean'] == 1.0
+
+
+def test_unannotated_frames_are_not_scored_but_a_missing_mask_is_an_error():
+    """Frame-pair test sets that list every frame (VOSFramePairEvalDataset(annotated_only=False))
+    mark the frames without ground truth ``annotated=False``: predicted, not scored. A frame
+    without a mask and without that mark is an error, not a silent skip."""
+    gt, good, bad = np.ones((4, 4)), np.ones((4, 4)), np.zeros((4, 4))
+    metric = DAVISJFMetric(ignore_first_last=False)
+    unannotated = dict(seq_name='a', frame_index=1, annotated=False,
+                       pred_sem_seg=dict(data=torch.from_numpy(bad.astype(np.int64))[None]))
+    metric.process({}, [_sample('a', 0, gt, good), unannotated, _sample('a', 2, gt, good)])
+    assert [r[1] for r in metric.results] == [0, 2]
+    assert metric.evaluate(3)['davis/J-Mean'] == pytest.approx(1.0)
+    del unannotated['annotated']
+    unannotated['img_path'] = 'JPEGImages/a/00001.jpg'
+    with pytest.raises(KeyError, match=r'00001\.jpg has no gt_sem_seg'):
+        DAVISJFMetric().process({}, [unannotated])
