@@ -3,7 +3,7 @@ DecoderNet (tests/golden/whole_golden.pt: every official key, the unused ones in
 from __future__ import annotations
 
 import os.path as osp
-import subprocess
+import runpy
 import sys
 
 import pytest
@@ -78,17 +78,18 @@ def test_half_checkpoints_and_foreign_keys_are_errors(official_shapes):
         convert({**sd, 'fc.weight': torch.zeros(2)})
 
 
-def test_converter_entry_point_merges_encoder_and_decoder(tmp_path):
+def test_converter_entry_point_merges_encoder_and_decoder(tmp_path, monkeypatch):
     enc = {'module.conv1_1.weight': torch.randn(64, 3, 7, 7)}
     dec = {'module.concat.weight': torch.randn(1, 4, 3, 3), 'module.pred5.bias': torch.zeros(1)}
     torch.save(enc, tmp_path / 'encoder_0.8.pt')
     torch.save(dec, tmp_path / 'decoder_0.8.pt')
     out = tmp_path / 'ours.pth'
-    subprocess.run([sys.executable, osp.join(REPO, 'tools', 'model_converters',
-                                             'hgpu_official_to_ours.py'),
-                    str(tmp_path / 'encoder_0.8.pt'), str(out), '--decoder',
-                    str(tmp_path / 'decoder_0.8.pt')], check=True, cwd=REPO,
-                   capture_output=True)
+    # the entry point run in this process (a new interpreter would re-import the stack)
+    argv = ['hgpu_official_to_ours.py', str(tmp_path / 'encoder_0.8.pt'), str(out),
+            '--decoder', str(tmp_path / 'decoder_0.8.pt')]
+    monkeypatch.setattr(sys, 'argv', argv)
+    runpy.run_path(osp.join(REPO, 'tools', 'model_converters', 'hgpu_official_to_ours.py'),
+                   run_name='__main__')
     state = load_checkpoint_file(str(out))['state_dict']
     assert set(state) == {'backbone.streams.0.conv1.weight', 'decode_head.fuse_motion.weight'}
     assert torch.equal(state['backbone.streams.0.conv1.weight'], enc['module.conv1_1.weight'])
