@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from cvshared.checkpoint import load_checkpoint_file
 from cvshared.vos import (
     GCT,
     IAFF,
@@ -32,7 +33,7 @@ _spec.loader.exec_module(make_golden)
 
 
 def _golden(key):
-    return torch.load(DATA / f'{key}_blocks.pt', weights_only=True)
+    return load_checkpoint_file(str(DATA / f'{key}_blocks.pt'))
 
 
 GOLDEN = {key: _golden(key) for key in ('hgpu', 'hcpn')}
