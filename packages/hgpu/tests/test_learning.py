@@ -8,32 +8,14 @@ foreground / all background on the same frames.
 import glob
 import os.path as osp
 
-import numpy as np
 import pytest
 import torch
-from cvshared.metrics.davis import db_eval_boundary, db_eval_iou, summarize_sequences
+from cvshared.metrics.davis import constant_mask_baselines
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..', '..'))
 ITERS = 80
-
-
-def baselines(dataset):
-    """J-Mean of predicting all foreground / all background on every evaluated frame (frame k
-    of each pair, the first and last of each video dropped as the metric does)."""
-    import mmcv
-    out = {}
-    for name, const in (('all_foreground', True), ('all_background', False)):
-        per_frame = {}
-        for i in range(len(dataset)):
-            info = dataset.get_data_info(i)
-            gt = mmcv.imread(info['seg_map_path'], flag='unchanged') > 0
-            pred = np.full_like(gt, const)
-            per_frame.setdefault(info['seq_name'], []).append(
-                (info['frame_index'], db_eval_iou(gt, pred), db_eval_boundary(gt, pred)))
-        out[name] = summarize_sequences(per_frame)[0]['J-Mean']
-    return out
 
 
 @pytest.mark.slow
@@ -55,7 +37,7 @@ def test_hgpu_learns_synthetic_videos(tmp_path, monkeypatch):
     runner = Runner.from_cfg(cfg)
     runner.train()
     metrics = runner.test()
-    base = baselines(runner.test_dataloader.dataset)
+    base = constant_mask_baselines(runner.test_dataloader.dataset)
     j = metrics['davis/J-Mean']
     print(f'J-Mean {j:.3f}, all-foreground {base["all_foreground"]:.3f}, '
           f'all-background {base["all_background"]:.3f}')

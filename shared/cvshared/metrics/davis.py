@@ -31,7 +31,7 @@ from mmengine.logging import MMLogger
 from mmengine.registry import METRICS
 
 __all__ = ['db_eval_iou', 'seg2bmap', 'db_eval_boundary', 'db_statistics', 'DAVISJFMetric',
-           'summarize_sequences']
+           'summarize_sequences', 'constant_mask_baselines']
 
 
 def db_eval_iou(gt: np.ndarray, pred: np.ndarray) -> float:
@@ -148,6 +148,30 @@ def summarize_sequences(per_frame: dict[str, list[tuple[int, float, float]]],
     overall = {k: float(np.mean([g[k] for g in group_means])) for k in keys}
     overall = {'J&F-Mean': (overall['J-Mean'] + overall['F-Mean']) / 2, **overall}
     return overall, per_seq
+
+
+def constant_mask_baselines(dataset, ignore_first_last: bool = True,
+                            group_depth: int = 0) -> dict[str, float]:
+    """J-Mean of predicting all foreground / all background on every evaluated frame of
+    ``dataset`` (its ``get_data_info(i)`` gives ``seg_map_path``, ``seq_name`` and
+    ``frame_index``, as the DAVIS-layout datasets do), summarised as :class:`DAVISJFMetric`
+    does: the floor a learning test's J-Mean must clear.
+
+    Returns ``{'all_foreground': J, 'all_background': J}``."""
+    out = {}
+    for name, const in (('all_foreground', True), ('all_background', False)):
+        per_frame = defaultdict(list)
+        for i in range(len(dataset)):
+            info = dataset.get_data_info(i)
+            gt = cv2.imread(info['seg_map_path'], cv2.IMREAD_UNCHANGED)
+            if gt is None:
+                raise FileNotFoundError(f"cannot read the mask {info['seg_map_path']}")
+            gt = gt > 0
+            pred = np.full_like(gt, const)
+            per_frame[info['seq_name']].append(
+                (info['frame_index'], db_eval_iou(gt, pred), db_eval_boundary(gt, pred)))
+        out[name] = summarize_sequences(per_frame, ignore_first_last, group_depth)[0]['J-Mean']
+    return out
 
 
 @METRICS.register_module()

@@ -197,3 +197,37 @@ def test_unannotated_frames_are_not_scored_but_a_missing_mask_is_an_error():
     unannotated['img_path'] = 'JPEGImages/a/00001.jpg'
     with pytest.raises(KeyError, match=r'00001\.jpg has no gt_sem_seg'):
         DAVISJFMetric().process({}, [unannotated])
+
+
+def test_constant_mask_baselines_by_hand(tmp_path):
+    """Two sequences of three 4 x 4 frames; the middle frame alone is scored
+    (ignore_first_last). Sequence a's middle mask covers 4 of 16 pixels, b's 8 of 16: all
+    foreground J = (4/16 + 8/16) / 2 = 0.375; all background J = 0 (non-empty masks)."""
+    import cv2
+    from cvshared.metrics.davis import constant_mask_baselines
+
+    class _Frames:
+        def __init__(self, infos):
+            self.infos = infos
+
+        def __len__(self):
+            return len(self.infos)
+
+        def get_data_info(self, i):
+            return self.infos[i]
+
+    infos = []
+    for seq, fg in (('a', 4), ('b', 8)):
+        for k in range(3):
+            m = np.zeros((4, 4), np.uint8)
+            m.flat[:fg if k == 1 else 16] = 255   # first / last frames: full (not scored)
+            path = str(tmp_path / f'{seq}{k}.png')
+            cv2.imwrite(path, m)
+            infos.append(dict(seg_map_path=path, seq_name=seq, frame_index=k))
+    base = constant_mask_baselines(_Frames(infos[::-1]))   # any order
+    assert base == {'all_foreground': pytest.approx(0.375), 'all_background': 0.0}
+    assert constant_mask_baselines(_Frames(infos), ignore_first_last=False)[
+        'all_foreground'] == pytest.approx((1 + 0.25 + 1 + 1 + 0.5 + 1) / 6)
+    infos[0]['seg_map_path'] = str(tmp_path / 'missing.png')
+    with pytest.raises(FileNotFoundError, match='missing.png'):
+        constant_mask_baselines(_Frames(infos))
