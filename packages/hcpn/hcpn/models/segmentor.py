@@ -14,10 +14,10 @@ each frame, used for both its mask and its contour):
 with lambda = ``contour_weight`` = 0.5. Reported as ``loss_mask`` and ``loss_contour`` (the
 latter already multiplied by lambda), whose sum is L.
 
-``F.binary_cross_entropy`` rather than :func:`cvshared.vos.losses.weighted_bce` (same value):
-the latter's backward is NaN where a probability saturates to exactly 0 or 1 in float32
-(``log(0).clamp(-100)`` has no finite gradient), which stopped the synthetic training after
-about 130 iterations; torch's BCE backward stays finite there, as the official code's does.
+``BCE_w`` is :func:`cvshared.vos.losses.weighted_bce` (``F.binary_cross_entropy``, whose
+backward stays finite where a probability saturates to exactly 0 or 1, as the official code's
+does; a first hand-written version of the shared loss had NaN gradients there and stopped the
+synthetic training after about 130 iterations).
 
 Test (official ``test.py``): the mask of frame k is ``m1``; with ``flip_test`` it is the mean
 of ``m1`` and the horizontally flipped ``m1`` of the flipped input; then resized to the
@@ -28,8 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from cvshared.vos.losses import hard_negative_weight
+from cvshared.vos.losses import hard_negative_weight, weighted_bce
 from mmengine.structures import PixelData
 from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.structures import SegDataSample
@@ -109,9 +108,7 @@ class HCPN(BaseSegmentor):
         each)."""
         m1, c1, m2, c2 = outputs
 
-        def bce_w(p, y, w):
-            return F.binary_cross_entropy(p, y.to(p.dtype), weight=w.to(p.dtype))
-
+        bce_w = weighted_bce
         loss_mask = 0.5 * (bce_w(m1, targets['mask1'], targets['weight1'])
                            + bce_w(m2, targets['mask2'], targets['weight2']))
         loss_ctr = 0.5 * (bce_w(c1, targets['ctr1'], targets['weight1'])
