@@ -31,10 +31,6 @@ class HCPNInferencer(CvsharedInferencer):
     #: transforms of the config's test pipeline that need ground truth (dropped)
     GROUND_TRUTH_STEPS = ('LoadFramePairAnnotations', 'LoadAnnotations')
 
-    def test_pipeline(self, cfg) -> list:
-        steps = list(cfg.test_dataloader.dataset.get('pipeline') or [])
-        return [s for s in steps if s.get('type') not in self.GROUND_TRUTH_STEPS]
-
     def _inputs_to_list(self, inputs) -> list:
         if isinstance(inputs, (str, os.PathLike)):
             inputs = [inputs]

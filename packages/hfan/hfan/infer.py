@@ -91,10 +91,6 @@ class HFANInferencer(CvsharedInferencer):
     #: transforms of the config's test pipeline that need ground truth (dropped)
     GROUND_TRUTH_STEPS = ('LoadBinaryMask', 'LoadAnnotations')
 
-    def test_pipeline(self, cfg) -> list:
-        steps = list(cfg.test_dataloader.dataset.get('pipeline') or [])
-        return [s for s in steps if s.get('type') not in self.GROUND_TRUTH_STEPS]
-
     # -- inputs ---------------------------------------------------------------------------
     def _inputs_to_list(self, inputs) -> list:
         if isinstance(inputs, (str, os.PathLike)):

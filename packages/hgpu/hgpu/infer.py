@@ -71,10 +71,6 @@ class HGPUInferencer(CvsharedInferencer):
     def crf(self) -> bool:
         return bool(self.cfg.model.get('test_cfg', {}).get('crf', False))
 
-    def test_pipeline(self, cfg) -> list:
-        steps = list(cfg.test_dataloader.dataset.get('pipeline') or [])
-        return [s for s in steps if s.get('type') not in self.GROUND_TRUTH_STEPS]
-
     def _inputs_to_list(self, inputs) -> list:
         if isinstance(inputs, (str, os.PathLike)):
             inputs = [inputs]

@@ -18,11 +18,8 @@ from .hooks.visualization import draw_sample
 class PsaInferencer(CvsharedInferencer):
     """Images -> ``scores`` (sigmoid of the 20 logits) and the CAM of the top class."""
 
-    def test_pipeline(self, cfg) -> list:
-        """The config's test pipeline without the ground truth (and CAM files) a user's image
-        lacks."""
-        drop = ('LoadVOCSegAnnotation', 'PsaLoadCAM')
-        return [t for t in super().test_pipeline(cfg) if t.get('type') not in drop]
+    #: the ground truth (and CAM files) a user's image lacks
+    GROUND_TRUTH_STEPS = ('LoadVOCSegAnnotation', 'PsaLoadCAM')
 
     def input_to_data(self, item) -> dict:
         return dict(img_path=str(item), img_labels=np.zeros(20, np.float32))

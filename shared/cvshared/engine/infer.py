@@ -60,9 +60,15 @@ class CvsharedInferencer(BaseInferencer):
                      checkpoint=checkpoint)
 
     # -- data -----------------------------------------------------------------------------
+    #: transforms of the config's test pipeline that read what a user's input lacks (ground
+    #: truth, precomputed maps): :meth:`test_pipeline` drops them
+    GROUND_TRUTH_STEPS: tuple[str, ...] = ()
+
     def test_pipeline(self, cfg) -> list:
-        """The transforms for one input (default: the config's test pipeline)."""
-        return list(cfg.test_dataloader.dataset.get('pipeline') or [])
+        """The transforms for one input (default: the config's test pipeline without the
+        :attr:`GROUND_TRUTH_STEPS`)."""
+        steps = list(cfg.test_dataloader.dataset.get('pipeline') or [])
+        return [s for s in steps if s.get('type') not in self.GROUND_TRUTH_STEPS]
 
     def _init_pipeline(self, cfg):
         from mmengine.dataset import Compose
