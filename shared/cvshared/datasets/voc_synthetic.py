@@ -26,6 +26,9 @@ the generator's before they existed):
   (and the box) is the whole body. Objects do not overlap in this style (a placement that
   would touch an earlier object, dilated by 2 pixels, is redrawn up to 50 times, then the
   object is left out), so every labelled object shows its mark.
+
+``make_voc_synthetic(num_empty=n)`` adds ``n`` background-only images, listed only in
+``ImageSets/Segmentation/train_cam.txt`` (off by default; the other files do not change).
 """
 from __future__ import annotations
 
@@ -39,12 +42,14 @@ from PIL import Image
 
 from .voc import IGNORE_INDEX, VOC_CLASSES, voc_palette
 
-__all__ = ['SHAPES', 'render_image', 'make_voc_synthetic']
+__all__ = ['SHAPES', 'CAM_TRAIN_LIST', 'render_image', 'make_voc_synthetic']
 
 SHAPES = ('ellipse', 'rectangle', 'triangle', 'cross')
 TINTS = ((230, 40, 40), (40, 200, 40), (40, 60, 230), (230, 220, 40), (210, 40, 210),
          (40, 210, 210))
 DEFAULT_CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat')
+#: the image list ``make_voc_synthetic(num_empty=...)`` writes: train + the background-only images
+CAM_TRAIN_LIST = 'ImageSets/Segmentation/train_cam.txt'
 
 
 def _shape_mask(shape: str, h: int, w: int, cy: int, cx: int, r: int) -> np.ndarray:
@@ -73,6 +78,17 @@ def _radius(rng: np.random.Generator, h: int, w: int, radius_range) -> int:
     return int(rng.integers(lo, hi + 1))
 
 
+def _background(rng: np.random.Generator, h: int, w: int, grey: bool) -> np.ndarray:
+    """The smooth random colour texture (float32 H x W x 3); ``grey``: at 30 % saturation (the
+    marked style's background: the class tints are the only vivid colours)."""
+    coarse = rng.uniform(60, 200, size=(4, 4, 3)).astype(np.float32)
+    img = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC)
+    img += rng.normal(0, 10, size=(h, w, 3)).astype(np.float32)
+    if grey:
+        img = 0.7 * img.mean(-1, keepdims=True) + 0.3 * img
+    return img
+
+
 def render_image(rng: np.random.Generator, size: tuple[int, int], num_classes: int,
                  max_objects: int = 3, border: int = 1, radius_range=None,
                  mark: float | None = None):
@@ -84,11 +100,7 @@ def render_image(rng: np.random.Generator, size: tuple[int, int], num_classes: i
     if mark is not None and not 0 < mark < 1:
         raise ValueError(f'mark={mark}: the mark radius is a fraction of the object radius, '
                          'in (0, 1)')
-    coarse = rng.uniform(60, 200, size=(4, 4, 3)).astype(np.float32)
-    img = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC)
-    img += rng.normal(0, 10, size=(h, w, 3)).astype(np.float32)
-    if mark is not None:    # grey-ish background: the class tints are the only vivid colours
-        img = 0.7 * img.mean(-1, keepdims=True) + 0.3 * img
+    img = _background(rng, h, w, grey=mark is not None)
     owner = np.zeros((h, w), np.int32)  # 0 background, i + 1 = object i
     objects = []
     for i in range(int(rng.integers(1, max_objects + 1))):
@@ -173,7 +185,8 @@ def _png(path: str, arr: np.ndarray, palette: bool) -> None:
 def make_voc_synthetic(root: str, num_train: int = 4, num_val: int = 2,
                        size: tuple[int, int] = (64, 80), classes=DEFAULT_CLASSES,
                        max_objects: int = 3, border: int = 1, seed: int = 0,
-                       radius_range=None, mark: float | None = None) -> str:
+                       radius_range=None, mark: float | None = None,
+                       num_empty: int | None = None) -> str:
     """Write the data set under ``root`` (= the ``VOC2012`` folder); returns ``root``.
 
     ``classes`` are VOC foreground class names (their VOC ids are used in the masks, so the
@@ -181,10 +194,25 @@ def make_voc_synthetic(root: str, num_train: int = 4, num_val: int = 2,
     ``train`` (the synthetic SBD part is empty). ``radius_range`` (object radii as fractions of
     the image side) and ``mark`` (class evidence only in a small mark on a class-agnostic
     body): the module docstring; ``None`` keeps the default pictures byte-identical.
+
+    ``num_empty`` (default ``None``: nothing more is written): that many background-only
+    images (the pictures' background texture, grey-ish with ``mark``; no object: an
+    annotation without ``<object>``, so an all-zero image label, and an all-background mask),
+    named ``2000_9xxxxx`` and listed only in ``ImageSets/Segmentation/train_cam.txt``
+    (``CAM_TRAIN_LIST`` = ``train`` then them; written for any ``num_empty >= 0``), for a CAM
+    net's training list. They are drawn from a stream apart from the pictures' (``[seed, 9]``),
+    so every other file is byte-identical to the set without them. Why: with few classes and
+    every image holding an object, "class A = no mark of class B anywhere" fits the image
+    labels, and a small CAM net can learn that shortcut for a class (its CAM then fires on the
+    background); an image without any object labels that shortcut wrong (psa's and irn's
+    READMEs, Results). Real VOC has no such image but 20 classes.
     """
     unknown = [c for c in classes if c not in VOC_CLASSES[1:]]
     if unknown:
         raise ValueError(f'unknown VOC class names {unknown}')
+    if num_empty is not None and int(num_empty) < 0:
+        raise ValueError(f'num_empty={num_empty}: the number of background-only images must be '
+                         '>= 0 (or None for none and no train_cam.txt)')
     ids = [VOC_CLASSES.index(c) for c in classes]
     rng = np.random.default_rng(seed)
     dirs = ('JPEGImages', 'Annotations', 'SegmentationClass', 'SegmentationClassAug',
@@ -213,4 +241,28 @@ def make_voc_synthetic(root: str, num_train: int = 4, num_val: int = 2,
     for split, names in splits.items():
         with open(osp.join(root, 'ImageSets/Segmentation', f'{split}.txt'), 'w') as f:
             f.write(''.join(n + '\n' for n in names))
+    if num_empty is not None:
+        empty = _write_empty(root, int(num_empty), size, seed, grey=mark is not None)
+        with open(osp.join(root, CAM_TRAIN_LIST), 'w') as f:
+            f.write(''.join(n + '\n' for n in splits['train'] + empty))
     return root
+
+
+def _write_empty(root: str, num: int, size: tuple[int, int], seed: int, grey: bool) -> list:
+    """``num`` background-only images (``make_voc_synthetic``'s ``num_empty``); their names."""
+    h, w = size
+    rng = np.random.default_rng([seed, 9])  # apart from the pictures' stream
+    names = []
+    for i in range(num):
+        name = f'2000_{900000 + i:06d}'
+        img = np.clip(_background(rng, h, w, grey), 0, 255).astype(np.uint8)
+        cv2.imwrite(osp.join(root, 'JPEGImages', name + '.jpg'), img[..., ::-1],
+                    [cv2.IMWRITE_JPEG_QUALITY, 95])
+        with open(osp.join(root, 'Annotations', name + '.xml'), 'wb') as f:
+            f.write(_xml(name, size, [], VOC_CLASSES[1:]))
+        zeros = np.zeros((h, w), np.uint8)
+        _png(osp.join(root, 'SegmentationClass', name + '.png'), zeros, True)
+        _png(osp.join(root, 'SegmentationClassAug', name + '.png'), zeros, False)
+        _png(osp.join(root, 'SegmentationObject', name + '.png'), zeros, True)
+        names.append(name)
+    return names

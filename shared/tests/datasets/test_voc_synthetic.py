@@ -103,3 +103,44 @@ def test_make_voc_synthetic_passes_the_options(tmp_path):
 def test_bad_options_are_errors(kw, match):
     with pytest.raises(ValueError, match=match):
         render_image(np.random.default_rng(0), (64, 64), 2, 2, 1, **kw)
+
+
+def test_background_only_images_only_in_train_cam_list(tmp_path):
+    """``num_empty``: background-only images in train_cam.txt alone (all-zero image label and
+    mask, the pictures' texture); every other file is byte-identical to the set without them,
+    and the default writes no train_cam.txt."""
+    import filecmp
+    import os
+    import os.path as osp
+
+    from cvshared.datasets.voc import VOCWSSSDataset, read_voc_mask
+    from cvshared.datasets.voc_synthetic import CAM_TRAIN_LIST
+    from PIL import Image
+    kw = dict(num_train=3, num_val=1, size=(48, 56), classes=('aeroplane', 'bicycle'),
+              max_objects=2, seed=4, mark=0.3, radius_range=(0.2, 0.3))
+    plain = make_voc_synthetic(str(tmp_path / 'plain'), **kw)
+    root = make_voc_synthetic(str(tmp_path / 'empty'), num_empty=2, **kw)
+    assert not osp.exists(osp.join(plain, CAM_TRAIN_LIST))
+    files = sorted(osp.relpath(osp.join(d, f), plain) for d, _, fs in os.walk(plain) for f in fs)
+    assert len(files) == 4 * 5 + 3
+    for rel in files:
+        assert filecmp.cmp(osp.join(plain, rel), osp.join(root, rel), shallow=False), rel
+    with open(osp.join(root, 'ImageSets/Segmentation/train.txt')) as f:
+        train = f.read().split()
+    with open(osp.join(root, CAM_TRAIN_LIST)) as f:
+        cam_list = f.read().split()
+    assert cam_list == train + ['2000_900000', '2000_900001']
+    ds = VOCWSSSDataset(data_root=root, ann_file=CAM_TRAIN_LIST, serialize_data=False)
+    infos = [ds.get_data_info(i) for i in range(len(ds))]
+    assert [int(i['img_labels'].sum() > 0) for i in infos] == [1, 1, 1, 0, 0]
+    for info in infos[3:]:
+        assert not read_voc_mask(info['seg_map_path']).any()
+        img = np.asarray(Image.open(info['img_path'])).astype(np.float32)
+        assert img.shape == (48, 56, 3) and img.std() > 5             # a texture, not a fill
+        # the marked style's grey-ish background: channels close (the tints differ by > 150)
+        assert np.abs(img - img.mean(-1, keepdims=True)).max() < 60
+    zero = make_voc_synthetic(str(tmp_path / 'zero'), num_empty=0, **kw)
+    with open(osp.join(zero, CAM_TRAIN_LIST)) as f:
+        assert f.read().split() == train
+    with pytest.raises(ValueError, match='num_empty'):
+        make_voc_synthetic(str(tmp_path / 'bad'), num_empty=-1, **kw)

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from cvshared.datasets.voc_synthetic import make_voc_synthetic
+from cvshared.datasets.voc_synthetic import (
+    CAM_TRAIN_LIST,  # noqa: F401  (the list's name)
+    make_voc_synthetic,
+)
 from mmcv.transforms import BaseTransform
 from mmengine.structures import BaseDataElement
 
 from ..registry import TRANSFORMS
 
 SYNTHETIC_CLASSES = ('aeroplane', 'bicycle')
-
-
-CAM_TRAIN_LIST = 'ImageSets/Segmentation/train_cam.txt'
 
 
 def make_synthetic(root: str, num_train: int = 64, num_val: int = 8, seed: int = 0,
@@ -31,10 +31,11 @@ def make_synthetic(root: str, num_train: int = 64, num_val: int = 8, seed: int =
     ``radius_range`` x the image side), on a grey-ish background; two classes, up to two
     objects per image, 112 x 112, 64 training / 8 val images.
 
-    Plus ``num_empty`` (default ``num_train // 2``) background-only images (the generator's
-    grey-ish texture, no object: an all-background mask, an annotation without ``<object>``),
-    named ``2000_9xxxxx`` and listed only in ``ImageSets/Segmentation/train_cam.txt`` (= train
-    + them), the learning test's CAM training list; ``train.txt`` is the generator's. Without
+    Plus ``num_empty`` (default ``num_train // 2``) background-only images (the shared
+    generator's ``num_empty``: its grey-ish texture, no object, an all-background mask, an
+    annotation without ``<object>``), named ``2000_9xxxxx`` and listed only in
+    ``ImageSets/Segmentation/train_cam.txt`` (``CAM_TRAIN_LIST`` = train + them), the learning
+    test's CAM training list; ``train.txt`` is the generator's. Without
     them every image holds one of the two classes, 86 % exactly one, so "bicycle = no aeroplane
     mark anywhere" (a conv6 unit of the tiny net sees the whole image) fits the labels about as
     well as the bicycle mark, and the CAM net learns that shortcut for one class on some seeds:
@@ -47,43 +48,14 @@ def make_synthetic(root: str, num_train: int = 64, num_val: int = 8, seed: int =
     the marks, and the affinities must carry the labels over the bodies. The earlier default
     (four plain-shape classes, 80 x 80, ``mark=None``) gave a walk that lost to the best
     constant-threshold CAM-only labels (35.8 vs >= 50.9)."""
-    import os.path as osp
-
-    import cv2
-    from PIL import Image
     num_empty = num_train // 2 if num_empty is None else int(num_empty)
     if num_empty < 0:
         raise ValueError(f'num_empty={num_empty}: the number of background-only images must be '
                          '>= 0')
-    root = make_voc_synthetic(root, num_train=num_train, num_val=num_val, size=tuple(size),
+    return make_voc_synthetic(root, num_train=num_train, num_val=num_val, size=tuple(size),
                               classes=classes, max_objects=max_objects, seed=seed, mark=mark,
-                              radius_range=None if radius_range is None else tuple(radius_range))
-    h, w = size
-    rng = np.random.default_rng([seed, 9])  # apart from the generator's stream: its images stay
-    names = []                              # byte-identical to make_voc_synthetic's
-    for i in range(num_empty):
-        name = f'2000_{900000 + i:06d}'
-        coarse = rng.uniform(60, 200, size=(4, 4, 3)).astype(np.float32)   # the generator's
-        img = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC)    # background texture
-        img += rng.normal(0, 10, size=(h, w, 3)).astype(np.float32)
-        if mark is not None:
-            img = 0.7 * img.mean(-1, keepdims=True) + 0.3 * img
-        cv2.imwrite(osp.join(root, 'JPEGImages', name + '.jpg'),
-                    np.clip(img, 0, 255).astype(np.uint8)[..., ::-1],
-                    [cv2.IMWRITE_JPEG_QUALITY, 95])
-        with open(osp.join(root, 'Annotations', name + '.xml'), 'w') as f:
-            f.write(f'<annotation><folder>VOC2012</folder><filename>{name}.jpg</filename><size>'
-                    f'<width>{w}</width><height>{h}</height><depth>3</depth></size>'
-                    '<segmented>1</segmented></annotation>')
-        zeros = np.zeros((h, w), np.uint8)
-        for folder in ('SegmentationClass', 'SegmentationClassAug', 'SegmentationObject'):
-            Image.fromarray(zeros, mode='L').save(osp.join(root, folder, name + '.png'))
-        names.append(name)
-    with open(osp.join(root, 'ImageSets/Segmentation/train.txt')) as f:
-        train = f.read()
-    with open(osp.join(root, CAM_TRAIN_LIST), 'w') as f:
-        f.write(train + ''.join(n + '\n' for n in names))
-    return root
+                              radius_range=None if radius_range is None else tuple(radius_range),
+                              num_empty=num_empty)
 
 
 @TRANSFORMS.register_module()
