@@ -184,3 +184,80 @@ def test_synthetic_distances_are_joint_distances(tiny_set):
     near = np.mean([(pix[a] ^ pix[list_nn[a, 0]]).mean() for a in range(30)])
     far = np.mean([(pix[a] ^ pix[list_nn[a, -1]]).mean() for a in range(30)])
     assert near < 0.8 * far
+
+
+def _released(tmp_path, name, n_trn=7, n_val=9, **options):
+    """A tiny set in the released format (``write_pose_layout``), ``options`` choosing the
+    stored representation; returns the root and the arrays written."""
+    from logratio.datasets import write_pose_layout
+    rng = np.random.RandomState(3)
+    lists, dists, full = {}, {}, {}
+    for key, n in (('trn', n_trn), ('val', n_val)):
+        pts = rng.rand(n, 11, 2) * 288
+        full[key] = pose_distances(pts, pts)
+        lists[key], dists[key] = neighbour_lists(full[key])
+    images = {k: [rng.randint(0, 255, (8, 8, 3)) for _ in range(n)]
+              for k, n in (('trn', n_trn), ('val', n_val))}
+    root = str(tmp_path / name)
+    write_pose_layout(root, images, lists, dists, full['val'], **options)
+    return root, lists, dists, full['val']
+
+
+@pytest.mark.parametrize('options', [
+    dict(),
+    dict(rows='list', pickle_protocol=2, mat_dtype=np.float32,
+         mat_extra={'note': np.array([1.0])}),
+], ids=['2d-arrays', 'row-lists-py2-float32'])
+def test_released_format_variants_read_alike(tmp_path, options):
+    """Each stored representation the official loaders accept (2-D arrays or lists of rows,
+    any pickle protocol, float32 / float64 MAT) reads to the same arrays; the official access
+    ``pickle.load(f)['trn'][a][ranks]`` (Dense_PairDataset) sees the same rows."""
+    root, lists, dists, val = _released(tmp_path, 'set', **options)
+    data = PoseRetrievalDataset(data_root=root, split='train')
+    assert len(data) == 7
+    list_nn, dist_nn = load_neighbours(root, 'train', 7)
+    assert list_nn.shape == (7, 6) and np.issubdtype(list_nn.dtype, np.integer)
+    np.testing.assert_array_equal(list_nn, lists['trn'])
+    np.testing.assert_array_equal(dist_nn, dists['trn'])
+    list_v, dist_v = load_neighbours(root, 'val', 9)
+    np.testing.assert_array_equal(list_v, lists['val'])
+    got = load_val_distances(root, 9)
+    # float32 storage rounds values < 410 (11 joints in 288 px) by < 2^-15 = 3.1e-5
+    tol = 3.1e-5 if options.get('mat_dtype') == np.float32 else 0
+    np.testing.assert_allclose(got, val, rtol=0, atol=tol)
+    with open(osp.join(root, 'list_nn.pkl'), 'rb') as f:
+        official = pickle.load(f)           # the official call: no encoding argument
+    ranks = np.array([0, 2, 5])
+    np.testing.assert_array_equal(official['trn'][4][ranks], list_nn[4, ranks])
+
+
+def test_released_format_bad_input_names_file_and_row(tmp_path):
+    root, lists, dists, val = _released(tmp_path, 'set')
+    ragged = list(lists['trn'])
+    ragged[5] = ragged[5][:-1]
+    _rewrite(root, 'list_nn.pkl', 'trn', ragged)
+    with pytest.raises(ValueError, match=r"list_nn.pkl\['trn'\]: row 5 has 5 entries"):
+        load_neighbours(root, 'train', 7)
+    _rewrite(root, 'list_nn.pkl', 'trn', lists['trn'].astype(np.float64))
+    with pytest.raises(ValueError, match='must be integers'):
+        load_neighbours(root, 'train', 7)
+    # a matrix wider than the test set: its leading block, as eval_retrieval slices it
+    from scipy.io import savemat
+    wide = np.pad(val, ((0, 2), (0, 2)), constant_values=-1.0)
+    savemat(osp.join(root, 'dist_pose_val.mat'), {'dist_pose_val': wide})
+    np.testing.assert_array_equal(load_val_distances(root, 9), val)
+    with pytest.raises(ValueError, match=r'at least \(12, 12\)'):
+        load_val_distances(root, 12)
+    with pytest.raises(ValueError, match='square'):
+        savemat(osp.join(root, 'dist_pose_val.mat'), {'dist_pose_val': wide[:, :10]})
+        load_val_distances(root)
+    # a MATLAB v7.3 header (text, subsystem offset, version 0x0200, endian 'IM'): HDF5 inside
+    header = b'MATLAB 7.3 MAT-file, Platform: GLNXA64, HDF5 schema 1.00 .'.ljust(116)
+    with open(osp.join(root, 'dist_pose_val.mat'), 'wb') as f:
+        f.write(header + bytes(8) + b'\x00\x02IM' + bytes(400))
+    with pytest.raises(ValueError, match=r"dist_pose_val.mat: a MATLAB v7.3 .*'-v7'"):
+        load_val_distances(root, 9)
+    with open(osp.join(root, 'dist_pose_val.mat'), 'wb') as f:
+        f.write(bytes(600))
+    with pytest.raises(ValueError, match='dist_pose_val.mat: not a readable MAT file'):
+        load_val_distances(root, 9)

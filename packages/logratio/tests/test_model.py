@@ -137,10 +137,34 @@ def test_metric_on_the_test_set_needs_every_image(tiny_set):
     from logratio.metrics import PoseRetrievalMetric
     metric = PoseRetrievalMetric(data_root=tiny_set, num_query=5, mean_dist_ks=(1,),
                                  ndcg_ks=(10,))
-    with pytest.raises(ValueError, match='covers 30'):
+    with pytest.raises(ValueError, match='val folder holds 30'):
         metric.compute_metrics([(i, torch.zeros(2)) for i in range(29)])
     scores = metric.compute_metrics([(i, torch.randn(2)) for i in range(30)])
     assert set(scores) == {'mean_dist@1', 'ndcg@10'}
+
+
+def test_metric_uses_the_leading_block_of_a_wider_matrix(tiny_set, tmp_path):
+    """eval_retrieval reads dist_pose_val[:num_query, num_query:num_data_val]: a matrix
+    wider than the val folder scores as its leading block; a narrower one is an error."""
+    import shutil
+
+    from logratio.datasets import load_val_distances
+    from logratio.metrics import PoseRetrievalMetric
+    from scipy.io import savemat
+    root = str(tmp_path / 'wide')
+    shutil.copytree(tiny_set, root)
+    dist = load_val_distances(root)
+    embed = [(i, torch.randn(4, generator=torch.Generator().manual_seed(i)))
+             for i in range(30)]
+    metric = PoseRetrievalMetric(data_root=root, num_query=5, mean_dist_ks=(1, 3),
+                                 ndcg_ks=(10,))
+    before = metric.compute_metrics(embed)
+    wide = np.pad(dist, ((0, 3), (0, 3)), constant_values=1e3)
+    savemat(osp.join(root, 'dist_pose_val.mat'), {'dist_pose_val': wide})
+    assert metric.compute_metrics(embed) == before
+    savemat(osp.join(root, 'dist_pose_val.mat'), {'dist_pose_val': dist[:29, :29]})
+    with pytest.raises(ValueError, match=r'at least \(30, 30\)'):
+        metric.compute_metrics(embed)
 
 
 def test_draw_sample_frames_by_distance():

@@ -15,9 +15,9 @@ from .pose import (
                      load_neighbours,
                      load_val_distances,
 )
-from .synthetic import make_synthetic
+from .synthetic import make_synthetic, write_pose_layout
 
 __all__ = ['DenseTripletDataset', 'MinedEpochSampler', 'PosePackInputs', 'PoseRetrievalDataset',
            'PoseTranslation', 'check_layout', 'dense_triplet_collate', 'image_list',
            'load_neighbours', 'load_val_distances', 'make_synthetic', 'mine_binary',
-           'mine_dense']
+           'mine_dense', 'write_pose_layout']

@@ -16,6 +16,25 @@ the authors' Google Drive zip, read by ``main.py`` / ``Dense_PairDataset.py`` /
 
 Images are 288 x 288 (the official crops start at pixel 33 and are 224 wide). Images are read
 in ImageFolder order (sorted file names), which is the order the lists index.
+
+What the released files hold, as far as the official code pins it down (the zip itself could
+not be downloaded here; README, Data):
+
+* ``list_nn.pkl`` / ``dist_nn.pkl``: a pickle of a dict (``Dense_PairDataset.load_nn`` calls
+  ``pickle.load`` without an encoding, so a Python-3 one; we also read Python-2 ones) whose
+  ``'trn'`` / ``'val'`` values are indexed ``value[anchor][ranks]`` with a NumPy rank array:
+  a 2-D NumPy array or a sequence of 1-D rows. Row ``a`` holds the N-1 other images of the
+  split (the sampler draws ranks up to N-2; a third-party fork rebuilds the full N x N matrix
+  by inserting 0 at column ``a``), 0-based (the official ``# python base 0`` comment),
+  nearest first.
+* ``dist_pose_val.mat``: a MAT file ``scipy.io.loadmat`` reads (v4-v7, not v7.3 / HDF5) with
+  the variable ``dist_pose_val``; ``eval_retrieval`` only reads its block
+  ``[:1919, 1919:9919]``, so a wider matrix is allowed (its leading N x N block is used).
+  A third-party write-up of the earlier Torch7 / Matlab pose-retrieval code prints its corner
+  symmetric with a zero diagonal and values of 14-37, pixels of the 288-pixel images (hence
+  the official ``224 / 288`` factor).
+
+The writer of this format for tests and the synthetic set: ``.synthetic.write_pose_layout``.
 """
 from __future__ import annotations
 
@@ -27,6 +46,7 @@ import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
 from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
 from mmengine.structures import BaseDataElement
 from PIL import Image
 
@@ -97,54 +117,102 @@ def _load_pickle(path: str) -> dict:
     return data
 
 
+CHUNK = 1024  # rows checked at a time: the real lists are 12,366 x 12,365 (1.2 GB as int64)
+
+
+def _as_matrix(value, where: str) -> np.ndarray:
+    """A 2-D array from what the official indexing ``value[anchor][ranks]`` accepts: a 2-D
+    array, or a sequence of equal-length 1-D rows (a list of arrays)."""
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        return value
+    try:
+        lengths = [len(row) for row in value]
+    except TypeError as err:
+        raise ValueError(f'{where}: expected a 2-D array or a list of 1-D rows, got '
+                         f'{type(value).__name__}') from err
+    if len(set(lengths)) > 1:
+        first = next(i for i, n in enumerate(lengths) if n != lengths[0])
+        raise ValueError(f'{where}: row {first} has {lengths[first]} entries, row 0 has '
+                         f'{lengths[0]}: every row must list the same number of neighbours')
+    return np.asarray([np.asarray(row) for row in value]) if lengths else np.zeros((0, 0))
+
+
 def load_neighbours(data_root: str, split: str, num_images: int) -> tuple[np.ndarray, np.ndarray]:
     """``(list_nn, dist_nn)`` of ``split``, checked: shapes ``(num_images, >= num_images-1)``,
-    integer indices in range, no anchor among its own neighbours, ascending distances."""
+    integer indices in range, no anchor among its own neighbours, ascending distances. Rows
+    may be stored as a 2-D array or a list of 1-D arrays; the distances keep their stored
+    floating dtype (no float64 copy of the real 12,366-row matrix)."""
     key = SPLIT_KEYS[split]
-    lists = _load_pickle(osp.join(data_root, 'list_nn.pkl'))
-    dists = _load_pickle(osp.join(data_root, 'dist_nn.pkl'))
-    list_nn = np.asarray(lists[key])
-    dist_nn = np.asarray(dists[key], dtype=np.float64)
-    where = f"{osp.join(data_root, 'list_nn.pkl')}['{key}']"
+    list_path = osp.join(data_root, 'list_nn.pkl')
+    dist_path = osp.join(data_root, 'dist_nn.pkl')
+    lists = _load_pickle(list_path)
+    dists = _load_pickle(dist_path)
+    where = f"{list_path}['{key}']"
+    dwhere = f"{dist_path}['{key}']"
+    list_nn = _as_matrix(lists[key], where)
+    dist_nn = _as_matrix(dists[key], dwhere)
+    if not np.issubdtype(dist_nn.dtype, np.floating):
+        if not np.issubdtype(dist_nn.dtype, np.number) or dist_nn.dtype == bool:
+            raise ValueError(f'{dwhere}: label distances must be numbers, got {dist_nn.dtype}')
+        dist_nn = dist_nn.astype(np.float64)
     if list_nn.ndim != 2 or list_nn.shape[0] != num_images or list_nn.shape[1] < num_images - 1:
         raise ValueError(f'{where}: shape {list_nn.shape}, expected ({num_images}, >= '
                          f'{num_images - 1}) for the {num_images} images of the {split} folder')
     if dist_nn.shape != list_nn.shape:
-        raise ValueError(f"{osp.join(data_root, 'dist_nn.pkl')}['{key}']: shape {dist_nn.shape}"
-                         f' differs from list_nn {list_nn.shape}')
+        raise ValueError(f'{dwhere}: shape {dist_nn.shape} differs from list_nn '
+                         f'{list_nn.shape}')
     if not np.issubdtype(list_nn.dtype, np.integer):
         raise ValueError(f'{where}: neighbour indices must be integers, got {list_nn.dtype}')
     if list_nn.min() < 0 or list_nn.max() >= num_images:
         raise ValueError(f'{where}: indices must be 0-based in [0, {num_images}), got '
                          f'[{list_nn.min()}, {list_nn.max()}] (1-based Lua indices? subtract 1)')
     cols = num_images - 1
-    self_rows = np.nonzero((list_nn[:, :cols] == np.arange(num_images)[:, None]).any(1))[0]
-    if len(self_rows):
-        raise ValueError(f'{where}: row {self_rows[0]} lists the anchor itself among its '
-                         f'neighbours ({len(self_rows)} rows do); rows must exclude the anchor')
-    bad = np.nonzero((np.diff(dist_nn[:, :cols], axis=1) < 0).any(1))[0]
-    if len(bad):
-        raise ValueError(f"{osp.join(data_root, 'dist_nn.pkl')}['{key}']: row {bad[0]} is not "
-                         f'in ascending distance ({len(bad)} rows are not)')
+    for lo in range(0, num_images, CHUNK):
+        hi = min(lo + CHUNK, num_images)
+        self_rows = np.nonzero((list_nn[lo:hi, :cols] == np.arange(lo, hi)[:, None]).any(1))[0]
+        if len(self_rows):
+            raise ValueError(f'{where}: row {lo + self_rows[0]} lists the anchor itself among '
+                             f'its neighbours; rows must exclude the anchor')
+        bad = np.nonzero((np.diff(dist_nn[lo:hi, :cols], axis=1) < 0).any(1))[0]
+        if len(bad):
+            raise ValueError(f'{dwhere}: row {lo + bad[0]} is not in ascending distance '
+                             f'(nearest first)')
     return list_nn, dist_nn
 
 
 def load_val_distances(data_root: str, num_images: int | None = None) -> np.ndarray:
-    """``dist_pose_val`` of ``dist_pose_val.mat``, checked square (and ``num_images`` wide)."""
+    """``dist_pose_val`` of ``dist_pose_val.mat``: the whole (square) matrix, or with
+    ``num_images`` its leading ``num_images`` x ``num_images`` block (the official
+    ``eval_retrieval`` slices it the same way; a larger matrix is logged)."""
     from scipy.io import loadmat
     path = osp.join(data_root, 'dist_pose_val.mat')
     if not osp.isfile(path):
         raise _missing(path, 'label distances of the test images')
-    mat = loadmat(path)
+    try:
+        mat = loadmat(path)
+    except NotImplementedError as err:  # scipy's answer to a v7.3 (HDF5) file
+        raise ValueError(f'{path}: a MATLAB v7.3 (HDF5) file, which scipy.io.loadmat (and so '
+                         f'the official code) cannot read: re-save it in MATLAB with '
+                         f"save(..., '-v7')") from err
+    except Exception as err:  # noqa: BLE001  (any parse failure: name the file)
+        raise ValueError(f'{path}: not a readable MAT file ({err})') from err
     if 'dist_pose_val' not in mat:
         raise ValueError(f"{path}: no variable 'dist_pose_val' (has "
                          f"{sorted(k for k in mat if not k.startswith('__'))})")
     dist = np.asarray(mat['dist_pose_val'], dtype=np.float64)
-    if dist.ndim != 2 or dist.shape[0] != dist.shape[1] or (
-            num_images is not None and dist.shape[0] != num_images):
-        raise ValueError(f'{path}: dist_pose_val has shape {dist.shape}, expected a square '
-                         f'matrix over the {num_images or "N"} test images')
-    return dist
+    if num_images is None:
+        if dist.ndim != 2 or dist.shape[0] != dist.shape[1]:
+            raise ValueError(f'{path}: dist_pose_val has shape {dist.shape}, expected a '
+                             f'square matrix over the test images')
+        return dist
+    if dist.ndim != 2 or dist.shape[0] < num_images or dist.shape[1] < num_images:
+        raise ValueError(f'{path}: dist_pose_val has shape {dist.shape}, expected at least '
+                         f'({num_images}, {num_images}) for the {num_images} test images')
+    if dist.shape != (num_images, num_images):
+        print_log(f'{path}: dist_pose_val is {dist.shape[0]} x {dist.shape[1]}; using its '
+                  f'leading {num_images} x {num_images} block (the {num_images} test images),'
+                  f' as the official eval_retrieval does', logger='current', level=30)
+    return dist[:num_images, :num_images]
 
 
 @DATASETS.register_module()

@@ -73,24 +73,48 @@ def neighbour_lists(dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order, np.take_along_axis(dist, order, axis=1)
 
 
+def write_pose_layout(root: str, images: dict, list_nn: dict, dist_nn: dict,
+                      dist_pose_val: np.ndarray, *, folders: tuple[str, str] = ('train', 'val'),
+                      ext: str = '.png', rows: str = 'array',
+                      pickle_protocol: int = pickle.DEFAULT_PROTOCOL,
+                      mat_dtype=None, mat_extra: dict | None = None) -> None:
+    """Write the released pose-retrieval format (:mod:`.pose`) from arrays: ``images``
+    ``{'trn': [H x W x 3 uint8, ...], 'val': [...]}`` into ``<root>/<folders[0 / 1]>/
+    <i:05d><ext>`` (sorted names = list order), ``list_nn.pkl`` / ``dist_nn.pkl``
+    (``{'trn': (N, N-1), 'val': ...}``) and ``dist_pose_val.mat`` (``'dist_pose_val'``, plus any
+    ``mat_extra`` variables).
+
+    The options write the variants the official loaders accept alike, for the reader's tests:
+    ``rows='list'`` stores each split as a list of 1-D row arrays instead of a 2-D array,
+    ``pickle_protocol=2`` a Python-2-era pickle, ``mat_dtype=np.float32`` a single-precision
+    matrix (MAT v5 either way; the official ``scipy.io.loadmat`` reads no v7.3)."""
+    from scipy.io import savemat
+    if rows not in ('array', 'list'):
+        raise ValueError(f"rows must be 'array' or 'list', not {rows!r}")
+    for key, folder in zip(('trn', 'val'), folders):
+        os.makedirs(osp.join(root, folder), exist_ok=True)
+        for i, image in enumerate(images.get(key, ())):
+            Image.fromarray(np.asarray(image, np.uint8)).save(
+                osp.join(root, folder, f'{i:05d}{ext}'))
+    for name, data in (('list_nn.pkl', list_nn), ('dist_nn.pkl', dist_nn)):
+        value = {k: list(np.asarray(v)) if rows == 'list' else np.asarray(v)
+                 for k, v in data.items()}
+        with open(osp.join(root, name), 'wb') as f:
+            pickle.dump(value, f, protocol=pickle_protocol)
+    dist = np.asarray(dist_pose_val, mat_dtype)
+    savemat(osp.join(root, 'dist_pose_val.mat'), {'dist_pose_val': dist, **(mat_extra or {})})
+
+
 def make_synthetic(root: str, num_train: int = 240, num_val: int = 150, size: int = 40,
                    seed: int = 0) -> None:
     """Write ``<root>/{train,val}/<i>.png``, ``list_nn.pkl``, ``dist_nn.pkl`` and
-    ``dist_pose_val.mat`` (the official layout)."""
-    from scipy.io import savemat
+    ``dist_pose_val.mat`` (the official layout, :func:`write_pose_layout`)."""
     rng = np.random.default_rng(seed)
-    lists, dists, poses = {}, {}, {}
-    for split, key, n in (('train', 'trn', num_train), ('val', 'val', num_val)):
-        folder = osp.join(root, split)
-        os.makedirs(folder, exist_ok=True)
+    images, lists, dists, poses = {}, {}, {}, {}
+    for key, n in (('trn', num_train), ('val', num_val)):
         pts = np.stack([joints(random_angles(rng), size) for _ in range(n)])
-        for i, p in enumerate(pts):
-            Image.fromarray(render(p, size, rng)).save(osp.join(folder, f'{i:05d}.png'))
+        images[key] = [render(p, size, rng) for p in pts]
         d = pose_distances(pts, pts)
         lists[key], dists[key] = neighbour_lists(d)
         poses[key] = d
-    with open(osp.join(root, 'list_nn.pkl'), 'wb') as f:
-        pickle.dump(lists, f)
-    with open(osp.join(root, 'dist_nn.pkl'), 'wb') as f:
-        pickle.dump(dists, f)
-    savemat(osp.join(root, 'dist_pose_val.mat'), {'dist_pose_val': poses['val']})
+    write_pose_layout(root, images, lists, dists, poses['val'])

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
 
-from ..datasets.pose import load_val_distances
+from ..datasets.pose import image_list, load_val_distances
 from ..registry import METRICS
 
 MEAN_DIST_KS = tuple(range(1, 11))
@@ -93,11 +93,13 @@ class PoseRetrievalMetric(BaseMetric):
     def compute_metrics(self, results) -> dict:
         results = sorted(results, key=lambda r: r[0])
         index = [r[0] for r in results]
-        label_dist = load_val_distances(self.data_root)
-        if index != list(range(label_dist.shape[0])):
-            raise ValueError(f'the test set gave embeddings of {len(index)} images, but '
-                             f'dist_pose_val covers {label_dist.shape[0]}: evaluate the whole '
-                             f'val split, in order (PoseRetrievalDataset)')
+        num_val = len(image_list(self.data_root, 'val'))
+        if index != list(range(num_val)):
+            raise ValueError(f'the test set gave embeddings of {len(index)} images, but the '
+                             f'val folder holds {num_val}: evaluate the whole val split, in '
+                             f'order (PoseRetrievalDataset)')
+        # its leading num_val x num_val block, as the official eval_retrieval slices it
+        label_dist = load_val_distances(self.data_root, num_val)
         embed = torch.stack([r[1] for r in results])
         return pose_retrieval_scores(embed, label_dist, self.num_query, self.mean_dist_ks,
                                      self.ndcg_ks, self.dist_scale)
