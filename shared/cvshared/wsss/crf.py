@@ -1,4 +1,4 @@
-"""Fully connected CRF (Krahenbuhl & Koltun, 2011) on an image, as PSA and IRN use it.
+"""Fully connected CRF (Krahenbuhl & Koltun, 2011) on an image, as PSA, IRN and STEGO use it.
 
 Thin, checked wrappers around ``pydensecrf`` (the ``pydensecrf2`` distribution):
 
@@ -16,19 +16,35 @@ Thin, checked wrappers around ``pydensecrf`` (the ``pydensecrf2`` distribution):
   others), Gaussian ``sxy=3, compat=3``, bilateral ``sxy=50, srgb=5, compat=10``, ``t = 10``;
   returns the ``H x W`` argmax label map.
 
-Both take the image as ``H x W x 3`` ``uint8`` RGB (what ``pydensecrf`` reads; a non-contiguous
+* :func:`crf_from_logits` -- STEGO's ``utils/seg_utils.py::dense_crf``, which HP and PPAP copy:
+  the ``C x h x w`` logits resized bilinearly (``align_corners=False``) to the image, softmax
+  over ``C``, unary ``-log(clip(p, 1e-5, 1))``, Gaussian ``sxy=1, compat=3``, bilateral
+  ``sxy=67, srgb=3, compat=4``, 10 iterations; returns the ``C x H x W`` marginals. The official
+  hands the bilateral term the image with its channels reversed (BGR). One ``srgb`` for all
+  channels would make the exact kernel blind to the channel order, but pydensecrf's
+  permutohedral lattice is an approximation that is not (on the golden case the RGB image moves
+  marginals by up to 0.95 and 0.7 % of the labels), so the function reverses the channels too,
+  as the official (``bgr=True``). :func:`stego_crf_image` rebuilds the official's image from
+  the network input.
+
+All take the image as ``H x W x 3`` ``uint8`` RGB (what ``pydensecrf`` reads; a non-contiguous
 view is copied, any other dtype is an error rather than a silent cast) and are deterministic.
 """
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ['crf_inference_prob', 'crf_inference_label', 'check_crf_image']
+__all__ = ['crf_inference_prob', 'crf_inference_label', 'crf_from_logits', 'stego_crf_image',
+           'check_crf_image']
 
 PSA_GAUSSIAN = dict(sxy=3, compat=3)
 PSA_BILATERAL = dict(sxy=80, srgb=13, compat=10)
 IRN_GAUSSIAN = dict(sxy=3, compat=3)
 IRN_BILATERAL = dict(sxy=50, srgb=5, compat=10)
+STEGO_GAUSSIAN = dict(sxy=1, compat=3)
+STEGO_BILATERAL = dict(sxy=67, srgb=3, compat=4)
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def check_crf_image(img) -> np.ndarray:
@@ -156,3 +172,52 @@ def crf_inference_label(img, labels, n_labels: int, t: int = 10, gt_prob: float 
               IRN_BILATERAL if bilateral is None else bilateral, scale_factor)
     q = d.inference(t)
     return np.argmax(np.array(q).reshape((n_labels, h, w)), axis=0)
+
+
+def stego_crf_image(image, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> np.ndarray:
+    """The CRF image STEGO / HP / PPAP build from a normalised ``3 x H x W`` network input.
+
+    ``x * std + mean``, then torchvision's ``to_pil_image`` of a float tensor: ``mul(255)``
+    and a cast to uint8 that truncates (no rounding) -- what the official ``dense_crf`` does
+    before reversing the channels (which :func:`crf_from_logits` does). Returns RGB.
+    """
+    import torch
+
+    x = torch.as_tensor(image).detach().cpu().float()
+    if x.dim() != 3 or x.shape[0] != 3:
+        raise ValueError(f'stego_crf_image: the image must be 3 x H x W, got {tuple(x.shape)}')
+    x = x * torch.tensor(std).view(3, 1, 1) + torch.tensor(mean).view(3, 1, 1)
+    return np.ascontiguousarray(x.mul(255).byte().permute(1, 2, 0).numpy())
+
+
+def crf_from_logits(img, logits, t: int = 10, gaussian: dict | None = None,
+                    bilateral: dict | None = None, bgr: bool = True) -> np.ndarray:
+    """STEGO's dense CRF (HP, PPAP) on a probe's logits.
+
+    Args:
+        img: ``H x W x 3`` uint8 RGB image (:func:`stego_crf_image` of the network input).
+        logits: ``C x h x w`` scores at any resolution (resized to ``H x W`` bilinearly).
+        t: Mean-field iterations (10).
+        gaussian, bilateral: Pairwise kernels (defaults: STEGO's ``sxy=1, compat=3`` and
+            ``sxy=67, srgb=3, compat=4``).
+        bgr: Give the bilateral term the channels reversed, as the official does (module
+            docstring); ``img`` is RGB either way.
+
+    Returns:
+        ``C x H x W`` float32 marginals.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    img = check_crf_image(img)
+    if bgr:
+        img = np.ascontiguousarray(img[:, :, ::-1])
+    x = torch.as_tensor(logits).detach().cpu().float()
+    if x.dim() != 3:
+        raise ValueError(f'dense CRF: logits must be C x h x w, got shape {tuple(x.shape)}')
+    h, w = img.shape[:2]
+    x = F.interpolate(x[None], size=(h, w), mode='bilinear', align_corners=False)[0]
+    probs = F.softmax(x, dim=0).numpy()
+    return crf_inference_prob(img, probs, t=t,
+                              gaussian=STEGO_GAUSSIAN if gaussian is None else gaussian,
+                              bilateral=STEGO_BILATERAL if bilateral is None else bilateral)
