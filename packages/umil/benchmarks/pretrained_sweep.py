@@ -15,7 +15,12 @@ event: P(same | same event label), P(same | different label), the agreement.
 
 ``--encoder CKPT`` (or ``none``: random init) instead measures an encoder as it is, before any
 fine-tuning, on every scoring snippet (one centre clip per 30-frame segment) of the abnormal
-training videos: the same pair statistics, and the action class it predicts.
+training videos: the same pair statistics, the action class it predicts and, for a
+``text='words'`` checkpoint, how the prompts' text prior ranks the snippets:
+``cos(v, text('abnormal')) - cos(v, text('normal'))``, its AUC of event vs other snippets.
+
+``--init-auc`` also reports, per seed, the frame AUC of the model as initialised (pre-trained
+encoder, fresh heads: the seed's), before any training: the orientation the score starts with.
 """
 from __future__ import annotations
 
@@ -63,6 +68,22 @@ def run(config: str, data_root: str, seed: int, work_dir: str, events: dict,
     return out
 
 
+def init_auc(config: str, data_root: str, seed: int, work_dir: str,
+             options: dict | None = None) -> float:
+    """Frame AUC (%) of the config's model as initialised with ``seed`` (no training)."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    os.environ['DATA_ROOT'] = data_root
+    cfg = Config.fromfile(config)
+    if options:
+        cfg.merge_from_dict(options)
+    cfg.work_dir = work_dir
+    cfg.randomness = dict(seed=seed)
+    runner = Runner.from_cfg(cfg)
+    runner._init_model_weights()
+    return 100 * runner.val_loop.run()['video_anomaly/AUC']
+
+
 def run_two(config: str, data_root: str, seed: int, work_dir: str, options=None,
             epochs: int = 6, umil_epoch: int = 3) -> dict:
     """The two-run comparison with the UMIL pass's RNG draws isolated
@@ -98,7 +119,7 @@ def encoder_stats(checkpoint: str, data_root: str, events: dict) -> dict:
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmengine.runner import Runner
-    from umil.pretrain import class_embeddings
+    from umil.pretrain import class_texts
     from umil.testing import UMILStandIn
     os.environ['DATA_ROOT'] = data_root
     cfg = Config.fromfile(osp.join(REPO, 'configs', 'umil', 'umil_standin_6e_synthetic.py'))
@@ -114,12 +135,24 @@ def encoder_stats(checkpoint: str, data_root: str, events: dict) -> dict:
     feat, labels = snippet_features(model, loader, events)
     out = pair_stats([(feat, labels)], 0.7)
     if meta is not None:
-        emb = class_embeddings(len(meta['classes']), feat.shape[1], meta['seed'])
-        pred = (torch.nn.functional.normalize(feat, dim=1) @ emb.t()).argmax(1).numpy()
+        text = meta.get('text', 'random')
+        _, emb = class_texts(text, feat.shape[1], meta['seed'])
+        f = torch.nn.functional.normalize(feat, dim=1)
+        pred = (f @ emb.t()).argmax(1).numpy()
         lab = np.asarray(labels)
         for name, m in (('event', lab), ('non_event', ~lab)):
             out[f'predicted_{name}'] = {meta['classes'][k]: int((pred[m] == k).sum())
                                         for k in np.unique(pred[m])}
+        if text == 'words':
+            from sklearn.metrics import roc_auc_score
+            from umil.word_text import text_features
+            t = text_features(['normal', 'abnormal'], feat.shape[1])
+            prior = (f @ t[1] - f @ t[0]).numpy()
+            out['prior_auc'] = float(roc_auc_score(lab, prior))
+            out['prior_event'] = [round(float(x), 3)
+                                  for x in np.quantile(prior[lab], [.05, .5, .95])]
+            out['prior_non_event'] = [round(float(x), 3)
+                                      for x in np.quantile(prior[~lab], [.05, .5, .95])]
     return out
 
 
@@ -129,6 +162,8 @@ def main(argv=None):
     parser.add_argument('--seeds', type=int, nargs='+', default=[])
     parser.add_argument('--two-run', action='store_true',
                         help='the two-run comparison (6 epochs, UMIL from 3, isolated RNG)')
+    parser.add_argument('--init-auc', action='store_true',
+                        help='also the frame AUC of the initialised model, per seed')
     parser.add_argument('--encoder', default=None,
                         help='measure this encoder checkpoint (or none) before fine-tuning')
     parser.add_argument('--config', default=osp.join(
@@ -158,6 +193,9 @@ def main(argv=None):
         else:
             res = run(args.config, root, seed, osp.join(tmp, f'work{seed}'), events,
                       args.options)
+        if args.init_auc:
+            res['init'] = init_auc(args.config, root, seed, osp.join(tmp, f'init{seed}'),
+                                   args.options)
         print(json.dumps(res), flush=True)
         if args.out:
             with open(args.out, 'a', encoding='utf-8') as f:

@@ -3,14 +3,21 @@ X-CLIP Kinetics-400 pre-training that UMIL starts from (the paper fine-tunes ``k
 
 The encoder (``UMILStandIn.frame``, the part that makes the video feature ``v``) learns to
 classify the clips of :func:`umil.datasets.action_synthetic.make_action_clips` as X-CLIP
-learns K400: by the scaled cosine between ``v`` and a fixed embedding per class name (here
-random unit vectors, standing in for the frozen text features), softmax cross-entropy. The
+learns K400: by the scaled cosine between ``v`` and a fixed embedding per class name, softmax
+cross-entropy. The embeddings (``text``): ``'random'`` (default; the committed
+``standin_actions_pretrained.pt``): a random unit vector per class of
+:data:`~umil.datasets.action_synthetic.ACTION_CLASSES`; ``'words'`` (the committed
+``standin_actions_words_pretrained.pt``): the frozen "text features" of the captions of
+:data:`~umil.datasets.action_synthetic.WORD_CLASSES` (:data:`~umil.datasets.action_synthetic.
+WORD_CAPTIONS`, composed from the word vectors of :mod:`umil.word_text`), as X-CLIP learns
+K400 against CLIP's frozen text features of the class names. The
 heads and the class embeddings of UMIL are not pre-trained (they are UMIL's own, as
 ``head_video`` / ``u_head_video`` are not in the K400 checkpoint). Input processing is the
 synthetic UMIL config's: ``Resize(scale=(-1, 36))`` (mmcv bilinear), 32 x 32 crops (random +
 horizontal flip in training, centre for evaluation), the official ``img_norm_cfg``.
 
-``python -m umil.pretrain OUT.pt`` writes ``{'state_dict': {'frame.*': ...}, 'meta': ...}``,
+``python -m umil.pretrain OUT.pt [--text words]`` writes ``{'state_dict': {'frame.*': ...},
+'meta': ...}``,
 loadable through ``init_cfg=dict(type='Pretrained', checkpoint=OUT.pt)`` of ``UMILStandIn``
 (the synthetic config ``umil_standin-pt_6e_synthetic.py``). Deterministic on CPU for a given
 seed and thread count (one thread: the committed checkpoint).
@@ -23,13 +30,20 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .datasets.action_synthetic import ACTION_CLASSES, make_action_clips
+from .datasets.action_synthetic import (
+    ACTION_CLASSES,
+    WORD_CAPTIONS,
+    WORD_CLASSES,
+    make_action_clips,
+)
 from .models.preprocessor import CLIP_MEAN, CLIP_STD
 
 #: The tool's defaults (those of the committed ``tests/data/standin_actions_pretrained.pt``).
 DEFAULTS = dict(num_per_cell=40, num_val_per_cell=10, steps=1500, batch_size=48, lr=3e-3,
                 weight_decay=1e-3, logit_scale=4.0, embed_dim=32, channels=16, crop=32,
-                short_side=36, seed=0)
+                short_side=36, seed=0, text='random')
+#: The settings of the ``text='words'`` checkpoint (``--text words``).
+WORD_DEFAULTS = dict(DEFAULTS, text='words')
 
 
 def _resize(clips: np.ndarray, short_side: int) -> torch.Tensor:
@@ -70,6 +84,16 @@ def class_embeddings(num_classes: int, dim: int, seed: int = 0) -> torch.Tensor:
     return F.normalize(torch.randn(num_classes, dim, generator=gen), dim=-1)
 
 
+def class_texts(text: str, dim: int, seed: int = 0):
+    """``(class names, [C, D] unit embeddings)`` of the pre-training with ``text``."""
+    if text == 'random':
+        return ACTION_CLASSES, class_embeddings(len(ACTION_CLASSES), dim, seed)
+    if text == 'words':
+        from .word_text import text_features
+        return WORD_CLASSES, text_features([WORD_CAPTIONS[c] for c in WORD_CLASSES], dim)
+    raise ValueError(f"text must be 'random' or 'words', got {text!r}")
+
+
 def encode(backbone, x: torch.Tensor, batch: int = 128) -> torch.Tensor:
     """``feature_v`` of ``x [N, T, 3, h, w]`` (eval mode, no grad)."""
     was = backbone.training
@@ -88,12 +112,13 @@ def pretrain(**kwargs):
     unknown = set(cfg) - set(DEFAULTS)
     if unknown:
         raise TypeError(f'unknown pretrain settings {sorted(unknown)}')
+    classes, emb = class_texts(cfg['text'], cfg['embed_dim'], cfg['seed'])
     torch.manual_seed(cfg['seed'])
-    clips, labels, scenes = make_action_clips(cfg['num_per_cell'], seed=cfg['seed'])
+    clips, labels, scenes = make_action_clips(cfg['num_per_cell'], seed=cfg['seed'],
+                                              classes=classes)
     x = _resize(clips, cfg['short_side'])
     y = torch.from_numpy(labels)
     backbone = UMILStandIn(embed_dim=cfg['embed_dim'], channels=cfg['channels'])
-    emb = class_embeddings(len(ACTION_CLASSES), cfg['embed_dim'], cfg['seed'])
     params = list(backbone.frame.parameters())
     opt = torch.optim.AdamW(params, lr=cfg['lr'], betas=(0.9, 0.98), eps=1e-8,
                             weight_decay=cfg['weight_decay'])
@@ -112,15 +137,24 @@ def pretrain(**kwargs):
         sched.step()
         losses.append(float(loss.detach()))
 
-    def accuracy(xs, ys):
+    def predict(xs):
         v = encode(backbone, _centre(xs, cfg['crop']))
-        return float(((F.normalize(v, dim=-1) @ emb.t()).argmax(1) == ys).float().mean())
+        return (F.normalize(v, dim=-1) @ emb.t()).argmax(1)
 
-    val_clips, val_labels, _ = make_action_clips(cfg['num_val_per_cell'], seed=cfg['seed'] + 1)
+    def accuracy(xs, ys):
+        return float((predict(xs) == ys).float().mean())
+
+    val_clips, val_labels, _ = make_action_clips(cfg['num_val_per_cell'], seed=cfg['seed'] + 1,
+                                                 classes=classes)
     xv = _resize(val_clips, cfg['short_side'])
-    meta = dict(cfg, classes=list(ACTION_CLASSES), final_loss=float(np.mean(losses[-20:])),
-                train_accuracy=accuracy(x, y),
-                val_accuracy=accuracy(xv, torch.from_numpy(val_labels)))
+    yv = torch.from_numpy(val_labels)
+    pv = predict(xv)
+    meta = dict(cfg, classes=list(classes), final_loss=float(np.mean(losses[-20:])),
+                train_accuracy=accuracy(x, y), val_accuracy=float((pv == yv).float().mean()),
+                val_accuracy_per_class={c: float((pv[yv == k] == k).float().mean())
+                                        for k, c in enumerate(classes)})
+    if cfg['text'] == 'words':
+        meta['captions'] = [WORD_CAPTIONS[c] for c in classes]
     return backbone, meta
 
 
@@ -137,9 +171,13 @@ def main(argv=None):
     parser.add_argument('--steps', type=int, default=DEFAULTS['steps'])
     parser.add_argument('--num-per-cell', type=int, default=DEFAULTS['num_per_cell'])
     parser.add_argument('--seed', type=int, default=DEFAULTS['seed'])
+    parser.add_argument('--text', choices=('random', 'words'), default=DEFAULTS['text'],
+                        help="class embeddings: random vectors (default) or the captions' "
+                             'composed word vectors (umil.word_text)')
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    backbone, meta = pretrain(steps=args.steps, num_per_cell=args.num_per_cell, seed=args.seed)
+    backbone, meta = pretrain(steps=args.steps, num_per_cell=args.num_per_cell, seed=args.seed,
+                              text=args.text)
     save_encoder(backbone, meta, args.out)
     print({k: meta[k] for k in ('final_loss', 'train_accuracy', 'val_accuracy')})
     return meta
