@@ -336,11 +336,16 @@ def tuned_thresholds(cfg, inputs: dict) -> dict:
 def make_cam_stage(cfg, work_dir: str, inputs: dict) -> None:
     """Stage make_cam (config: the CAM net's): multi-scale + flip CAMs of the train_cam
     checkpoint for every image of the CAM config's training list (train_aug; VOC 2012 train
-    is a subset of it) -> ``<work_dir>/<name>.npy``; with the config's
+    is a subset of it), or of its ``make_cam_list`` (the synthetic config: ``train.txt``, its
+    training list ``train_cam.txt`` adds background-only images) -> ``<work_dir>/<name>.npy``;
+    with the config's
     ``threshold_tuning = dict(seed=..., num_images=...)`` (the synthetic config) also
     :func:`tune_cam_threshold` -> ``<work_dir>/tuning.json``."""
     model = _trained_model(cfg, inputs['train_cam_checkpoint'])
-    make_cam(model, _items(cfg.train_dataloader.dataset), work_dir)
+    dataset = dict(cfg.train_dataloader.dataset)
+    if cfg.get('make_cam_list'):
+        dataset['ann_file'] = cfg.make_cam_list
+    make_cam(model, _items(dataset), work_dir)
     if cfg.get('threshold_tuning'):
         tune_cam_threshold(model, work_dir, **cfg.threshold_tuning)
 

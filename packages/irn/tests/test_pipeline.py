@@ -65,8 +65,15 @@ def test_synthetic_pipeline_order_and_call_stages(tmp_path):
     # test_maskrcnn is bound to export_val_gt's json (else, in another work dir, it read the
     # default work_dirs/reproduce/irn/export_val_gt and failed)
     assert 'export_val_gt' in pipe['test_maskrcnn'].requires
-    root = make_synthetic(str(tmp_path / 'voc'), num_train=3, num_val=1)
+    root = make_synthetic(str(tmp_path / 'voc'), num_train=3, num_val=1, num_empty=1)
     work = str(tmp_path / 'work')
+    # the CAM net trains on train_cam.txt (train + the background-only image); make_cam and
+    # the later stages label train.txt only (the file checks below)
+    from cvshared.engine.launch import load_config
+    cam_cfg = load_config(pipe['train_cam'].config, data_root=root)
+    assert cam_cfg.train_dataloader.dataset.ann_file.endswith('/train_cam.txt')
+    with open(osp.join(root, 'ImageSets/Segmentation/train_cam.txt')) as f:
+        assert f.read().split()[3:] == ['2000_900000']
 
     _stand_in_train_stage(pipe['train_cam'], work, root)
     with pytest.raises(StageOrderError) as err:  # make_cam's CAMs are not there yet
@@ -86,8 +93,12 @@ def test_synthetic_pipeline_order_and_call_stages(tmp_path):
     assert (tuning['seed'], tuning['num_images']) == (1000, 32)
     assert tuning['mIoU'] == max(tuning['sweep'].values())
     assert tuning['sweep'][f"{tuning['thres']:.2f}"] == tuning['mIoU']
-    tune_imgs = sorted(glob.glob(osp.join(cam_out, 'tuning', 'voc', 'JPEGImages', '*.jpg')))
-    assert len(tune_imgs) == 32
+    with open(osp.join(cam_out, 'tuning', 'voc', 'ImageSets/Segmentation/train.txt')) as f:
+        tune_names = f.read().split()       # (its background-only images are not tuned on)
+    assert len(tune_names) == 32 and len(glob.glob(osp.join(cam_out, 'tuning', 'cam',
+                                                            '*.npy'))) == 32
+    tune_imgs = [osp.join(cam_out, 'tuning', 'voc', 'JPEGImages', n + '.jpg')
+                 for n in tune_names]
     with open(tune_imgs[0], 'rb') as a, open(glob.glob(osp.join(root, 'JPEGImages',
                                                                  '*.jpg'))[0], 'rb') as b:
         assert a.read() != b.read()
@@ -181,7 +192,10 @@ def test_synthetic_pipeline_set_is_the_marked_style(tmp_path):
             bg.append(vivid[ins == 0].mean())
         return np.array(out), float(np.mean(bg))
 
-    objs, bg = stats(SPEC.make_synthetic(str(tmp_path / 'chain'), num_train=4, num_val=1))
+    chain = SPEC.make_synthetic(str(tmp_path / 'chain'), num_train=8, num_val=1)
+    with open(osp.join(chain, 'ImageSets/Segmentation/train_cam.txt')) as f:
+        assert f.read().split()[8:] == ['2000_900000', '2000_900001']   # 8 // 4 empty images
+    objs, bg = stats(chain)
     assert len(objs) >= 5
     assert (objs[:, 0] < 90).all() and ((objs[:, 1] > 0.1) & (objs[:, 1] < 0.4)).all(), objs
     assert bg < 0.001, bg                                              # measured 0.0
