@@ -1,0 +1,4 @@
+"""Hooks of hp."""
+from .visualization import HpVisualizationHook, draw_sample
+
+__all__ = ['HpVisualizationHook', 'draw_sample']
