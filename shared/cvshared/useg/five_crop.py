@@ -17,6 +17,13 @@ under ``<data_root>/cropped/<dataset_name>_five_crop_<crop_ratio>/``, which
 ``cocostuff27`` (ratios 0.5 and 0.7) and ``cityscapes`` (0.5), splits ``train`` and ``val``;
 the configs train on ratio 0.5. Only ``crop_type="five"`` is written here (the official
 ``"random"`` variant draws offsets from Python's ``hash`` and is used by no config).
+
+Official bug: HP's and PPAP's ``crop_datasets.py`` call ``ContrastiveSegDataset`` with STEGO's
+argument list, which lacks the ``model_type`` argument their ``ContrastiveSegDataset`` added, so
+the script stops with a ``TypeError`` as published (the crops must come from STEGO's script or
+a patched copy). With ``model_type`` inserted, its files are byte-identical to ours on synthetic
+COCO-Stuff trees, and on Cityscapes up to the image order (it lists files in ``os.listdir``
+order, we sort): ``shared/tests/useg/data/check_official_loaders.py``.
 """
 from __future__ import annotations
 
