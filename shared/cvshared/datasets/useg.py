@@ -67,6 +67,18 @@ the offsets as torchvision); :func:`useg_eval_pipeline` writes it out. The offic
 transform on the crops is the same at 224 (``get_transform(224, ..., "center")``). The ImageNet
 normalisation goes to the data preprocessor (``mean=[123.675, 116.28, 103.53], std=[58.395,
 57.12, 57.375]``, the official ``Normalize`` on the 0..255 scale).
+
+Config example (HP / PPAP on COCO-Stuff-27)::
+
+    from cvshared.datasets.useg import useg_eval_pipeline
+    train_dataloader = dict(batch_size=64, dataset=dict(
+        type='CroppedUSegDataset', data_root='data/cocostuff', dataset_name='cocostuff27',
+        crop_type='five', crop_ratio=0.5, split='train',
+        pipeline=useg_eval_pipeline(224)[:-1] + [...augmentations...,
+                                                 dict(type='mmseg.PackSegInputs')]))
+    val_dataloader = dict(batch_size=16, dataset=dict(
+        type='CocoStuff27Dataset', data_root='data/cocostuff', split='val',
+        pipeline=useg_eval_pipeline(320)))
 """
 from __future__ import annotations
 

@@ -285,3 +285,16 @@ def test_eval_pipeline_packs_a_320_sample(roots):
     assert out['data_samples'].metainfo['img_id'] == 'val_00000'
     assert Compose(useg_eval_pipeline(224, with_label=False))(dict(info))['inputs'].shape == \
         (3, 224, 224)
+
+
+def test_registered_for_configs(roots):
+    """The data sets and transforms build by type name from mmseg's registries (configs)."""
+    from mmseg.registry import DATASETS, TRANSFORMS
+    ds = DATASETS.build(dict(type='Potsdam3Dataset', data_root=roots['potsdam'], split='train',
+                             serialize_data=False))
+    assert len(ds) == 2 and ds.metainfo['classes'][0] == 'roads and cars'
+    for name in ('LoadUSegImage', 'LoadUSegAnnotation', 'CenterCrop'):
+        assert TRANSFORMS.get(name) is not None, name
+    assert isinstance(TRANSFORMS.build(dict(type='ResizeShortSide', scale=224)), ResizeShortSide)
+    with pytest.raises(ValueError, match='positive integer'):
+        ResizeShortSide(22.5)

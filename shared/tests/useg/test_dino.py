@@ -167,3 +167,12 @@ def test_wrong_weights_are_clear_errors(golden, tmp_path):
         _tiny(cfg, weights=str(path))
     with pytest.raises(FileNotFoundError):
         _tiny(golden['cfg'], weights=str(tmp_path / 'nope.pth'))
+
+
+def test_registered_model(golden):
+    from mmengine.registry import MODELS
+    cfg = golden['cfg']
+    m = MODELS.build(dict(type='DinoViT', arch='vit_small_patch8_224', img_size=cfg['img_size'],
+                          embed_dim=cfg['embed_dim'], depth=cfg['depth'],
+                          num_heads=cfg['num_heads']))
+    assert isinstance(m, DinoViT) and m.patch_size == 8 and m.embed_dim == 24
