@@ -1,0 +1,4 @@
+"""Hooks of ppap."""
+from .visualization import PpapVisualizationHook, draw_sample
+
+__all__ = ['PpapVisualizationHook', 'draw_sample']
