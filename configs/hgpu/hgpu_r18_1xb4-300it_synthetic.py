@@ -24,7 +24,7 @@ train_pipeline = [
 test_pipeline = [
     dict(type='LoadFramePair'),
     dict(type='Resize', scale=img_size, keep_ratio=False),
-    dict(type='LoadFramePairAnnotations', with_hed=False),
+    dict(type='LoadEvalFrameMask'),
     dict(type='PackFramePairInputs'),
 ]
 tta_pipeline = [
@@ -33,7 +33,7 @@ tta_pipeline = [
         [dict(type='Resize', scale=img_size, keep_ratio=False)],
         [dict(type='RandomFlip', prob=0., direction='horizontal'),
          dict(type='RandomFlip', prob=1., direction='horizontal')],
-        [dict(type='LoadFramePairAnnotations', with_hed=False)],
+        [dict(type='LoadEvalFrameMask')],
         [dict(type='PackFramePairInputs')]]),
 ]
 train_dataloader = dict(

@@ -20,8 +20,11 @@ stream = dict(type='ResNet', depth=101, num_stages=4, out_indices=(0, 1, 2, 3),
               style='pytorch', norm_cfg=dict(type='BN', requires_grad=True), norm_eval=False,
               init_cfg=dict(type='Pretrained',
                             checkpoint='checkpoints/resnet101_torchvision.pth'))
+# HGPUSegmentor = mmseg's EncoderDecoder + the official test protocol switches: test_cfg.flip
+# (use_flip of test_HGPU.py) and test_cfg.crf (apply_densecrf_davis.py); both off here, on in
+# the configs of the reported numbers (hgpu_r101_flip-crf_*.py)
 model = dict(
-    type='EncoderDecoder',
+    type='HGPUSegmentor',
     data_preprocessor=data_preprocessor,
     backbone=dict(type='HGPUEncoder', backbone=stream, channels=(256, 512, 1024, 2048),
                   mode='pre', reduction=16, fusion_ratio=4, reuse_first_global=True),
@@ -30,7 +33,7 @@ model = dict(
         reuse_rate6=True, align_corners=False,
         loss_decode=dict(type='WeightedBCELoss', loss_weight=1.0)),
     train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+    test_cfg=dict(mode='whole', flip=False, crf=False))
 # official: SGD momentum 0.9, weight decay 5e-4, lr 1e-2 for the decoder and 1e-3 for the
 # whole encoder (streams, GRUs, message passing, readouts, MACU'), no schedule
 optim_wrapper = dict(
@@ -38,6 +41,7 @@ optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=1e-2, momentum=0.9, weight_decay=5e-4),
     paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}))
 param_scheduler = []
-# flip test (official use_flip=True): mmseg's SegTTAModel averages sigmoid(logit) = the mask
-# probabilities of the plain and the flipped view, as test_HGPU.py does
-tta_model = dict(type='SegTTAModel')
+# tools/test.py --tta: the mean mask probability of the plain and the flipped view (official
+# use_flip), then the threshold or, with model.test_cfg.crf=True, the CRF on the mean
+# (HGPUTTAModel; mmseg's SegTTAModel would take a second sigmoid of the probabilities)
+tta_model = dict(type='HGPUTTAModel')

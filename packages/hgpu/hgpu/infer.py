@@ -12,9 +12,10 @@ picture, the official ``davis-flow`` layout: RAFT + the Middlebury colour wheel)
   is an error naming both folders.
 
 Each pair goes through the config's test pipeline without the annotation step; the mask is the
-first output (frame k) resized to the frame's size; with ``model.test_cfg.crf=True`` it is
-binarised by the official dense CRF (:func:`hgpu.crf.davis_crf`) instead of the 0.5
-threshold.
+first output (frame k) resized to the frame's size; with ``model.test_cfg.crf=True`` the
+segmentor (:class:`hgpu.models.segmentor.HGPUSegmentor`) binarises it by the official dense CRF
+(:func:`hgpu.crf.davis_crf`) instead of the 0.5 threshold; ``model.test_cfg.flip=True`` adds
+the official flip test.
 
 Per frame ``<stem>``: ``<stem>_mask.png`` (0 / 255), ``<stem>.png`` (the overlay of
 :func:`hgpu.hooks.visualization.draw_sample`) and an entry of ``D/results.json``
@@ -26,7 +27,6 @@ import os
 import os.path as osp
 
 import numpy as np
-import torch
 from cvshared.engine.infer import CvsharedInferencer, stem
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
@@ -65,7 +65,7 @@ def video_pairs(frames_dir: str, flows_dir: str) -> list[tuple[str, str, str]]:
 class HGPUInferencer(CvsharedInferencer):
     """Binary masks of frame pairs (see the module docstring for the input forms)."""
 
-    GROUND_TRUTH_STEPS = ('LoadFramePairAnnotations', 'LoadAnnotations')
+    GROUND_TRUTH_STEPS = ('LoadFramePairAnnotations', 'LoadEvalFrameMask', 'LoadAnnotations')
 
     @property
     def crf(self) -> bool:
@@ -102,14 +102,9 @@ class HGPUInferencer(CvsharedInferencer):
                     reduce_zero_label=False, seg_fields=[])
 
     def mask_of(self, item, pred) -> np.ndarray:
-        if not self.crf:
-            return pred.pred_sem_seg.data[0].cpu().numpy() > 0
-        import mmcv
-
-        from .crf import davis_crf
-        prob = torch.sigmoid(pred.seg_logits.data.float()[0]).cpu().numpy()
-        frame = mmcv.imread(item.frame, channel_order='rgb')
-        return davis_crf(frame, prob) > 0
+        # HGPUSegmentor already binarised it: the 0.5 threshold, or the CRF with
+        # model.test_cfg.crf=True (on frame k, the image this item names first)
+        return pred.pred_sem_seg.data[0].cpu().numpy() > 0
 
     def result_of(self, item, pred) -> dict:
         mask = self.mask_of(item, pred)

@@ -35,13 +35,17 @@ def draw_sample(frame: np.ndarray, pred: np.ndarray, gt: np.ndarray | None = Non
 @HOOKS.register_module()
 class HGPUVisualizationHook(SampleVisualizationHook):
     """Writes ``<sequence>_<frame>.png`` (:func:`draw_sample`) for every test frame to
-    ``<work_dir>/<timestamp>/<test_out_dir>`` when ``draw``."""
+    ``<work_dir>/<timestamp>/<test_out_dir>`` when ``draw``: the evaluated frame (frame k + 1
+    of the last pair for a video's last frame, ``pair_index`` 1) with its prediction; a
+    ``<category>/<video>`` sequence name (YouTube-Objects) becomes ``<category>_<video>``."""
 
     def draw_output(self, sample, batch_idx):
-        with Image.open(sample.img_path) as im:
+        from ..models.segmentor import eval_frame_path
+        path = eval_frame_path(sample.metainfo)
+        with Image.open(path) as im:
             frame = np.asarray(im.convert('RGB'))
         pred = sample.pred_sem_seg.data[0].cpu().numpy()
         gt = sample.gt_sem_seg.data[0].cpu().numpy() if 'gt_sem_seg' in sample else None
-        seq = sample.metainfo.get('seq_name', 'frames')
-        stem = osp.splitext(osp.basename(sample.img_path))[0]
+        seq = str(sample.metainfo.get('seq_name', 'frames')).replace('/', '_')
+        stem = osp.splitext(osp.basename(path))[0]
         return f'{seq}_{stem}', draw_sample(frame, pred, gt)

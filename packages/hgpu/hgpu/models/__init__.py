@@ -2,5 +2,7 @@
 from .encoder import EDGES, MODES, HGPUEncoder
 from .gru import ConvGRUCell
 from .head import HGPUHead
+from .segmentor import HGPUSegmentor, HGPUTTAModel
 
-__all__ = ['ConvGRUCell', 'HGPUEncoder', 'HGPUHead', 'MODES', 'EDGES']
+__all__ = ['ConvGRUCell', 'HGPUEncoder', 'HGPUHead', 'HGPUSegmentor', 'HGPUTTAModel', 'MODES',
+           'EDGES']

@@ -1,0 +1,10 @@
+# The synthetic model (hgpu_r18_1xb4-300it_synthetic.py) tested on the synthetic val videos in
+# the YouTube-Objects layout (hgpu.paper.write_benchmark_layouts: <data_root>/youtube_objects,
+# categories car / dog, every third frame and the last one annotated); single scale, no CRF.
+_base_ = ['./hgpu_r18_1xb4-300it_synthetic.py']
+data_root = '{{$DATA_ROOT:data/synthetic/hgpu}}'
+test_dataloader = dict(dataset=dict(
+    _delete_=True, type='YouTubeObjectsFramePairDataset', data_root=data_root + '/youtube_objects',
+    pipeline={{_base_.test_pipeline}}))
+test_evaluator = dict(type='DAVISJFMetric', bound_th=0.008, ignore_first_last=False,
+                      group_depth=1)
