@@ -13,7 +13,11 @@ MIL epoch 3 (frame AUC right before and right after that pass,
   README, Results, protocol of 2026-12-02 15:07 UTC), the frame AUC after the MIL stage and
   the UMIL step is far above chance, and at the step the pair targets follow the event.
   The sweep of seeds 0-7 did NOT meet that protocol's robustness rule (4 of 8 MIL stages rank
-  the event below the rest, README): the AUC bound is seed 0's, not a claim for every seed.
+  the event below the rest, README): the AUC bound is seed 0's, not a claim for every seed;
+- with the text prior's analogue (configs/umil/umil_standin-pt-words_6e_synthetic.py, official
+  default heads), the UMIL step lifts its MIL stage on the context-biased set: protocol H1
+  (README, 2026-12-02 17:50 UTC), met on the held-out seeds 8-15 (6 of 8 > 0, the rule's
+  minimum); seed 8, fixed before, is asserted by the rule's bound.
 """
 import os
 import os.path as osp
@@ -29,6 +33,12 @@ from mmengine.runner import Runner
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CONFIG = osp.join(REPO, 'configs', 'umil', 'umil_standin-pt_6e_synthetic.py')
 CKPT = osp.join(REPO, 'packages', 'umil', 'tests', 'data', 'standin_actions_pretrained.pt')
+WORDS_CONFIG = osp.join(REPO, 'configs', 'umil', 'umil_standin-pt-words_6e_synthetic.py')
+WORDS_CKPT = osp.join(REPO, 'packages', 'umil', 'tests', 'data',
+                      'standin_actions_words_pretrained.pt')
+PRIOR_SEED = 8   # the first held-out seed, fixed before the held-out runs (README, H1)
+# the held-out rule's bound: half of min(seed 8's gain 0.004906, the held-out median 0.037163)
+PRIOR_GAIN_BOUND = 0.5 * min(0.004906, 0.037163)
 SEED = 0   # fixed before it ran (module docstring)
 # frame AUC after the UMIL step, seed 0: 0.9423 (MIL stage 0.9418). Seeds 0-7 (README): 0.94,
 # 0.28, 0.67, 0.28, 0.06, 0.11, 0.89, 0.91: the bound is seed 0's (a run 14 points lower, or
@@ -108,17 +118,16 @@ def plain_set(tmp_path_factory):
     return root, training_events(str(root))
 
 
-@pytest.mark.slow
-def test_the_method_learns_the_event_on_the_unbiased_set(plain_set, tmp_path, monkeypatch):
-    """Seed 0, measured: frame AUC 0.9418 after the MIL stage, 0.9423 after the UMIL step;
-    pair targets at the step P(same | same flag) 0.807, P(same | different) 0.140."""
+def _paired_run(config, root, events, seed, work_dir, monkeypatch, options=None):
+    """MIL epochs 0-3 (history from 0) and the UMIL pass after epoch 3 of ``config``; frame AUC
+    right before / right after that pass (``validate_umil_step``) and the step's recorder."""
     from umil.diagnosis import UMILStepRecorder
-    root, events = plain_set
     monkeypatch.setenv('DATA_ROOT', str(root))
-    monkeypatch.setenv('UMIL_PRETRAINED', CKPT)
-    cfg = Config.fromfile(CONFIG)
-    cfg.work_dir = str(tmp_path)
-    cfg.randomness = dict(seed=SEED)
+    cfg = Config.fromfile(config)
+    if options:
+        cfg.merge_from_dict(options)
+    cfg.work_dir = str(work_dir)
+    cfg.randomness = dict(seed=seed)
     # the schedules stay those of the 6-epoch config; the run stops after the first UMIL pass
     cfg.train_cfg.update(max_epochs=4, umil_epoch=3, val_interval=3, validate_umil_step=True)
     cfg.default_hooks.logger.interval = 100
@@ -130,8 +139,34 @@ def test_the_method_learns_the_event_on_the_unbiased_set(plain_set, tmp_path, mo
     assert len(loop.umil_log) == 1 and loop.umil_log[0], 'the UMIL step never ran'
     (epoch, before, after), = loop.umil_val
     assert epoch == 3
-    mil, umil = before['video_anomaly/AUC'], after['video_anomaly/AUC']
+    return before['video_anomaly/AUC'], after['video_anomaly/AUC'], recorder
+
+
+@pytest.mark.slow
+def test_the_method_learns_the_event_on_the_unbiased_set(plain_set, tmp_path, monkeypatch):
+    """Seed 0, measured: frame AUC 0.9418 after the MIL stage, 0.9423 after the UMIL step;
+    pair targets at the step P(same | same flag) 0.807, P(same | different) 0.140."""
+    root, events = plain_set
+    monkeypatch.setenv('UMIL_PRETRAINED', CKPT)
+    mil, umil, recorder = _paired_run(CONFIG, root, events, SEED, tmp_path, monkeypatch)
     print(f'frame AUC: MIL stage {mil:.4f}, after the UMIL step {umil:.4f}')
     assert umil >= AUC_BOUND, (mil, umil)
     gap, stats = _informative(recorder.records)
     assert gap >= PAIR_MARGIN, stats
+
+
+@pytest.mark.slow
+def test_with_the_text_prior_the_umil_step_lifts_its_mil_stage_on_the_biased_set(
+        biased_set, tmp_path, monkeypatch):
+    """Protocol H1 (README, 17:50 UTC), met on the held-out seeds 8-15 (gains +0.49, +4.26,
+    +22.50, +3.17, +10.95, +51.83, -19.30, -1.08: mean +9.10, 6 of 8 > 0; rule: mean > 0 and
+    6 of 8). The test's seed, 8, fixed before: MIL stage 0.9347 -> 0.9396 after the step
+    (+0.49 points); bound, by the rule: half of min(+0.49, the held-out median +3.72)."""
+    root, _, events = biased_set
+    monkeypatch.setenv('UMIL_PRETRAINED', WORDS_CKPT)
+    cfg = Config.fromfile(WORDS_CONFIG)
+    # the prior's analogue with the official default heads
+    assert cfg.model.backbone.text == 'words' and 'head_init' not in cfg.model.backbone
+    mil, umil, _ = _paired_run(WORDS_CONFIG, root, events, PRIOR_SEED, tmp_path, monkeypatch)
+    print(f'frame AUC: MIL stage {mil:.4f}, after the UMIL step {umil:.4f}')
+    assert umil - mil >= PRIOR_GAIN_BOUND, (mil, umil)
