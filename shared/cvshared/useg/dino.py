@@ -140,8 +140,14 @@ class DinoViT(nn.Module):
         self.vit.eval()
 
     def load_weights(self, path: str) -> None:
+        """Load official DINO weights (strict). A full DINO training checkpoint
+        (``*_full_checkpoint.pth``: ``teacher``, ``student``, optimizer, ``args``) stores its
+        command line as an ``argparse.Namespace``, the one class allowed besides tensors."""
+        import argparse
+
         from cvshared.checkpoint import load_checkpoint_file
-        sd = convert_dino_state_dict(load_checkpoint_file(path))
+        sd = convert_dino_state_dict(load_checkpoint_file(
+            path, extra_safe_globals=[argparse.Namespace]))
         own = self.vit.state_dict()
         missing = sorted(set(own) - set(sd))
         unexpected = sorted(set(sd) - set(own))

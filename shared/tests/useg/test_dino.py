@@ -1,4 +1,5 @@
 """The frozen DINO ViT of HP / PPAP (cvshared.useg.dino) against the official DINO module."""
+import argparse
 import os.path as osp
 
 import pytest
@@ -27,7 +28,10 @@ def _tiny(cfg, weights=None):
 @pytest.fixture(scope='module')
 def tiny(golden, tmp_path_factory):
     path = tmp_path_factory.mktemp('dino') / 'dino_tiny_checkpoint.pth'
-    torch.save({'teacher': golden['teacher'], 'epoch': 100}, path)
+    # a DINO training checkpoint: teacher, student, epoch and the command line as a Namespace
+    torch.save({'teacher': golden['teacher'], 'epoch': 100,
+                'student': {'module.' + k: v for k, v in golden['teacher'].items()},
+                'args': argparse.Namespace(arch='vit_small', patch_size=8)}, path)
     return _tiny(golden['cfg'], weights=str(path))
 
 
