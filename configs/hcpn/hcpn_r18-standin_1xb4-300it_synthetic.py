@@ -19,9 +19,10 @@ train_pipeline = [
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackFramePairInputs', meta_keys=meta_keys),
 ]
+# one sample per frame of each validation video (VOSFramePairEvalDataset of the base config)
 test_pipeline = [
     dict(type='LoadFramePair'),
-    dict(type='LoadFramePairAnnotations', with_hed=False, with_contour=False),
+    dict(type='LoadEvalFrameMask'),
     dict(type='PackFramePairInputs', meta_keys=meta_keys),
 ]
 train_dataloader = dict(

@@ -63,14 +63,19 @@ def _raw_inputs(golden) -> torch.Tensor:
 
 
 # Tolerances. float32 through 101-layer ResNets (3 x 33 bottlenecks, encoder outputs up to
-# |x| ~ 280) and two 5-round co-attentions: the same operations in another order (mmseg's
-# ResNet vs torchvision's, our loops vs the official unrolled code) differ by rounding only.
-# Measured max |ours - official| on this machine: encoder 5.5e-4 at values up to 325
-# (relative 1.7e-6), probabilities 1.3e-6. Encoder: rtol 1e-5 + atol 1e-4 (~6x the relative
-# rounding seen); probabilities: atol 1e-5 (8x the rounding seen), below the effect of a 1 %
-# weight perturbation of every block tested in test_whole_forward_depends_on_every_stage
-# (measured 7.5e-5 for the level-3 CCM, the smallest, up to 1e-2).
-ENC_RTOL, ENC_ATOL = 1e-5, 1e-4
+# |x| ~ 325) and two 5-round co-attentions: the same operations in another order (mmseg's
+# ResNet vs torchvision's, our loops vs the official unrolled code) differ by rounding only,
+# and that rounding scales with the magnitudes summed, not with each output element: an
+# element near 0 of a tensor whose values reach 325 carries the absolute error of the large
+# terms it was summed from. Measured max |ours - official| / max |official| per encoder output
+# (one thread): 2.3e-7 .. 1.8e-6 (max abs 4.4e-4 at level 5); one level-5 element of value
+# 1.8 is 1.3e-4 off, so an element-wise rtol 1e-5 + atol 1e-4 failed it (found when the
+# evaluation work re-ran the package, torch 2.13.0). Encoder: |diff| <= 1e-5 x max |official|
+# of that output (5.5x the largest ratio seen); probabilities (in [0, 1]): atol 1e-5 (8x the
+# rounding seen, 1.3e-6), below the effect of a 1 % weight perturbation of every block tested
+# in test_whole_forward_depends_on_every_stage (measured 7.5e-5 for the level-3 CCM, the
+# smallest, up to 1e-2).
+ENC_SCALE_TOL = 1e-5
 PROB_ATOL = 1e-5
 
 
@@ -81,7 +86,8 @@ def test_encoder_matches_official(model, golden):
     expected = golden['encoder_outputs']  # h5_v1, h4_v1, h3_v1, h2_v1, h5_v2, ...
     ours = list(reversed(feats1)) + list(reversed(feats2))
     for a, b in zip(ours, expected):
-        torch.testing.assert_close(a, b, rtol=ENC_RTOL, atol=ENC_ATOL)
+        assert a.shape == b.shape
+        torch.testing.assert_close(a, b, rtol=0, atol=ENC_SCALE_TOL * float(b.abs().max()))
 
 
 def test_decoder_matches_official(model, golden):

@@ -39,4 +39,4 @@ def test_hcpn_learns_synthetic_videos(tmp_path, monkeypatch):
     # measured (seed 0 of the config, 150 it): J 0.857 vs all-foreground 0.129; 100 it: 0.493
     assert j > base['all_foreground'] + 0.4, (j, base)
     pngs = glob.glob(str(tmp_path / 'vis' / 'synth-val-000' / '*.png'))
-    assert len(pngs) == 5  # one overlay per frame pair (6 frames), per sequence
+    assert len(pngs) == 6  # one overlay per frame (6 frames; the last from m2), per sequence

@@ -51,7 +51,8 @@ def draw_sample(frame_bgr: np.ndarray, pred: np.ndarray, contour: np.ndarray | N
 @HOOKS.register_module()
 class HCPNVisualizationHook(Hook):
     """Write ``<test_out_dir>/<sequence>/<frame>.png`` with :func:`draw_sample` (mask in red,
-    contour map in yellow, ground-truth boundary in green when annotated).
+    contour map in yellow, ground-truth boundary in green when annotated), on the frame the
+    sample predicts (``eval_frame_name``; frame k + 1 when ``pair_index`` is 1).
 
     Args:
         draw: draw at all (``tools/test.py --show-dir`` switches it on).
@@ -73,14 +74,18 @@ class HCPNVisualizationHook(Hook):
         if not self.draw or not outputs or not self.every_n_inner_iters(batch_idx, self.interval):
             return
         for sample in outputs:
-            img = mmcv.imread(sample.img_path)
+            # the frame the prediction is of: frame k, or frame k+1 for the last frame of a
+            # video (pair_index 1, m2 of the last pair), saved under its own name
+            second = sample.metainfo.get('pair_index', 0) == 1
+            path = sample.img2_path if second else sample.img_path
+            img = mmcv.imread(path)
             pred = sample.pred_sem_seg.data[0].cpu().numpy()
             contour = (sample.pred_contour.data[0].cpu().numpy() if 'pred_contour' in sample
                        else None)
             gt = (sample.gt_sem_seg.data[0].cpu().numpy() == 1) if 'gt_sem_seg' in sample \
                 else None
             seq = sample.metainfo.get('seq_name', 'frames')
-            stem = osp.splitext(osp.basename(sample.img_path))[0]
+            stem = sample.metainfo.get('eval_frame_name') or osp.splitext(osp.basename(path))[0]
             mmcv.imwrite(draw_sample(img, pred, contour, gt, alpha=self.alpha),
                          osp.join(visualization_dir(runner, self.test_out_dir), seq,
                                   f'{stem}.png'))

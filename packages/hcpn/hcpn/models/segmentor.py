@@ -19,10 +19,15 @@ backward stays finite where a probability saturates to exactly 0 or 1, as the of
 does; a first hand-written version of the shared loss had NaN gradients there and stopped the
 synthetic training after about 130 iterations).
 
-Test (official ``test.py``): the mask of frame k is ``m1``; with ``flip_test`` it is the mean
-of ``m1`` and the horizontally flipped ``m1`` of the flipped input; then resized to the
-original frame size and binarised at 0.5, or by :func:`hcpn.models.crf.davis_crf` when
-``crf=True`` (the reported numbers use both).
+Test (official ``test.py``): the official script slides over the pairs (0, 1), (1, 2), ...
+and writes both masks of each pair, the next pair overwriting frame k + 1, so frame t < n - 1
+keeps ``m1`` of pair t and frame n - 1 ``m2`` of pair n - 2. A sample's ``pair_index``
+(:class:`cvshared.datasets.davis.VOSFramePairEvalDataset`: 0, or 1 for the last frame; absent
+= 0, e.g. the training pairs) selects that output. With ``flip_test`` the selected mask is the
+mean of the mask and the horizontally flipped mask of the flipped input; then it is resized to
+the original frame size and binarised at 0.5, or by :func:`hcpn.models.crf.davis_crf` on the
+frame it predicts (``img_path``, or ``img2_path`` for ``pair_index`` 1) when ``crf=True`` (the
+reported numbers use both).
 """
 from __future__ import annotations
 
@@ -88,18 +93,26 @@ class HCPN(BaseSegmentor):
         feats1, feats2 = self.extract_feat(inputs)
         return self.decoder(feats1, feats2, inputs.shape[-2:])
 
-    def test_outputs(self, inputs: torch.Tensor):
-        """``(mask, contour)`` of frame k (``B x 1 x H x W`` probabilities); the mask is
-        flip-averaged when ``flip_test`` (the official test flips the masks only)."""
-        m1, c1 = self._forward(inputs)[:2]
+    def test_outputs(self, inputs: torch.Tensor, pair_index=None):
+        """``(mask, contour)`` (``B x 1 x H x W`` probabilities) of frame k (``pair_index``
+        0, default) or frame k + 1 (1: ``m2`` / ``c2``), per sample (``pair_index`` a
+        sequence of B values, or one int for all); the mask is flip-averaged when
+        ``flip_test`` (the official test flips the masks only)."""
+        index = _pair_indices(pair_index, len(inputs))
+        m1, c1, m2, c2 = self._forward(inputs)
         if self.flip_test:
-            m1 = 0.5 * (m1 + self._forward(inputs.flip(-1))[0].flip(-1))
-        return m1, c1
+            flipped = self._forward(inputs.flip(-1))
+            m1 = 0.5 * (m1 + flipped[0].flip(-1))
+            m2 = 0.5 * (m2 + flipped[2].flip(-1))
+        second = index.to(inputs.device).view(-1, 1, 1, 1).bool()
+        return torch.where(second, m2, m1), torch.where(second, c2, c1)
 
     def encode_decode(self, inputs: torch.Tensor, batch_img_metas=None) -> torch.Tensor:
-        """Foreground probability of frame k (``B x 1 x H x W``), flip-averaged when
-        ``flip_test``."""
-        return self.test_outputs(inputs)[0]
+        """Foreground probability (``B x 1 x H x W``) of the frame each meta's ``pair_index``
+        names (frame k when absent), flip-averaged when ``flip_test``."""
+        pair_index = None if batch_img_metas is None else [
+            m.get('pair_index', 0) for m in batch_img_metas]
+        return self.test_outputs(inputs, pair_index)[0]
 
     # --- training --------------------------------------------------------------------------
     def loss_from_outputs(self, outputs, targets: dict) -> dict:
@@ -124,7 +137,8 @@ class HCPN(BaseSegmentor):
         if data_samples is None:
             data_samples = [SegDataSample(metainfo=dict(ori_shape=tuple(inputs.shape[2:])))
                             for _ in range(len(inputs))]
-        prob, contour = self.test_outputs(inputs)
+        pair_index = [s.metainfo.get('pair_index', 0) for s in data_samples]
+        prob, contour = self.test_outputs(inputs, pair_index)
         # mmseg's postprocess_result undoes padding / flip / resize; two channels (1 - p, p)
         # make its argmax the 0.5 threshold and keep probabilities in seg_logits
         samples = self.postprocess_result(torch.cat([1 - prob, prob], dim=1), data_samples)
@@ -140,11 +154,13 @@ class HCPN(BaseSegmentor):
         return samples
 
     def crf_mask(self, sample) -> np.ndarray:
-        """:func:`davis_crf` of the (resized) probability on the original frame."""
+        """:func:`davis_crf` of the (resized) probability on the original frame it predicts
+        (``img_path``; ``img2_path`` when ``pair_index`` is 1)."""
         import mmcv
-        path = sample.metainfo.get('img_path')
+        key = 'img2_path' if sample.metainfo.get('pair_index', 0) == 1 else 'img_path'
+        path = sample.metainfo.get(key)
         if path is None:
-            raise KeyError('HCPN crf=True needs img_path in the sample metainfo (the original '
+            raise KeyError(f'HCPN crf=True needs {key} in the sample metainfo (the original '
                            'frame the CRF refines on)')
         image = mmcv.imread(path, channel_order='rgb')
         prob = sample.seg_logits.data[1].detach().cpu().numpy()
@@ -152,6 +168,19 @@ class HCPN(BaseSegmentor):
             raise ValueError(f'HCPN crf: frame {path} is {image.shape[:2]} but the prediction '
                              f'is {prob.shape}')
         return davis_crf(image, prob.clip(0, 1), **self.crf_cfg).astype(np.int64)
+
+
+def _pair_indices(pair_index, batch: int) -> torch.Tensor:
+    """``pair_index`` (None, an int or B values, each 0 or 1) as a ``B`` long tensor."""
+    if pair_index is None:
+        pair_index = 0
+    if isinstance(pair_index, int):
+        pair_index = [pair_index] * batch
+    index = torch.as_tensor([int(i) for i in pair_index], dtype=torch.long)
+    if len(index) != batch or not bool(((index == 0) | (index == 1)).all()):
+        raise ValueError(f'HCPN: pair_index must be 0 (frame k: m1) or 1 (frame k+1: m2) for '
+                         f'each of the {batch} samples, got {list(pair_index)}')
+    return index
 
 
 def _stack(samples, name: str, size, device) -> torch.Tensor:
