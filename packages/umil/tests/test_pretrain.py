@@ -118,15 +118,22 @@ def test_the_committed_words_checkpoint_is_the_tools_words_output():
     assert min(meta['val_accuracy_per_class'].values()) >= 0.85, meta['val_accuracy_per_class']
 
 
-def test_the_pretrained_config_loads_the_encoder_from_its_path(monkeypatch):
+@pytest.mark.parametrize('config, ckpt, text', [
+    ('umil_standin-pt_6e_synthetic.py', CKPT, 'random'),
+    ('umil_standin-pt-words_6e_synthetic.py', WORDS_CKPT, 'words')])
+def test_the_pretrained_config_loads_the_encoder_from_its_path(monkeypatch, config, ckpt, text):
     from mmengine.config import Config
     from umil.registry import MODELS
-    monkeypatch.setenv('UMIL_PRETRAINED', CKPT)
-    cfg = Config.fromfile(osp.join(REPO, 'configs', 'umil', 'umil_standin-pt_6e_synthetic.py'))
-    assert cfg.model.backbone.init_cfg == dict(type='Pretrained', checkpoint=CKPT)
+    from umil.word_text import text_features
+    monkeypatch.setenv('UMIL_PRETRAINED', ckpt)
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'umil', config))
+    assert cfg.model.backbone.init_cfg == dict(type='Pretrained', checkpoint=ckpt)
     with DefaultScope.overwrite_default_scope('mmaction'):
         model = MODELS.build(cfg.model)
-    state = load_checkpoint_file(CKPT)['state_dict']
+    assert model.backbone.text == text
+    prompts = text_features(['normal', 'abnormal'], 32)
+    assert torch.equal(model.backbone.text_features, prompts) == (text == 'words')
+    state = load_checkpoint_file(ckpt)['state_dict']
     before = {k: v.clone() for k, v in model.backbone.state_dict().items()}
     assert not torch.equal(before['frame.0.weight'], state['frame.0.weight'])
     model.init_weights()
