@@ -16,7 +16,7 @@ MIL epoch 3 (frame AUC right before and right after that pass,
   the event below the rest, README): the AUC bound is seed 0's, not a claim for every seed;
 - with the text prior's analogue (configs/umil/umil_standin-pt-words_6e_synthetic.py, official
   default heads), the UMIL step lifts its MIL stage on the context-biased set: protocol H1
-  (README, 2026-12-02 17:50 UTC), met on the held-out seeds 8-15 (6 of 8 > 0, the rule's
+  (README, 2026-12-02 17:47 UTC), met on the held-out seeds 8-15 (6 of 8 > 0, the rule's
   minimum); seed 8, fixed before, is asserted by the rule's bound.
 """
 import os
@@ -158,7 +158,7 @@ def test_the_method_learns_the_event_on_the_unbiased_set(plain_set, tmp_path, mo
 @pytest.mark.slow
 def test_with_the_text_prior_the_umil_step_lifts_its_mil_stage_on_the_biased_set(
         biased_set, tmp_path, monkeypatch):
-    """Protocol H1 (README, 17:50 UTC), met on the held-out seeds 8-15 (gains +0.49, +4.26,
+    """Protocol H1 (README, 17:47 UTC), met on the held-out seeds 8-15 (gains +0.49, +4.26,
     +22.50, +3.17, +10.95, +51.83, -19.30, -1.08: mean +9.10, 6 of 8 > 0; rule: mean > 0 and
     6 of 8). The test's seed, 8, fixed before: MIL stage 0.9347 -> 0.9396 after the step
     (+0.49 points); bound, by the rule: half of min(+0.49, the held-out median +3.72)."""
