@@ -17,6 +17,12 @@ GOLDEN = osp.join(osp.dirname(osp.abspath(__file__)), 'golden')
 # (eval, outputs ~1.5) / 5e-5 (train, outputs ~12, batch statistics of 64-sample BNs amplify
 # the rounding). Tolerances 1e-5 / 2e-4 absolute, rtol 1e-5.
 BLOCK_TOL = dict(eval=dict(atol=1e-5, rtol=1e-5), train=dict(atol=2e-4, rtol=1e-5))
+# The train-mode input gradient (max |g| ~130) is ill-conditioned in float32 (the downsample
+# conv's backward; the rest of the block in float64 moves it by < 3e-5): on an AMD EPYC AVX2
+# CPU with torch 2.13 (2026-12-02) the official float32 gradient is 1.9e-4 from the float64
+# one (ours in double) and ours 3.4e-4, so the two differ by 2.9e-4 (the block before and
+# after the buffer-reuse change alike; 1.0e-4 on the CPU the golden was made on).
+INPUT_GRAD_TOL = dict(eval=BLOCK_TOL['eval'], train=dict(atol=5e-4, rtol=1e-5))
 # Whole TSM-R50 + SELFY: logits up to ~1.6e3 after 16 bottlenecks with non-trivial BNs;
 # measured max |diff| 3e-4, relative 4.6e-6 (official vs ours, float32): rtol 1e-4.
 WHOLE_TOL = dict(atol=1e-2, rtol=1e-4)
@@ -52,7 +58,7 @@ def test_block_forward_backward_match_official(block_golden, mode):
     (out * block_golden['grad_weight']).sum().backward()
     ref = block_golden[mode]
     torch.testing.assert_close(out, ref['outputs'], **BLOCK_TOL[mode])
-    torch.testing.assert_close(x.grad, ref['input_grad'], **BLOCK_TOL[mode])
+    torch.testing.assert_close(x.grad, ref['input_grad'], **INPUT_GRAD_TOL[mode])
     params = dict(block.named_parameters())
     for name, grad in ref['param_grads'].items():
         scale = grad.abs().max()

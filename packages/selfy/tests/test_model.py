@@ -252,19 +252,21 @@ def test_private_stss_equals_the_shared_op(shape, window):
                                     fast_mode=True)
 
 
-@pytest.mark.parametrize('train', [True, False])
-def test_conv_extraction_equals_conv_bn_relu_layers(train):
-    """The conv extraction (banded products; in training the first layer's BN statistics from
-    the input's mean and covariance, in eval every BN folded into its product) against the
-    four official layers run as ``conv2d`` + ``BatchNorm2d`` + ReLU on the ``(maps, 1, 9, 9)``
-    volume: output, the gradients of the input and of every parameter, the running statistics
-    (double: 1e-10)."""
+@pytest.mark.parametrize('mode', ['train', 'eval', 'train_cumulative', 'mixed'])
+def test_conv_extraction_equals_conv_bn_relu_layers(mode):
+    """The conv extraction against the four official layers run as ``conv2d`` + ``BatchNorm2d``
+    + ReLU on the ``(maps, 1, 9, 9)`` volume: output, the gradients of the input and of every
+    parameter, the running statistics (double: 1e-10). ``train``: the four layers as one
+    Function (batch statistics, reused buffers, in-place BN backward), run twice so that the
+    second call works in the buffers the first one released; ``train_cumulative``: the same with
+    ``momentum=None``; ``eval``: every BN folded into its product; ``mixed`` (one BN in eval):
+    the layer-by-layer path."""
     import copy
 
     import torch.nn.functional as F
     from selfy.models.selfy_block import STSSExtraction
     g = torch.Generator().manual_seed(0)
-    ext = STSSExtraction().double().train(train)
+    ext = STSSExtraction().double().train(mode != 'eval')
     with torch.no_grad():
         for m in ext.modules():
             if isinstance(m, torch.nn.BatchNorm2d):
@@ -272,22 +274,60 @@ def test_conv_extraction_equals_conv_bn_relu_layers(train):
                 m.bias.uniform_(-0.3, 0.3, generator=g)
                 m.running_mean.uniform_(-0.2, 0.2, generator=g)
                 m.running_var.uniform_(0.5, 1.5, generator=g)
+                if mode == 'train_cumulative':
+                    m.momentum = None
+    if mode == 'mixed':
+        ext.conv2[1].eval()
     ref = copy.deepcopy(ext)
     b, t, h, w, L = 1, 2, 3, 4, 5
-    stss = torch.rand(b, t, h, w, 1, L, 9, 9, generator=g, dtype=torch.double,
-                      requires_grad=True)
-    out = ext(stss)
-    x = stss.reshape(-1, 1, 9, 9)  # maps in (b t h w l) order
-    for layer in (ref.conv0, ref.conv1, ref.conv2, ref.conv3):
-        conv = layer[0]
-        x = F.relu(layer[1](F.conv2d(x, conv.weight[:, :, 0], None, conv.stride[1:],
-                                     conv.padding[1:])))
-    want = x.view(b, t, h, w, L, -1).permute(0, 4, 5, 1, 2, 3).reshape(b * L, -1, t, h, w)
-    torch.testing.assert_close(out, want, atol=1e-10, rtol=0)
-    gout = torch.randn(want.shape, generator=g, dtype=torch.double)
-    got = torch.autograd.grad(out, [stss, *ext.parameters()], gout)
-    exp = torch.autograd.grad(want, [stss, *ref.parameters()], gout)
-    for a, e in zip(got, exp):
-        torch.testing.assert_close(a, e, atol=1e-10, rtol=0)
-    for a, e in zip(ext.buffers(), ref.buffers()):
-        torch.testing.assert_close(a, e, atol=1e-10, rtol=0)
+    for _ in range(2 if mode == 'train' else 1):
+        stss = torch.rand(b, t, h, w, 1, L, 9, 9, generator=g, dtype=torch.double,
+                          requires_grad=True)
+        out = ext(stss)
+        x = stss.reshape(-1, 1, 9, 9)  # maps in (b t h w l) order
+        for layer in (ref.conv0, ref.conv1, ref.conv2, ref.conv3):
+            conv = layer[0]
+            x = F.relu(layer[1](F.conv2d(x, conv.weight[:, :, 0], None, conv.stride[1:],
+                                         conv.padding[1:])))
+        want = x.view(b, t, h, w, L, -1).permute(0, 4, 5, 1, 2, 3).reshape(b * L, -1, t, h, w)
+        torch.testing.assert_close(out, want, atol=1e-10, rtol=0)
+        gout = torch.randn(want.shape, generator=g, dtype=torch.double)
+        got = torch.autograd.grad(out, [stss, *ext.parameters()], gout)
+        exp = torch.autograd.grad(want, [stss, *ref.parameters()], gout)
+        for a, e in zip(got, exp):
+            torch.testing.assert_close(a, e, atol=1e-10, rtol=0)
+        for a, e in zip(ext.buffers(), ref.buffers()):
+            torch.testing.assert_close(a, e, atol=1e-10, rtol=0)
+    if mode == 'train':
+        assert 0 < len(ext._pool) <= 12  # the second call reused the first one's buffers
+        assert len(copy.deepcopy(ext)._pool) == 0
+
+
+def test_buffer_reuse_never_overwrites_a_live_tensor():
+    """Two training forwards of the block before one backward (the first call's activations
+    are still saved by its graph, its output still held): the buffers in use are not handed out
+    again, and both outputs and all gradients equal those of two separate copies of the block,
+    each run once."""
+    import copy
+
+    from selfy.models import SELFYBlock
+    from selfy.testing import seeded_state_dict
+    torch.manual_seed(0)
+    block = SELFYBlock(16, 8, num_segments=4).double().train()
+    block.load_state_dict(seeded_state_dict(block.state_dict(), 0))
+    refs = [copy.deepcopy(block) for _ in range(2)]
+    g = torch.Generator().manual_seed(3)
+    xs = [torch.rand(8, 16, 14, 14, generator=g, dtype=torch.double, requires_grad=True)
+          for _ in range(2)]
+    ws = [torch.randn(8, 16, 14, 14, generator=g, dtype=torch.double) for _ in range(2)]
+    outs = [block(x) for x in xs]
+    sum((o * w).sum() for o, w in zip(outs, ws)).backward()
+    for ref, x, w, out in zip(refs, xs, ws, outs):
+        xr = x.detach().clone().requires_grad_(True)
+        want = ref(xr)
+        (want * w).sum().backward()
+        torch.testing.assert_close(out, want, atol=1e-10, rtol=0)
+        torch.testing.assert_close(x.grad, xr.grad, atol=1e-10, rtol=0)
+    for name, p in block.named_parameters():  # the sum of the two copies' gradients
+        want = sum(dict(r.named_parameters())[name].grad for r in refs)
+        torch.testing.assert_close(p.grad, want, atol=1e-10, rtol=0, msg=name)

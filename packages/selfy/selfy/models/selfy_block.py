@@ -49,6 +49,8 @@ composition.
 from __future__ import annotations
 
 import functools
+import math
+import threading
 from collections.abc import Sequence
 
 import torch
@@ -64,7 +66,6 @@ __all__ = ['SELFYBlock', 'STSSTransformation', 'STSSExtraction', 'STSSIntegratio
            'EXTRACTIONS']
 
 EXTRACTIONS = ('conv', 'mlp', 'soft_argmax')
-_MOMENT_ROWS = 81
 
 
 class _Conv3dAs2d(nn.Conv3d):
@@ -82,14 +83,74 @@ def _conv_bn_relu(c_in: int, c_out: int, stride=(1, 1, 1), padding=(0, 1, 1),
                          nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
 
 
+def _bn_factor(bn: nn.BatchNorm2d) -> float:
+    """``nn.BatchNorm2d.forward``'s running-average factor, counting the batch when it tracks
+    statistics in training (``momentum=None``: the cumulative average)."""
+    if bn.training and bn.track_running_stats:
+        bn.num_batches_tracked.add_(1)
+        if bn.momentum is None:
+            return 1.0 / float(bn.num_batches_tracked)
+    return 0.0 if bn.momentum is None else bn.momentum
+
+
+def _bn_running(bn: nn.BatchNorm2d) -> tuple:
+    """The running statistics ``F.batch_norm`` is given by ``nn.BatchNorm2d.forward``."""
+    if bn.training and not bn.track_running_stats:
+        return None, None
+    return bn.running_mean, bn.running_var
+
+
 def _bn(bn: nn.BatchNorm2d, x: torch.Tensor) -> torch.Tensor:
     """``bn`` applied to ``(N, C, L)`` (``nn.BatchNorm2d``'s arithmetic and running-statistics
     update on the ``(N, C, H, W)`` tensor flattened over ``H * W``)."""
-    if bn.training and bn.track_running_stats:
-        bn.num_batches_tracked.add_(1)
+    factor = _bn_factor(bn)
     use_batch = bn.training or not bn.track_running_stats
-    return F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, use_batch,
-                        bn.momentum, bn.eps)
+    return F.batch_norm(x, *_bn_running(bn), bn.weight, bn.bias, use_batch, factor, bn.eps)
+
+
+class _BufferPool:
+    """Reused CPU buffers for the conv extraction's large activations and gradients (hundreds
+    of MiB at SELFY's size). A fresh CPU tensor that large is a new ``mmap`` whose pages the
+    kernel zeroes on first touch (measured: ~600k page faults, a third of the block's CPU time
+    per forward + backward); a buffer is handed out again only once nothing but the pool refers
+    to its storage (every tensor handed out is a new view of it), so a buffer still saved by an
+    autograd graph, or held by the caller, is never reused. Not for CUDA (its caching allocator
+    already reuses memory): there :meth:`empty` allocates. Copies and pickles of the owning
+    module start with an empty pool."""
+
+    _use_count = getattr(torch._C, '_storage_Use_Count', None)
+
+    def __init__(self):
+        self._storages = []
+        self._lock = threading.Lock()
+
+    def __deepcopy__(self, memo):
+        return _BufferPool()
+
+    def __getstate__(self):
+        return {}
+
+    def __setstate__(self, state):
+        self.__init__()
+
+    def __len__(self) -> int:
+        return len(self._storages)
+
+    def empty(self, shape: tuple, like: torch.Tensor) -> torch.Tensor:
+        """An uninitialised contiguous tensor of ``shape`` with ``like``'s dtype and device."""
+        if like.device.type != 'cpu' or self._use_count is None:
+            return like.new_empty(shape)
+        nbytes = math.prod(shape) * like.element_size()
+        with self._lock:
+            best = None
+            for storage in self._storages:  # the smallest free one that fits
+                if (storage.nbytes() >= nbytes and self._use_count(storage._cdata) == 1
+                        and (best is None or storage.nbytes() < best.nbytes())):
+                    best = storage
+            if best is None:
+                best = torch.empty(nbytes, dtype=torch.uint8).untyped_storage()
+                self._storages.append(best)
+            return like.new_empty(0).set_(best, 0, shape)
 
 
 class _StrideTwoScatter(torch.autograd.Function):
@@ -132,10 +193,14 @@ class _BandMatmul(torch.autograd.Function):
         return ga, gx, None
 
 
-def _band_backward(a, x, gy, bands, need_a: bool, need_x: bool) -> tuple:
-    """The gradients of ``A`` and ``x`` of the banded ``y = A @ x`` (:class:`_BandMatmul`)."""
+def _band_backward(a, x, gy, bands, need_a: bool, need_x: bool, gx=None) -> tuple:
+    """The gradients of ``A`` and ``x`` of the banded ``y = A @ x`` (:class:`_BandMatmul`);
+    ``gx``: the buffer for ``x``'s (default a new one)."""
     ga = torch.zeros_like(a) if need_a else None
-    gx = x.new_empty(x.shape) if need_x else None
+    if need_x and gx is None:
+        gx = x.new_empty(x.shape)
+    if not need_x:
+        gx = None
     done = 0  # gx rows [0, done) written; the bands' input rows ascend and overlap
     for o0, o1, i0, i1 in bands:
         if gx is not None:
@@ -190,21 +255,13 @@ def _update_running_stats(bn: nn.BatchNorm2d, mean: torch.Tensor, var: torch.Ten
         bn.running_var.mul_(1 - factor).add_(var * (count / (count - 1)), alpha=factor)
 
 
-def _dense_conv_bn_relu_t(layer: nn.Sequential, x_t: torch.Tensor, size: int) -> tuple:
-    """``layer`` (conv, BN, ReLU) on ``N`` maps of ``size x size``, given and returned
-    TRANSPOSED: ``x_t`` is ``(size^2 * C, N)``, rows in ``(y, x, c)`` order, one column per map;
-    the output ``(s'^2 * C', N)``, same order. The conv is a matrix product whose matrix is the
-    conv applied to the identity basis (built from the weight each call, so gradients reach it):
-    exact, and much faster than ``conv2d`` on SELFY's 62,720 tiny 9 x 9 maps (CPU). With the
-    rows in ``(y, x, c)`` order, output row ``y'`` of the map depends on a contiguous band of
-    input rows (``k`` of them), so only those bands are multiplied (:class:`_BandMatmul`: 40 % of
-    the dense product's work for the extraction's four layers). The layout makes the BN's input
-    ``(s'^2, C', N)``: long contiguous runs per channel, the fast path of the CPU batch norm,
-    with the same statistics and the same (two-pass) accuracy as on ``(N, C', s'^2)``, whose
-    ``s'^2 = 9`` inner loops were half of the extraction's time. Returns the output and ``s'``."""
-    conv, bn = layer[0], layer[1]
+def _band_matrix(conv: nn.Conv3d, size: int, like: torch.Tensor) -> tuple:
+    """``conv`` (kernel ``1 x k x k``) on ``size x size`` maps as a banded matrix on the
+    TRANSPOSED layout (:func:`_dense_conv_bn_relu_t`): ``A`` ``(s'^2 C', size^2 C)``, rows and
+    columns in ``(y, x, c)`` order, built from the weight (gradients reach it), its ``bands``
+    (:class:`_BandMatmul`) and ``s'``."""
     c_in = conv.in_channels
-    eye = torch.eye(c_in * size * size, dtype=x_t.dtype, device=x_t.device)
+    eye = torch.eye(c_in * size * size, dtype=like.dtype, device=like.device)
     basis = F.conv2d(eye.view(-1, c_in, size, size), conv.weight[:, :, 0], None,
                      conv.stride[1:], conv.padding[1:])  # rows (c, y, x); (C', s', s')
     c_out, out_size = basis.shape[1], basis.shape[-1]
@@ -217,27 +274,32 @@ def _dense_conv_bn_relu_t(layer: nn.Sequential, x_t: torch.Tensor, size: int) ->
         y0, y1 = max(0, yo * stride - pad), min(size, yo * stride - pad + k)
         bands.append((yo * out_size * c_out, (yo + 1) * out_size * c_out,
                       y0 * size * c_in, y1 * size * c_in))
-    bands = tuple(bands)
-    positions = out_size * out_size
-    use_batch = bn.training or not bn.track_running_stats
-    if use_batch and x_t.shape[0] > _MOMENT_ROWS:
+    return a, tuple(bands), out_size
+
+
+def _dense_conv_bn_relu_t(layer: nn.Sequential, x_t: torch.Tensor, size: int) -> tuple:
+    """``layer`` (conv, BN, ReLU) on ``N`` maps of ``size x size``, given and returned
+    TRANSPOSED: ``x_t`` is ``(size^2 * C, N)``, rows in ``(y, x, c)`` order, one column per map;
+    the output ``(s'^2 * C', N)``, same order. The conv is a matrix product whose matrix is the
+    conv applied to the identity basis (built from the weight each call, so gradients reach it):
+    exact, and much faster than ``conv2d`` on SELFY's 62,720 tiny 9 x 9 maps (CPU). With the
+    rows in ``(y, x, c)`` order, output row ``y'`` of the map depends on a contiguous band of
+    input rows (``k`` of them), so only those bands are multiplied (:class:`_BandMatmul`: 40 % of
+    the dense product's work for the extraction's four layers). The layout makes the BN's input
+    ``(s'^2, C', N)``: long contiguous runs per channel, the fast path of the CPU batch norm,
+    with the same statistics and the same (two-pass) accuracy as on ``(N, C', s'^2)``, whose
+    ``s'^2 = 9`` inner loops were half of the extraction's time. With running statistics the
+    BN is folded into the product (:class:`_BandAffineReLU`). Returns the output and ``s'``.
+    (Training with batch statistics in every layer runs the four layers as one Function,
+    :class:`_BandConvBNReLUChain`.)"""
+    bn = layer[1]
+    a, bands, out_size = _band_matrix(layer[0], size, x_t)
+    positions, c_out = out_size * out_size, layer[0].out_channels
+    if bn.training or not bn.track_running_stats:
         y_t = _BandMatmul.apply(a, x_t, bands)  # (s'^2 C', N)
         y_t = _bn(bn, y_t.view(positions, c_out, -1))
         return F.relu(y_t, inplace=True).view(positions * c_out, -1), out_size
-    if use_batch:
-        # BN statistics of y = A x from x's mean and (centred) covariance, without y: the
-        # mean and variance of each output row, then pooled over the positions per channel
-        n = x_t.shape[1]
-        mu = x_t.mean(1)
-        xc = x_t - mu[:, None]
-        cov = (xc @ xc.t()) / n
-        row_mean = (a @ mu).view(positions, c_out)
-        row_var = ((a @ cov) * a).sum(1).view(positions, c_out)
-        mean = row_mean.mean(0)
-        var = (row_var + (row_mean - mean) ** 2).mean(0)
-        _update_running_stats(bn, mean.detach(), var.detach(), positions * n)
-    else:
-        mean, var = bn.running_mean, bn.running_var
+    mean, var = bn.running_mean, bn.running_var
     scale = torch.rsqrt(var + bn.eps)
     shift = -mean * scale
     if bn.weight is not None:
@@ -246,6 +308,104 @@ def _dense_conv_bn_relu_t(layer: nn.Sequential, x_t: torch.Tensor, size: int) ->
         shift = shift + bn.bias
     a = (a.view(positions, c_out, -1) * scale[:, None]).view(positions * c_out, -1)
     return _BandAffineReLU.apply(a, x_t, shift.repeat(positions), bands), out_size
+
+
+def _bn_backward_(g: torch.Tensor, y: torch.Tensor, mean: torch.Tensor, invstd: torch.Tensor,
+                  weight, need_weight: bool, need_bias: bool) -> tuple:
+    """Training batch norm's backward on ``(P, C, N)`` views (statistics over ``P`` and ``N``),
+    IN PLACE: ``g`` (the output gradient) becomes the input gradient and ``y`` (the BN input,
+    no longer needed) is centred. ``native_batch_norm_backward``'s arithmetic (``sum g`` and
+    ``sum g (y - mean)`` per channel, the centred form), without its fresh full-size output
+    (its ``out=`` variant allocates and copies). Returns ``g``, the weight's and the bias's
+    gradients (``None`` where not needed)."""
+    count = g.numel() // g.shape[1]
+    per_row = g.shape[0] * g.shape[1]
+    y.sub_(mean.view(1, -1, 1))
+    sum_g = g.sum((0, 2))
+    # sum over N of g * (y - mean) for every (p, c) row: a batched dot, no product tensor
+    dot = torch.bmm(g.view(per_row, 1, -1), y.view(per_row, -1, 1)).view(g.shape[:2]).sum(0)
+    scale = invstd if weight is None else weight * invstd
+    coef_y = -(scale * invstd * invstd * dot / count).view(1, -1, 1)
+    torch.addcmul((-scale * sum_g / count).view(1, -1, 1), g, scale.view(1, -1, 1), out=g)
+    g.addcmul_(y, coef_y)
+    return (g, dot * invstd if need_weight else None, sum_g if need_bias else None)
+
+
+class _BandConvBNReLUChain(torch.autograd.Function):
+    """The conv extraction's layers with batch statistics (training) as one Function: per layer
+    ``z = relu(bn(A x))`` on the transposed layout (:func:`_dense_conv_bn_relu_t`), ``A x`` its
+    banded product, the BN ``native_batch_norm`` on the ``(s'^2, C', N)`` view (the arithmetic
+    of ``F.batch_norm`` there, running statistics updated as ``nn.BatchNorm2d`` does), every
+    activation and gradient in a buffer of the extraction's :class:`_BufferPool` (no fresh
+    hundreds-of-MiB tensor per call), the ReLU in place. Backward: the ReLU mask applied in place
+    to the gradient buffer, ``native_batch_norm_backward`` into a reused buffer, the banded
+    backward (:func:`_band_backward`); each layer's buffers are released to the pool as soon as
+    the backward is past them, so the gradients reuse them.
+
+    ``specs``: per layer ``(bands, positions, channels, bn)``; ``params``: the layers' matrices
+    ``A``, then the BN weights, then the BN biases (``None`` without affine)."""
+
+    @staticmethod
+    def forward(ctx, x, pool, specs, *params):
+        n = len(specs)
+        mats, weights, biases = params[:n], params[n:2 * n], params[2 * n:]
+        ys, zs, stats = [], [], []
+        inp = x
+        for (bands, positions, channels, bn), a, weight, bias in zip(specs, mats, weights,
+                                                                      biases):
+            y = pool.empty((a.shape[0], inp.shape[1]), inp)
+            for o0, o1, i0, i1 in bands:
+                torch.mm(a[o0:o1, i0:i1], inp[i0:i1], out=y[o0:o1])
+            z = pool.empty(y.shape, y)
+            mean, invstd = y.new_empty(channels), y.new_empty(channels)
+            factor = _bn_factor(bn)
+            torch.native_batch_norm(y.view(positions, channels, -1), weight, bias,
+                                    *_bn_running(bn), True, factor, bn.eps,
+                                    out=(z.view(positions, channels, -1), mean, invstd))
+            z.clamp_min_(0)
+            ys.append(y)
+            zs.append(z)
+            stats.append((mean, invstd))
+            inp = z
+        ctx.save_for_backward(x, *mats, *weights, zs[-1])
+        ctx.pool, ctx.specs, ctx.ys, ctx.zs, ctx.stats = pool, specs, ys, zs[:-1], stats
+        ctx.has_weight = [w is not None for w in weights]
+        ctx.has_bias = [b is not None for b in biases]
+        return zs[-1]
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, g):
+        n = len(ctx.specs)
+        saved = ctx.saved_tensors
+        x, mats, z_last = saved[0], saved[1:n + 1], saved[-1]
+        weights = [w if has else None for w, has in zip(saved[n + 1:2 * n + 1], ctx.has_weight)]
+        need = ctx.needs_input_grad
+        pool = ctx.pool
+        gz = pool.empty(g.shape, g)
+        torch.ops.aten.threshold_backward.grad_input(g, z_last, 0, grad_input=gz)
+        del g
+        g_mats, g_weights, g_biases = [None] * n, [None] * n, [None] * n
+        for k in reversed(range(n)):
+            bands, positions, channels, bn = ctx.specs[k]
+            y, (mean, invstd) = ctx.ys[k], ctx.stats[k]
+            view = (positions, channels, -1)
+            gy, g_weights[k], g_biases[k] = _bn_backward_(
+                gz.view(view), y.view(view), mean, invstd,
+                weights[k], need[3 + n + k] and ctx.has_weight[k],
+                need[3 + 2 * n + k] and ctx.has_bias[k])
+            gy = gy.view(y.shape)
+            ctx.ys[k] = y = gz = None  # y back to the pool
+            inp = x if k == 0 else ctx.zs[k - 1]
+            need_x = k > 0 or need[0]
+            g_mats[k], gx = _band_backward(mats[k], inp, gy, bands, need[3 + k], need_x,
+                                           pool.empty(inp.shape, inp) if need_x else None)
+            gy = None
+            if k > 0:  # through the previous layer's ReLU, in place
+                gz = torch.ops.aten.threshold_backward.grad_input(gx, inp, 0, grad_input=gx)
+                ctx.zs[k - 1] = inp = None
+        ctx.ys = ctx.zs = ctx.stats = None
+        return (gx if need[0] else None, None, None, *g_mats, *g_weights, *g_biases)
 
 
 class _ScatterBNResidualReLU(torch.autograd.Function):
@@ -260,9 +420,10 @@ class _ScatterBNResidualReLU(torch.autograd.Function):
     size (``sum g * xhat`` splits into its even-position part and the constant's)."""
 
     @staticmethod
-    def forward(ctx, x, y, weight, bias, mean, invstd, batch_stats: bool):
+    def forward(ctx, x, y, weight, bias, mean, invstd, batch_stats: bool, pool=None):
         scale = weight * invstd
-        out = torch.add(x, (bias - mean * scale).view(1, -1, 1, 1))
+        out = x.new_empty(x.shape) if pool is None else pool.empty(x.shape, x)
+        torch.add(x, (bias - mean * scale).view(1, -1, 1, 1), out=out)
         out[:, :, ::2, ::2].addcmul_(y, scale.view(1, -1, 1, 1))
         out.clamp_min_(0)
         ctx.save_for_backward(out, y, weight, mean, invstd)
@@ -272,7 +433,9 @@ class _ScatterBNResidualReLU(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         out, y, weight, mean, invstd = ctx.saved_tensors
-        gx = torch.where(out > 0, g, 0)  # the gradient of x and of the BN output
+        # the gradient of x and of the BN output (a new tensor: autograd then adds the
+        # downsample's input gradient to it in place)
+        gx = torch.ops.aten.threshold_backward(g, out, 0)
         ge = gx[:, :, ::2, ::2]
         sum_g = gx.sum((0, 2, 3))
         # sum g * xhat: xhat = (y - mean) * invstd at even positions, -mean * invstd elsewhere
@@ -282,12 +445,12 @@ class _ScatterBNResidualReLU(torch.autograd.Function):
             m = out.numel() // out.shape[1]
             c1 = (weight * invstd * sum_g / m).view(1, -1, 1, 1)
             c2 = (weight * invstd * invstd * sum_gxhat / m).view(1, -1, 1, 1)
-            gy = gy - c1 - (y - mean.view(1, -1, 1, 1)) * c2
-        return gx, gy, sum_gxhat, sum_g, None, None, None
+            gy.add_(mean.view(1, -1, 1, 1) * c2 - c1).addcmul_(y, c2, value=-1)
+        return gx, gy, sum_gxhat, sum_g, None, None, None, None
 
 
-def _scatter_bn_residual_relu(x: torch.Tensor, y: torch.Tensor,
-                              bn: nn.BatchNorm2d) -> torch.Tensor:
+def _scatter_bn_residual_relu(x: torch.Tensor, y: torch.Tensor, bn: nn.BatchNorm2d,
+                              pool: _BufferPool | None = None) -> torch.Tensor:
     """``relu(x + bn(scatter(y)))`` (:class:`_ScatterBNResidualReLU`) with ``bn``'s statistics:
     in training the batch mean / variance of the scattered map (computed from ``y`` and the
     number of zeros), and ``bn``'s running statistics updated as ``nn.BatchNorm2d`` does."""
@@ -304,7 +467,7 @@ def _scatter_bn_residual_relu(x: torch.Tensor, y: torch.Tensor,
     invstd = torch.rsqrt(var + bn.eps)
     weight = bn.weight if bn.weight is not None else torch.ones_like(mean)
     bias = bn.bias if bn.bias is not None else torch.zeros_like(mean)
-    return _ScatterBNResidualReLU.apply(x, y, weight, bias, mean, invstd, use_batch)
+    return _ScatterBNResidualReLU.apply(x, y, weight, bias, mean, invstd, use_batch, pool)
 
 
 @functools.lru_cache(maxsize=16)
@@ -456,6 +619,7 @@ class STSSExtraction(nn.Module):
         if extraction not in EXTRACTIONS:
             raise ValueError(f'extraction must be one of {EXTRACTIONS}, got {extraction!r}')
         self.extraction = extraction
+        self._pool = _BufferPool()  # the conv extraction's reused buffers (not state)
         self.chnls = tuple(int(c) for c in chnls)
         if len(self.chnls) != 4:
             raise ValueError(f'extraction channels are 4 ints (paper: (4, 16, 64, 64)), got '
@@ -479,6 +643,18 @@ class STSSExtraction(nn.Module):
             self.sigma, self.temperature = float(sigma), float(temperature)
             self.fc0 = _conv_bn_relu(3, c[3], kernel=(1, 1, 1), padding=(0, 0, 0))
 
+    def _train_chain(self, x: torch.Tensor, layers: tuple, size: int) -> torch.Tensor:
+        """The conv layers with batch statistics, ``(U*V, N)`` -> ``(C, N)`` transposed
+        (:class:`_BandConvBNReLUChain`)."""
+        specs, mats = [], []
+        for conv, bn, _ in layers:
+            a, bands, size = _band_matrix(conv, size, x)
+            specs.append((bands, size * size, conv.out_channels, bn))
+            mats.append(a)
+        return _BandConvBNReLUChain.apply(x, self._pool, tuple(specs), *mats,
+                                          *(m[1].weight for m in layers),
+                                          *(m[1].bias for m in layers))
+
     def forward(self, stss: torch.Tensor) -> torch.Tensor:
         b, t, h, w, _, L, u, v = stss.shape
         if self.extraction == 'soft_argmax':
@@ -492,8 +668,12 @@ class STSSExtraction(nn.Module):
             if self.extraction == 'conv':
                 # transposed: (u v), (b t h w l); the four layers keep one column per map
                 x, size = stss.reshape(b * t * h * w * L, u * v).t().contiguous(), u
-                for layer in (self.conv0, self.conv1, self.conv2, self.conv3):
-                    x, size = _dense_conv_bn_relu_t(layer, x, size)
+                layers = (self.conv0, self.conv1, self.conv2, self.conv3)
+                if all(m[1].training or not m[1].track_running_stats for m in layers):
+                    x = self._train_chain(x, layers, size)
+                else:
+                    for layer in layers:
+                        x, size = _dense_conv_bn_relu_t(layer, x, size)
                 c = x.shape[0]  # size is 1: (c, (b t h w l)) -> (b l) c t h w
                 return x.view(c, b, t, h, w, L).permute(1, 5, 0, 2, 3, 4).reshape(
                     b * L, c, t, h, w)
@@ -577,6 +757,7 @@ class SELFYBlock(BaseModule):
         self.in_channels = int(in_channels)
         self.window = _check_window(window)
         self.zero_init_last_bn = zero_init_last_bn
+        self._pool = _BufferPool()  # reused output buffers (the output's memory, not state)
         self.stss_transformation = STSSTransformation(in_channels, hid_channels, num_segments,
                                                       self.window)
         self.stss_extraction = STSSExtraction(self.window, ext_channels, extraction)
@@ -621,4 +802,4 @@ class SELFYBlock(BaseModule):
             raise ValueError(f'SELFYBlock needs an even H and W (stride-2 down, x2 up), got '
                              f'{tuple(x.shape[2:])}')
         y = self.stss_integration.project(self.stss_extraction(self.stss_transformation(x)))
-        return _scatter_bn_residual_relu(x, y, self.stss_integration.upsample[1])
+        return _scatter_bn_residual_relu(x, y, self.stss_integration.upsample[1], self._pool)
