@@ -132,10 +132,15 @@ SPEC = PaperSpec(
     benchmark_config='configs/hcpn/hcpn_r101_2xb5-25e_davis16-512x512.py',
     # measured side by side (packages/hcpn/tools/bench_official.py; README, Benchmark)
     official_benchmark={
-        'setting': 'official EncoderNet + DecoderNet, 3 x ResNet-101, 512 x 512, batch 1, eval, '
-                   'CPU, 1 thread, load ~6, 2 interleaved pairs (packages/hcpn/README.md)',
+        'setting': 'official EncoderNet + DecoderNet vs ours, 3 x ResNet-101, same weights, CPU, '
+                   '1 thread, interleaved (packages/hcpn/tools/bench_official.py; README): '
+                   'inference 512 x 512 batch 1 eval, load ~6, 2 pairs; train step (forward, '
+                   'official Loss x 4, backward, SGD) 64 x 64 batch 2, load ~13, 7 pairs',
         'inference, one forward (s)': 18.55,
-        'ours, same run (s)': 16.99},
+        'ours, same run (s)': 16.99,
+        'train step 64 x 64 batch 2, median (s)': 46.23,
+        'ours, same run, train step median (s)': 42.10,
+        'train step official / ours, median of 7 pairs': 1.149},
     notes=['Paper numbers: flip test + dense CRF (set model.crf=True), official README. '
            'YouTube-Objects (mean of the 10 categories\' J), FBMS (J) and DAVIS-17 '
            'unsupervised test the DAVIS-16 model; DAVIS-17: our single foreground mask scored '
