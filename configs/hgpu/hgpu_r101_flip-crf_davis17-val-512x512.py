@@ -3,8 +3,9 @@
 # README, Differences), with the protocol of the reported numbers (flip + dense CRF, as
 # hgpu_r101_flip-crf_davis16-val-512x512.py) on the stage-B DAVIS-16 model.
 # Paper (official README, "J Mean"): 67.0.
-#   DAVIS17_ROOT=/data/... .venv/bin/python tools/test.py \
+#   DATA_ROOT=/data/... .venv/bin/python tools/test.py \
 #       configs/hgpu/hgpu_r101_flip-crf_davis17-val-512x512.py CKPT
+# (make reproduce: the root comes from DAVIS17_ROOT, hgpu.paper.benchmark_test_stage)
 _base_ = ['./hgpu_r101_flip-crf_davis16-val-512x512.py', './_base_/zvos_benchmarks.py']
 test_dataloader = dict(dataset={{_base_.davis17_test}})
 test_evaluator = {{_base_.davis17_evaluator}}

@@ -1,7 +1,8 @@
 # The other test benchmarks of HGPU's main table (cvshared.datasets.davis frame-pair evaluation
 # sets: one sample per evaluated frame, predicted from the pair the official test script would
 # use: pair t, or the second mask of pair n - 2 for the last frame), 512 x 512 as DAVIS-16.
-# Roots: YTOBJ_ROOT, LONGVIDEOS_ROOT, DAVIS17_ROOT (DATA_ROOT stays the DAVIS-16 folder).
+# Root: DATA_ROOT of each test config = its benchmark's folder (make reproduce reads them from
+# YTOBJ_ROOT, LONGVIDEOS_ROOT, DAVIS17_ROOT: hgpu.paper.benchmark_test_stage).
 #   YouTube-Objects: <root>/{JPEGImages,Annotations,flow}/<category>/<video>/...
 #   Long-Videos:     <root>/{JPEGImages,Annotations,flow}/<video>/...
 #   DAVIS-17 (unsupervised): <root>/{JPEGImages/480p,Annotations_unsupervised/480p,
@@ -16,13 +17,13 @@ bench_test_pipeline = [
     dict(type='PackFramePairInputs'),
 ]
 youtube_objects_test = dict(_delete_=True, type='YouTubeObjectsFramePairDataset',
-                            data_root='{{$YTOBJ_ROOT:data/YouTube-Objects}}',
+                            data_root='{{$DATA_ROOT:data/YouTube-Objects}}',
                             pipeline=bench_test_pipeline)
 long_videos_test = dict(_delete_=True, type='LongVideosFramePairDataset',
-                        data_root='{{$LONGVIDEOS_ROOT:data/Long-Videos}}',
+                        data_root='{{$DATA_ROOT:data/Long-Videos}}',
                         pipeline=bench_test_pipeline)
 davis17_test = dict(_delete_=True, type='DAVIS17UnsupervisedFramePairDataset', split='val',
-                    data_root='{{$DAVIS17_ROOT:data/DAVIS-2017-Unsupervised}}',
+                    data_root='{{$DATA_ROOT:data/DAVIS-2017-Unsupervised}}',
                     pipeline=bench_test_pipeline)
 # sparse sets: every annotated frame is scored (no first / last frame dropped); YouTube-Objects
 # is the mean over its categories (the README's "average 10 category levels"); DAVIS-17 drops

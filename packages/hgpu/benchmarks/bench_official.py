@@ -16,7 +16,8 @@ Timed, interleaved (official, ours, official, ...), median of ``--reps`` after o
 * inference: encoder + decoder forward, eval mode, ``no_grad``, batch 1 (the official test);
 * train step: train mode, forward, ½ (BCE(mask_1) + BCE(mask_2)) with a pixel weight
   (``F.binary_cross_entropy(p, y, weight=w)``, the official loss's value), backward, one SGD
-  step (momentum 0.9, weight decay 5e-4), batch 1;
+  step (momentum 0.9, weight decay 5e-4), batch ``--train-batch`` (2: iAFF's global branch
+  has a BatchNorm after global pooling, which needs 2 samples in train mode; official 5);
 * the CRF share: one forward of OUR model at ``--full-size`` (the paper's 512), times 2 for the
   flip test, against :func:`hgpu.crf.davis_crf` on a 480 x 854 frame (DAVIS 480p) and a
   smooth probability map; share = CRF / (2 forwards + CRF).
@@ -61,11 +62,11 @@ def build_ours(mode: str):
     return model.to_empty(device='cpu')
 
 
-def _inputs(size: int, seed: int = 0):
+def _inputs(size: int, batch: int, seed: int = 0):
     g = torch.Generator().manual_seed(seed)
-    x = torch.randn(1, 9, size, size, generator=g)
-    target = (torch.rand(1, 2, size, size, generator=g) > 0.7).float()
-    weight = 1.0 + torch.rand(1, 2, size, size, generator=g) * (1 - target)
+    x = torch.randn(batch, 9, size, size, generator=g)
+    target = (torch.rand(batch, 2, size, size, generator=g) > 0.7).float()
+    weight = 1.0 + torch.rand(batch, 2, size, size, generator=g) * (1 - target)
     return x, target, weight
 
 
@@ -87,6 +88,7 @@ def main(argv=None) -> int:
     p.add_argument('--mode', default='main', choices=('pre', 'main'))
     p.add_argument('--reps', type=int, default=3)
     p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--train-batch', type=int, default=2)
     p.add_argument('--full-size', type=int, default=512,
                    help='input side of the CRF-share measurement (0: skip it)')
     p.add_argument('--out', help='write the figures to this JSON file')
@@ -105,15 +107,20 @@ def main(argv=None) -> int:
     ours = build_ours(args.mode)
     state = {**harness.seeded_state_dict(enc_shapes, 5), **harness.seeded_state_dict(dec_shapes, 6)}
     ours.load_state_dict(convert(state), strict=True)
-    x, target, weight = _inputs(args.size)
-    im1, im2, flow = x[:, :3], x[:, 3:6], x[:, 6:]
+    batch = {'x': None}
+
+    def use(b):
+        batch['x'], batch['target'], batch['weight'] = _inputs(args.size, b)
 
     def official_forward():
-        return dec(*enc(im1, im2, flow))
+        x = batch['x']
+        return dec(*enc(x[:, :3], x[:, 3:6], x[:, 6:]))
 
     def ours_forward():
-        out = ours.decode_head(ours.backbone(x))
+        out = ours.decode_head(ours.backbone(batch['x']))
         return out[:, :1], out[:, 1:]
+
+    use(1)
 
     # the same masks (eval mode, same weights)
     for m in (enc, dec, ours):
@@ -140,10 +147,11 @@ def main(argv=None) -> int:
         def run():
             opt.zero_grad(set_to_none=True)
             m1, m2 = forward()
-            _loss(m1, m2, target, weight).backward()
+            _loss(m1, m2, batch['target'], batch['weight']).backward()
             opt.step()
         return run
 
+    use(args.train_batch)  # the iAFF global branch's BN needs 2 samples in train mode
     train = {'official': [], 'ours': []}
     step(official_forward, opt_official)(), step(ours_forward, opt_ours)()  # warm-up
     for _ in range(args.reps):
@@ -152,7 +160,8 @@ def main(argv=None) -> int:
 
     med = {k: {n: statistics.median(v) for n, v in d.items()}
            for k, d in (('inference_s', inference), ('train_step_s', train))}
-    res = dict(size=args.size, mode=args.mode, threads=torch.get_num_threads(), reps=args.reps,
+    res = dict(size=args.size, mode=args.mode, train_batch=args.train_batch,
+               threads=torch.get_num_threads(), reps=args.reps,
                load_1min=os.getloadavg()[0], cpus=os.cpu_count(), max_mask_diff=max_diff,
                inference_s=inference, train_step_s=train, median=med,
                speedup={k: med[k]['official'] / med[k]['ours'] for k in med})

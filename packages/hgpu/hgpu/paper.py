@@ -138,6 +138,29 @@ def check_data(data_root: str, run_name: str) -> None:
             'cvshared.datasets.davis documents each layout)')
 
 
+def benchmark_test_stage(cfg, work_dir: str, inputs: dict) -> dict:
+    """The real pipeline's test stage of YouTube-Objects, Long-Videos or DAVIS-17: the stage's
+    config with DATA_ROOT = that benchmark's root (:func:`benchmark_root`: ``YTOBJ_ROOT``,
+    ``LONGVIDEOS_ROOT``, ``DAVIS17_ROOT``; a pipeline has one DATA_ROOT, the DAVIS-16 folder),
+    the train_davis16 checkpoint loaded strictly, ``Runner.test()``."""
+    from cvshared.engine.config_check import registry_hints
+    from cvshared.engine.launch import load_config
+    from cvshared.engine.weights import load_into_runner
+    from mmengine.runner import Runner
+    by_file = {osp.basename(v): k for k, v in TEST.items()}
+    bench = by_file.get(osp.basename(cfg.filename))
+    if bench is None or bench == 'davis16':
+        raise ValueError(f'benchmark_test_stage: {cfg.filename} is not one of the test configs '
+                         f'{sorted(by_file)} of YouTube-Objects, Long-Videos or DAVIS-17')
+    check_data('', bench)
+    test_cfg = load_config(cfg.filename, None, work_dir, benchmark_root(bench))
+    test_cfg.load_from = None
+    with registry_hints():
+        runner = Runner.from_cfg(test_cfg)
+        load_into_runner(runner, inputs['train_davis16_checkpoint'], strict=True, paper='hgpu')
+        return {k: float(v) for k, v in runner.test().items()}
+
+
 def make_pipeline(stage_b: str, tests: dict, stage_a: str | None) -> Pipeline:
     stages = []
     if stage_a:
@@ -147,7 +170,11 @@ def make_pipeline(stage_b: str, tests: dict, stage_a: str | None) -> Pipeline:
                         requires=('pretrain_youtubevos',) if stage_a else (),
                         description="DAVIS-16 main training ('main' mode)"))
     for bench, config in tests.items():
-        stages.append(Stage(f'test_{bench}', 'test', config=config, requires=('train_davis16',),
+        # the real benchmarks other than DAVIS-16 have their own roots: a 'call' stage
+        own_root = stage_a is not None and bench != 'davis16'
+        stages.append(Stage(f'test_{bench}', 'call' if own_root else 'test', config=config,
+                            fn='hgpu.paper:benchmark_test_stage' if own_root else None,
+                            requires=('train_davis16',),
                             description=f'{bench} J / F of the DAVIS-16 model'))
     return Pipeline(stages, paper='hgpu')
 

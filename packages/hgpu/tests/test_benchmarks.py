@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import os.path as osp
+import types
 
 import numpy as np
 import pytest
@@ -41,9 +42,14 @@ def official_writes(n: int) -> dict[int, tuple[int, int]]:
 
 
 def _env(monkeypatch, root):
-    monkeypatch.setenv('YTOBJ_ROOT', osp.join(root, 'youtube_objects'))
-    monkeypatch.setenv('LONGVIDEOS_ROOT', osp.join(root, 'long_videos'))
-    monkeypatch.setenv('DAVIS17_ROOT', osp.join(root, 'davis17'))
+    """The roots make reproduce reads; returns ``{benchmark: root}`` (a test config's
+    DATA_ROOT)."""
+    roots = {'davis16': root}
+    for bench, var in (('youtube_objects', 'YTOBJ_ROOT'), ('long_videos', 'LONGVIDEOS_ROOT'),
+                       ('davis17', 'DAVIS17_ROOT')):
+        roots[bench] = osp.join(root, bench)
+        monkeypatch.setenv(var, roots[bench])
+    return roots
 
 
 def _dataset(cfg):
@@ -90,8 +96,8 @@ def test_davis16_eval_predicts_every_frame_as_the_official_script(fixture_root, 
     ('youtube_objects', [0, 3, 4]), ('long_videos', [0, 3, 4]), ('davis17', [0, 1, 2, 3, 4])])
 def test_benchmark_sets_list_the_annotated_frames(fixture_root, monkeypatch, bench, scored):
     from hgpu.paper import TEST
-    _env(monkeypatch, fixture_root)
-    cfg = load_config(osp.join(ROOT, TEST[bench]), data_root=fixture_root)
+    roots = _env(monkeypatch, fixture_root)
+    cfg = load_config(osp.join(ROOT, TEST[bench]), data_root=roots[bench])
     ds = _dataset(cfg)
     infos = [ds.get_data_info(i) for i in range(len(ds))]
     per_video = {}
@@ -161,8 +167,45 @@ def test_paper_test_config_runs_through_the_test_loop(fixture_root, tmp_path, mo
     assert {'davis/J-Mean', 'davis/F-Mean', 'davis/J&F-Mean'} <= set(metrics)
 
 
-@pytest.mark.parametrize('run', ['youtube_objects', 'long_videos', 'davis17',
-                                 'synthetic_long_videos'])
+def test_pipeline_stage_tests_the_checkpoint_on_the_benchmark_root(fixture_root, tmp_path,
+                                                                   monkeypatch):
+    """make reproduce's YouTube-Objects stage (hgpu.paper.benchmark_test_stage): the config
+    re-read with DATA_ROOT = YTOBJ_ROOT, the train_davis16 checkpoint loaded strictly (a
+    checkpoint of other weights changes the result), Runner.test() on the category means."""
+    import cvshared.engine.launch as launch
+    from hgpu.paper import TEST, benchmark_test_stage
+    from mmseg.registry import MODELS
+    torch.set_num_threads(1)
+    roots = _env(monkeypatch, fixture_root)
+    real_load = launch.load_config
+    monkeypatch.setattr(launch, 'load_config', lambda *a, **k: _tiny(real_load(*a, **k)))
+    cfg = launch.load_config(osp.join(ROOT, TEST['youtube_objects']), None, str(tmp_path),
+                             fixture_root)  # as the pipeline loads it: the DAVIS-16 root
+    assert roots['youtube_objects'] not in str(cfg.test_dataloader.dataset)
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmseg')
+    results = []
+    for sign in (1.0, -1.0):  # a checkpoint whose masks are all object / all background
+        model = MODELS.build(cfg.model)
+        with torch.no_grad():
+            model.decode_head.fuse_motion.bias.fill_(20.0)
+            model.decode_head.pred.bias.fill_(20.0 * sign)
+        ckpt = str(tmp_path / f'sign{sign}.pth')
+        torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
+        results.append(benchmark_test_stage(cfg, str(tmp_path / f'w{sign}'),
+                                            {'train_davis16_checkpoint': ckpt}))
+    from cvshared.metrics.davis import constant_mask_baselines
+    from mmengine.registry import DATASETS
+    yto = DATASETS.build(_tiny(real_load(osp.join(ROOT, TEST['youtube_objects']),
+                                         data_root=roots['youtube_objects'])).test_dataloader.dataset)
+    base = constant_mask_baselines(yto, ignore_first_last=False, group_depth=1)
+    assert results[0]['davis/J-Mean'] == pytest.approx(base['all_foreground'])
+    assert results[1]['davis/J-Mean'] == base['all_background'] == 0.0
+    with pytest.raises(ValueError, match='not one of the test configs'):
+        benchmark_test_stage(types.SimpleNamespace(filename='x.py'), str(tmp_path), {})
+
+
+@pytest.mark.parametrize('run', ['long_videos', 'davis17', 'synthetic_long_videos'])
 def test_every_benchmark_config_runs_on_a_fixture_tree(fixture_root, monkeypatch, run):
     """Each benchmark config's data set, pipeline and evaluator with one small random model
     (test_step as the test loop calls it): the metric scores the frames the protocol says
@@ -171,9 +214,10 @@ def test_every_benchmark_config_runs_on_a_fixture_tree(fixture_root, monkeypatch
     from mmengine.dataset import pseudo_collate
     from mmseg.registry import METRICS, MODELS
     torch.set_num_threads(1)
-    _env(monkeypatch, fixture_root)
+    roots = _env(monkeypatch, fixture_root)
     path = SYNTHETIC_TEST[run.split('_', 1)[1]] if run.startswith('synthetic') else TEST[run]
-    cfg = _tiny(load_config(osp.join(ROOT, path), data_root=fixture_root))
+    root = fixture_root if run.startswith('synthetic') else roots[run]  # synthetic: its subdir
+    cfg = _tiny(load_config(osp.join(ROOT, path), data_root=root))
     assert bool(cfg.model.test_cfg.crf) == (not run.startswith('synthetic'))
     ds = _dataset(cfg)
     torch.manual_seed(0)
