@@ -19,7 +19,7 @@ def check_data(data_root: str, run_name: str) -> None:
 CAM = 'configs/psa/psa-cam_resnet38_8xb2-15e_voc12aug-448x448.py'
 AFF = 'configs/psa/psa-aff_resnet38_4xb2-8e_voc12aug-448x448.py'
 DEEPLAB = 'configs/psa/psa-deeplabv2_resnet38_1xb10-20k_voc12aug-321x321.py'
-CAM_SYNTHETIC = 'configs/psa/psa-cam_resnet38-tiny_1xb8-50e_synthetic.py'
+CAM_SYNTHETIC = 'configs/psa/psa-cam_resnet38-tiny_1xb8-33e_synthetic.py'
 AFF_SYNTHETIC = 'configs/psa/psa-aff_resnet38-tiny_1xb8-13e_synthetic.py'
 DEEPLAB_SYNTHETIC = 'configs/psa/psa-deeplabv2_resnet38-tiny_1xb4-160i_synthetic.py'
 

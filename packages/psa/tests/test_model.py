@@ -193,7 +193,7 @@ def test_inferencer_loads_the_checkpoint_and_draws(tmp_path):
     from psa.infer import INFERENCER
     from psa.registry import MODELS
     repo = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-    config = osp.join(repo, 'configs', 'psa', 'psa-cam_resnet38-tiny_1xb8-50e_synthetic.py')
+    config = osp.join(repo, 'configs', 'psa', 'psa-cam_resnet38-tiny_1xb8-33e_synthetic.py')
     root = make_synthetic(str(tmp_path / 'data'), num_train=1, num_val=1)
     image = osp.join(root, 'JPEGImages', '2000_000000.jpg')
     with DefaultScope.overwrite_default_scope('mmseg'):

@@ -202,8 +202,8 @@ def test_make_synthetic_background_only_images_for_the_cam_net(tmp_path):
         assert not read_voc_mask(info['seg_map_path']).any()
         img = np.asarray(Image.open(info['img_path']))
         assert img.shape == (112, 112, 3) and img.std() > 5        # a texture, not a flat fill
-    # the staged synthetic CAM config does not use them (README, Results: measured worse)
+    # the staged synthetic CAM config trains on them too (README, Results)
     cfg = load_config(CAM_SYNTHETIC, data_root=root)
-    assert cfg.train_dataloader.dataset.ann_file.endswith('/train.txt')
+    assert cfg.train_dataloader.dataset.ann_file.endswith('/train_cam.txt')
     with pytest.raises(ValueError, match='num_empty'):
         make_synthetic(str(tmp_path / 'bad'), num_train=2, num_val=1, num_empty=-1)
