@@ -25,7 +25,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.registry import METRICS
 
 __all__ = ['segmentation_areas', 'areas_to_metrics', 'evaluate_label_maps',
-           'PseudoLabelIoUMetric']
+           'LabelMapMetric', 'PseudoLabelIoUMetric']
 
 
 def _np(x) -> np.ndarray:
@@ -74,8 +74,34 @@ def evaluate_label_maps(preds: Iterable, gts: Iterable, num_classes: int,
                 mAcc=float(np.nanmean(m['Acc'])), IoU=m['IoU'])
 
 
+class LabelMapMetric(BaseMetric):
+    """Base of the metrics over pairs of label maps: the class count and the samples' maps.
+
+    A sample holds ``pred_sem_seg.data`` / ``gt_sem_seg.data`` (mmseg's ``SegDataSample``
+    fields) or plain ``pred`` / ``gt`` arrays; ``num_classes`` defaults to
+    ``len(dataset_meta['classes'])``.
+    """
+
+    default_prefix = None
+    num_classes: int | None = None
+
+    def _classes(self) -> int:
+        if self.num_classes is not None:
+            return self.num_classes
+        if not self.dataset_meta or 'classes' not in self.dataset_meta:
+            raise ValueError(f'{type(self).__name__} needs num_classes or '
+                             'dataset_meta["classes"]')
+        return len(self.dataset_meta['classes'])
+
+    @staticmethod
+    def label_maps(sample) -> tuple:
+        if 'pred_sem_seg' in sample:
+            return sample['pred_sem_seg']['data'], sample['gt_sem_seg']['data']
+        return sample['pred'], sample['gt']
+
+
 @METRICS.register_module()
-class PseudoLabelIoUMetric(BaseMetric):
+class PseudoLabelIoUMetric(LabelMapMetric):
     """mIoU of predicted or pseudo label maps (see the module docstring).
 
     ``process`` reads, per data sample, ``pred_sem_seg.data`` / ``gt_sem_seg.data`` (the mmseg
@@ -89,8 +115,6 @@ class PseudoLabelIoUMetric(BaseMetric):
         classwise: also return ``IoU.<class name>`` entries.
     """
 
-    default_prefix = None
-
     def __init__(self, num_classes: int | None = None, ignore_index: int = 255,
                  pred_ignore_as: int | None = None, classwise: bool = False,
                  collect_device: str = 'cpu', prefix: str | None = None):
@@ -100,20 +124,10 @@ class PseudoLabelIoUMetric(BaseMetric):
         self.pred_ignore_as = pred_ignore_as
         self.classwise = classwise
 
-    def _classes(self) -> int:
-        if self.num_classes is not None:
-            return self.num_classes
-        if not self.dataset_meta or 'classes' not in self.dataset_meta:
-            raise ValueError('PseudoLabelIoUMetric needs num_classes or dataset_meta["classes"]')
-        return len(self.dataset_meta['classes'])
-
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         n = self._classes()
         for s in data_samples:
-            if 'pred_sem_seg' in s:
-                pred, gt = s['pred_sem_seg']['data'], s['gt_sem_seg']['data']
-            else:
-                pred, gt = s['pred'], s['gt']
+            pred, gt = self.label_maps(s)
             self.results.append(segmentation_areas(pred, gt, n, self.ignore_index,
                                                    self.pred_ignore_as))
 

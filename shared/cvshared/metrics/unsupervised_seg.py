@@ -29,9 +29,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from mmengine.evaluator import BaseMetric
 from mmengine.registry import METRICS
 from scipy.optimize import linear_sum_assignment
+
+from .segmentation import LabelMapMetric
 
 __all__ = ['cluster_confusion', 'hungarian_assignment', 'unsupervised_scores',
            'UnsupervisedSegMetric']
@@ -105,7 +106,7 @@ def unsupervised_scores(confusion: np.ndarray, hungarian: bool = True) -> dict:
 
 
 @METRICS.register_module()
-class UnsupervisedSegMetric(BaseMetric):
+class UnsupervisedSegMetric(LabelMapMetric):
     """Hungarian-matched (cluster probe) or identity (linear probe) Accuracy / mIoU.
 
     ``process`` reads per data sample ``pred_sem_seg.data`` and ``gt_sem_seg.data`` (mmseg's
@@ -118,8 +119,6 @@ class UnsupervisedSegMetric(BaseMetric):
         hungarian: True for the cluster probe, False for the linear probe.
     """
 
-    default_prefix = None
-
     def __init__(self, num_classes: int | None = None, num_clusters: int | None = None,
                  hungarian: bool = True, collect_device: str = 'cpu',
                  prefix: str | None = None):
@@ -128,20 +127,10 @@ class UnsupervisedSegMetric(BaseMetric):
         self.num_clusters = num_clusters
         self.hungarian = hungarian
 
-    def _classes(self) -> int:
-        if self.num_classes is not None:
-            return self.num_classes
-        if not self.dataset_meta or 'classes' not in self.dataset_meta:
-            raise ValueError('UnsupervisedSegMetric needs num_classes or dataset_meta["classes"]')
-        return len(self.dataset_meta['classes'])
-
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         n = self._classes()
         for s in data_samples:
-            if 'pred_sem_seg' in s:
-                pred, gt = s['pred_sem_seg']['data'], s['gt_sem_seg']['data']
-            else:
-                pred, gt = s['pred'], s['gt']
+            pred, gt = self.label_maps(s)
             self.results.append(cluster_confusion(pred, gt, n, self.num_clusters or n))
 
     def compute_metrics(self, results: list) -> dict[str, float]:
