@@ -237,37 +237,82 @@ def _gram_picks(h: int, w: int, pu: int, pv: int, device: str) -> tuple[Tensor, 
     return torch.stack([p * n + q, q * n + p]).reshape(-1), inside.reshape(n, pu * pv)
 
 
-def _stss_gram(x: Tensor, length: int, pu: int, pv: int) -> Tensor:
-    """STSS of small frames from full per-pair Gram matrices ``(HW, HW)`` (see the caller)."""
-    b, t, c, h, w = x.shape
-    half, n_hw, uv = length // 2, h * w, pu * pv
-    picks, inside = _gram_picks(h, w, pu, pv, str(x.device))
-    inside = inside.to(x.dtype)
-    xf = x.reshape(b, t, c, n_hw)
-    out = x.new_empty(b, t, n_hw, length, uv)  # the output layout (B, T, H, W, 1, L, U, V)
-    for offset in range(half + 1):
-        n = t - offset  # frames t < T - offset against t + offset; the rest is time padding
-        if n <= 0:
-            out[:, :, :, half + offset] = 0
-            out[:, :, :, half - offset] = 0
-            continue
-        gram = torch.matmul(xf[:, :n].transpose(-1, -2), xf[:, offset:])  # (B, n, HW, HW)
-        gram = gram.reshape(b * n, n_hw * n_hw)
-        if offset == 0:
-            sel = gram.index_select(1, picks[:n_hw * uv]).view(b, n, n_hw, uv)
-            out[:, :, :, half] = sel * inside
-            continue
-        # +offset: rows of G (frame t as query); -offset: columns (frame t + offset as query)
-        sel = gram.index_select(1, picks).view(b, n, 2, n_hw, uv) * inside
-        out[:, :n, :, half + offset] = sel[:, :, 0]
-        out[:, n:, :, half + offset] = 0
-        out[:, offset:, :, half - offset] = sel[:, :, 1]
-        out[:, :offset, :, half - offset] = 0
-    return out.view(b, t, h, w, 1, length, pu, pv)
+STSS_LAYOUTS = ('bthwluv', 'uvbthwl')
+
+
+class _STSSGram(torch.autograd.Function):
+    """STSS of small frames from full per-pair Gram matrices ``(HW, HW)`` (see
+    :func:`spatio_temporal_self_similarity`), with its own backward: per frame pair the picked
+    entries' gradient is scattered into a ``(HW, HW)`` matrix and multiplied by the two frames
+    (through autograd, each slice write of the output cloned the whole output gradient).
+
+    Input: features ``(B, T, C, HW)`` (already normalised if cosine). Output ``(B, T, HW, L,
+    U*V)``, stored in the memory order ``layout`` names (:data:`STSS_LAYOUTS`): ``'bthwluv'``
+    contiguous, ``'uvbthwl'`` a permuted view of a ``(U*V, B, T, HW, L)`` buffer."""
+
+    @staticmethod
+    def forward(ctx, xf: Tensor, h: int, w: int, length: int, pu: int, pv: int,
+                layout: str) -> Tensor:
+        b, t, _, n_hw = xf.shape
+        half, uv = length // 2, pu * pv
+        picks, inside = _gram_picks(h, w, pu, pv, str(xf.device))
+        inside = inside.to(xf.dtype)
+        if layout == 'bthwluv':
+            out = xf.new_empty(b, t, n_hw, length, uv)
+        else:
+            out = xf.new_empty(uv, b, t, n_hw, length).permute(1, 2, 3, 4, 0)
+        for offset in range(half + 1):
+            n = t - offset  # frames t < T - offset against t + offset; the rest is time padding
+            if n <= 0:
+                out[:, :, :, half + offset] = 0
+                out[:, :, :, half - offset] = 0
+                continue
+            gram = torch.matmul(xf[:, :n].transpose(-1, -2), xf[:, offset:])  # (B, n, HW, HW)
+            gram = gram.reshape(b * n, n_hw * n_hw)
+            # +offset: rows of G (frame t as query); -offset: columns (frame t + offset)
+            sel = gram.index_select(1, picks if offset else picks[:n_hw * uv])
+            sel = sel.view(b, n, 2 if offset else 1, n_hw, uv)
+            torch.mul(sel[:, :, 0], inside, out=out[:, :n, :, half + offset])
+            if offset:
+                out[:, n:, :, half + offset] = 0
+                torch.mul(sel[:, :, 1], inside, out=out[:, offset:, :, half - offset])
+                out[:, :offset, :, half - offset] = 0
+        ctx.save_for_backward(xf)
+        ctx.args = (h, w, length, pu, pv)
+        return out
+
+    @staticmethod
+    def backward(ctx, g: Tensor):
+        (xf,) = ctx.saved_tensors
+        h, w, length, pu, pv = ctx.args
+        b, t, _, n_hw = xf.shape
+        half, uv = length // 2, pu * pv
+        picks, inside = _gram_picks(h, w, pu, pv, str(xf.device))
+        inside = inside.to(xf.dtype)
+        gx = torch.zeros_like(xf)
+        for offset in range(half + 1):
+            n = t - offset
+            if n <= 0:
+                continue
+            k = 2 if offset else 1
+            gs = xf.new_empty(b, n, k, n_hw, uv)  # the gradient of the picked Gram entries
+            torch.mul(g[:, :n, :, half + offset], inside, out=gs[:, :, 0])
+            if offset:
+                torch.mul(g[:, offset:, :, half - offset], inside, out=gs[:, :, 1])
+            gg = xf.new_zeros(b * n, n_hw * n_hw).index_add_(1, picks[:k * n_hw * uv],
+                                                             gs.view(b * n, -1))
+            gg = gg.view(b, n, n_hw, n_hw)  # d/dG of G = X_t^T X_{t+offset}, X = (C, HW)
+            if offset == 0:
+                gx += torch.matmul(xf, gg + gg.transpose(-1, -2))
+            else:
+                gx[:, :n] += torch.matmul(xf[:, offset:], gg.transpose(-1, -2))
+                gx[:, offset:] += torch.matmul(xf[:, :n], gg)
+        return gx, None, None, None, None, None, None
 
 
 def spatio_temporal_self_similarity(x: Tensor, window: tuple[int, int, int] = (5, 9, 9),
-                                    normalize: bool = True, eps: float = 1e-6) -> Tensor:
+                                    normalize: bool = True, eps: float = 1e-6,
+                                    layout: str = 'bthwluv') -> Tensor:
     """SELFY's STSS tensor: every position against its ``L x U x V`` space-time neighbourhood.
 
     .. math::
@@ -289,10 +334,15 @@ def spatio_temporal_self_similarity(x: Tensor, window: tuple[int, int, int] = (5
         x: features ``(B, T, C, H, W)`` (the official block reshapes its ``(B*T, C, H, W)`` input
             with ``num_segments = T`` first).
         window: ``(L, U, V)``, all odd.
+        layout: the output's memory order (its shape is the same): ``'bthwluv'`` (default) the
+            official ``STSSTransformation`` layout, contiguous on the small-frame path and a
+            permuted view otherwise; ``'uvbthwl'`` the displacements outermost, as a permuted
+            view of a contiguous ``(U, V, B, T, H, W, L)`` buffer (one column per
+            ``(b, t, y, x, l)`` map of a ``(U*V, maps)`` matrix: SELFY's convolutional
+            extraction reads it without a copy).
 
     Returns:
-        ``(B, T, H, W, 1, L, U, V)``, the official ``STSSTransformation`` output layout
-        (contiguous on the small-frame path, a permuted view otherwise).  Differentiable.
+        ``(B, T, H, W, 1, L, U, V)``.  Differentiable (small frames: a hand-written backward).
     """
     if x.dim() != 5:
         raise ValueError(f'STSS expects x of shape (B, T, C, H, W), got {tuple(x.shape)}')
@@ -301,13 +351,16 @@ def spatio_temporal_self_similarity(x: Tensor, window: tuple[int, int, int] = (5
         # checked here for all three: the row-block path would refuse an even U or V but the
         # small-frame Gram path would accept it, so one call would pass or fail by frame size
         raise ValueError(f'STSS window (L, U, V) must be positive and odd, got window={window!r}')
+    if layout not in STSS_LAYOUTS:
+        raise ValueError(f'STSS layout must be one of {STSS_LAYOUTS}, got {layout!r}')
     b, t, c, h, w = x.shape
     if normalize:
         x = l2_normalize(x, dim=2, eps=eps)
     if h <= 4 * (pu // 2) + 2 and h * w <= 1024:
         # Small frames (SELFY: 14 x 14, U = 9): the blocks of local_correlation would reach
         # almost every row, so take the whole Gram matrix of each frame pair in one product.
-        return _stss_gram(x, length, pu, pv)
+        out = _STSSGram.apply(x.reshape(b, t, c, h * w), h, w, length, pu, pv, layout)
+        return out.view(b, t, h, w, 1, length, pu, pv)
     half = length // 2
     stss = x.new_zeros(b, t, length, pu, pv, h, w)
     for offset in range(min(half, t - 1) + 1):
@@ -320,4 +373,7 @@ def spatio_temporal_self_similarity(x: Tensor, window: tuple[int, int, int] = (5
         stss[:, :n, half + offset] = corr.view(b, n, pu, pv, h, w)
         if offset:
             stss[:, offset:, half - offset] = _swap_roles(corr).view(b, n, pu, pv, h, w)
-    return stss.permute(0, 1, 5, 6, 2, 3, 4).unsqueeze(4)
+    out = stss.permute(0, 1, 5, 6, 2, 3, 4).unsqueeze(4)
+    if layout == 'uvbthwl':  # (U, V, B, T, H, W, 1, L) in memory
+        out = out.permute(6, 7, 0, 1, 2, 3, 4, 5).contiguous().permute(2, 3, 4, 5, 6, 7, 0, 1)
+    return out

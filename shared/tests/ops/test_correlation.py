@@ -5,6 +5,7 @@ import pytest
 import torch
 from cvshared.checkpoint import load_checkpoint_file
 from cvshared.ops.correlation import (
+    STSS_LAYOUTS,
     cosine_local_correlation,
     l2_normalize,
     local_correlation,
@@ -125,10 +126,61 @@ def test_stss_refuses_an_even_window_on_both_paths(window, hw):
         spatio_temporal_self_similarity(x, window)
 
 
+def shifted_stss(x, window):
+    """Cosine STSS as one shift-and-multiply per (l, u, v) on the zero-padded clip (vectorised,
+    differentiable: the gradient oracle; checked against :func:`brute_force_stss`)."""
+    b, t, c, h, w = x.shape
+    length, pu, pv = window
+    f = x / (x.pow(2).sum(2, keepdim=True) + 1e-6).sqrt()
+    padded = torch.nn.functional.pad(f, (pv // 2, pv // 2, pu // 2, pu // 2, 0, 0,
+                                         length // 2, length // 2))
+    out = [(f * padded[:, li:li + t, :, u:u + h, v:v + w]).sum(2)
+           for li in range(length) for u in range(pu) for v in range(pv)]
+    return torch.stack(out, -1).view(b, t, h, w, 1, length, pu, pv)
+
+
+def test_shifted_stss_oracle_is_the_definition():
+    x = torch.randn(1, 4, 3, 4, 5, dtype=torch.float64)
+    torch.testing.assert_close(shifted_stss(x, (5, 3, 5)), brute_force_stss(x, (5, 3, 5), True))
+
+
+@pytest.mark.parametrize('shape, window', [((2, 4, 8, 6, 5), (5, 3, 3)),
+                                           ((1, 6, 6, 14, 14), (5, 9, 9)),
+                                           ((2, 3, 4, 5, 5), (3, 3, 5)),
+                                           ((2, 2, 4, 5, 5), (5, 3, 5)),
+                                           ((1, 3, 2, 20, 20), (3, 3, 3))],
+                         ids=['gram', 'selfy-14x14', 'u-ne-v', 't-below-l', 'row-blocks'])
+def test_stss_layouts_same_values_and_gradients(shape, window):
+    """Both output layouts hold the same values (bit for bit: the same products and picks), the
+    definition's, and give its input gradient (double, through autograd of
+    :func:`shifted_stss`); T below, equal to and above L (T = 2 with L = 5: offsets +-2 all time
+    padding); the memory order is the one each layout names."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(*shape, generator=g, dtype=torch.float64, requires_grad=True)
+    ref = shifted_stss(x, window)
+    gout = torch.randn(ref.shape, generator=g, dtype=torch.float64)
+    want, = torch.autograd.grad(ref, x, gout)
+    outs = {}
+    for layout in STSS_LAYOUTS:
+        out = outs[layout] = spatio_temporal_self_similarity(x, window, layout=layout)
+        assert out.shape == ref.shape
+        torch.testing.assert_close(out, ref, atol=1e-12, rtol=0)
+        got, = torch.autograd.grad(out, x, gout)
+        torch.testing.assert_close(got, want, atol=1e-12, rtol=0)
+    assert torch.equal(outs['bthwluv'], outs['uvbthwl'])
+    assert outs['uvbthwl'].permute(6, 7, 0, 1, 2, 3, 4, 5).is_contiguous()
+    if shape[-1] < 20:  # the Gram path's default output is contiguous, as before
+        assert outs['bthwluv'].is_contiguous()
+    with pytest.raises(ValueError, match='layout'):
+        spatio_temporal_self_similarity(x, window, layout='bthw')
+
+
 def test_stss_gradcheck():
     x = torch.randn(1, 2, 2, 3, 3, dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(
-        lambda a: spatio_temporal_self_similarity(a, (3, 3, 3)), (x,))
+    for layout in STSS_LAYOUTS:
+        assert torch.autograd.gradcheck(
+            lambda a, layout=layout: spatio_temporal_self_similarity(a, (3, 3, 3), layout=layout),
+            (x,), fast_mode=True)
 
 
 def test_golden_selfy_stss():

@@ -40,15 +40,15 @@ so the BNs are ``BatchNorm2d`` with the official ``BatchNorm3d`` parameter names
 extraction convolutions act on tiny ``9 x 9`` maps of one query each; each runs as one matrix
 product (only its row bands multiplied) on the transposed ``(features, maps)`` layout
 (:func:`_dense_conv_bn_relu_t`), which is faster there than ``conv2d``; its batch norms are
-folded into the products in eval (and, for the first layer, in training, with the batch
-statistics from the input's moments). The STSS is written straight into the extraction's layout
-(:class:`_STSSGramT`), and ``SELFYBlock.forward`` computes ``relu(x + bn(scatter(y)))`` without
+folded into the products in eval; in training the four layers run as one Function
+(:class:`_BandConvBNReLUChain`) whose activations and gradients live in reused buffers
+(:class:`_BufferPool`). The shared STSS op writes straight into the extraction's layout (its
+``layout='uvbthwl'``), and ``SELFYBlock.forward`` computes ``relu(x + bn(scatter(y)))`` without
 the full-size scattered map (:class:`_ScatterBNResidualReLU`); ``residual`` keeps the unfused
 composition.
 """
 from __future__ import annotations
 
-import functools
 import math
 import threading
 from collections.abc import Sequence
@@ -56,7 +56,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from cvshared.ops.correlation import l2_normalize, spatio_temporal_self_similarity
+from cvshared.ops.correlation import spatio_temporal_self_similarity
 from cvshared.ops.soft_argmax import kernel_soft_argmax
 from mmengine.model import BaseModule
 
@@ -470,106 +470,6 @@ def _scatter_bn_residual_relu(x: torch.Tensor, y: torch.Tensor, bn: nn.BatchNorm
     return _ScatterBNResidualReLU.apply(x, y, weight, bias, mean, invstd, use_batch, pool)
 
 
-@functools.lru_cache(maxsize=16)
-def _neighbour_picks(h: int, w: int, pu: int, pv: int, device: str) -> tuple:
-    """Flat indices into an ``(HW, HW)`` Gram matrix ``G = X_a^T X_b`` of every query's ``P_u x
-    P_v`` neighbours: ``picks[:HW*P]`` read ``G[p, q]`` (query ``p`` of frame ``a`` against
-    neighbour ``q`` of frame ``b``), ``picks[HW*P:]`` read ``G[q, p]`` (query ``p`` of frame ``b``
-    against ``q`` of frame ``a``), ``P = P_u P_v``, 0 outside the image; ``inside`` ``(HW, P)``
-    is 1 where the neighbour is in the image."""
-    dev = torch.device(device)
-    n = h * w
-    y = torch.arange(h, device=dev).view(h, 1, 1, 1)
-    x = torch.arange(w, device=dev).view(1, w, 1, 1)
-    y2 = y + (torch.arange(pu, device=dev) - pu // 2).view(1, 1, pu, 1)
-    x2 = x + (torch.arange(pv, device=dev) - pv // 2).view(1, 1, 1, pv)
-    inside = (y2 >= 0) & (y2 < h) & (x2 >= 0) & (x2 < w)
-    q = torch.where(inside, y2 * w + x2, 0)
-    p = torch.where(inside, (y * w + x).expand(h, w, pu, pv), 0)
-    return torch.cat([(p * n + q).reshape(-1), (q * n + p).reshape(-1)]), inside.reshape(n, -1)
-
-
-class _STSSGramT(torch.autograd.Function):
-    """The STSS of small frames (the shared op's Gram path: one ``(HW, HW)`` product per frame
-    pair, offset ``-l`` read from the columns of offset ``+l``), written straight into the conv
-    extraction's layout ``(U*V, B, T, HW, L)`` (the extraction's columns are the maps in ``(b t h
-    w l)`` order), with its own backward. Through autograd, each of the op's nine slice writes
-    into its ``(B, T, HW, L, U*V)`` output cloned the whole output gradient in the backward, and
-    the extraction transposed the output (forward and backward).
-
-    Input: L2-normalised features ``(B, T, C, HW)``; output ``(U*V, B, T, HW, L)``, zero for
-    frames outside ``[0, T)`` and neighbours outside the image."""
-
-    @staticmethod
-    def forward(ctx, xf, h, w, length, pu, pv):
-        b, t, _, n = xf.shape
-        half, uv = length // 2, pu * pv
-        picks, inside = _neighbour_picks(h, w, pu, pv, str(xf.device))
-        inside = inside.to(xf.dtype)
-        inside_t = inside.t().reshape(uv, 1, 1, n)
-        out = xf.new_empty(uv, b, t, n, length)
-        for offset in range(half + 1):
-            m = t - offset  # frames t < T - offset against t + offset; the rest is time padding
-            if m <= 0:
-                out[..., half + offset] = 0
-                out[..., half - offset] = 0
-                continue
-            gram = torch.matmul(xf[:, :m].transpose(-1, -2), xf[:, offset:]).reshape(b * m, -1)
-            sel = gram.index_select(1, picks if offset else picks[:n * uv])
-            sel = sel.view(b, m, 2 if offset else 1, n, uv).permute(2, 4, 0, 1, 3)
-            torch.mul(sel[0], inside_t, out=out[:, :, :m, :, half + offset])
-            if offset:
-                out[:, :, m:, :, half + offset] = 0
-                torch.mul(sel[1], inside_t, out=out[:, :, offset:, :, half - offset])
-                out[:, :, :offset, :, half - offset] = 0
-        ctx.save_for_backward(xf)
-        ctx.args = (h, w, length, pu, pv)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (xf,) = ctx.saved_tensors
-        h, w, length, pu, pv = ctx.args
-        b, t, _, n = xf.shape
-        half, uv = length // 2, pu * pv
-        picks, inside = _neighbour_picks(h, w, pu, pv, str(xf.device))
-        inside = inside.to(xf.dtype)
-        gx = torch.zeros_like(xf)
-        for offset in range(half + 1):
-            m = t - offset
-            if m <= 0:
-                continue
-            k = 2 if offset else 1
-            gs = xf.new_empty(b, m, k, n, uv)  # the gradient of the picked Gram entries
-            torch.mul(g[:, :, :m, :, half + offset].permute(1, 2, 3, 0), inside, out=gs[:, :, 0])
-            if offset:
-                torch.mul(g[:, :, offset:, :, half - offset].permute(1, 2, 3, 0), inside,
-                          out=gs[:, :, 1])
-            gg = xf.new_zeros(b * m, n * n).index_add_(1, picks[:k * n * uv], gs.view(b * m, -1))
-            gg = gg.view(b, m, n, n)  # d/dG of G = X_t^T X_{t+offset}, X = (C, HW)
-            if offset == 0:
-                gx += torch.matmul(xf, gg + gg.transpose(-1, -2))
-            else:
-                gx[:, :m] += torch.matmul(xf[:, offset:], gg.transpose(-1, -2))
-                gx[:, offset:] += torch.matmul(xf[:, :m], gg)
-        return gx, None, None, None, None, None
-
-
-def _stss(x: torch.Tensor, window: tuple, eps: float = 1e-6) -> torch.Tensor:
-    """SELFY's cosine STSS of ``x`` ``(B, T, C, H, W)``, shape ``(B, T, H, W, 1, L, U, V)`` as
-    :func:`cvshared.ops.correlation.spatio_temporal_self_similarity` (same values). On the
-    op's small-frame (Gram) path it is computed by :class:`_STSSGramT` and returned as a
-    permuted view of its ``(U, V, B, T, H, W, L)`` buffer, so that the conv extraction reads its
-    transposed input without a copy; otherwise the shared op."""
-    length, pu, pv = window
-    b, t, c, h, w = x.shape
-    if not (h <= 4 * (pu // 2) + 2 and h * w <= 1024):  # the shared op's Gram-path rule
-        return spatio_temporal_self_similarity(x, window, normalize=True, eps=eps)
-    xf = l2_normalize(x, dim=2, eps=eps).reshape(b, t, c, h * w)
-    out = _STSSGramT.apply(xf, h, w, length, pu, pv)
-    return out.view(pu, pv, b, t, h, w, length).permute(2, 3, 4, 5, 6, 0, 1).unsqueeze(4)
-
-
 def _check_window(window) -> tuple[int, int, int]:
     window = tuple(int(k) for k in window)
     if len(window) != 3 or any(k < 1 or k % 2 == 0 for k in window) or window[1] != window[2]:
@@ -596,7 +496,9 @@ class STSSTransformation(nn.Module):
         x = self.downsample(x)
         bt, c, h, w = x.shape
         x = x.view(bt // self.num_segments, self.num_segments, c, h, w)
-        return _stss(x, self.window, eps=1e-6)
+        # displacements outermost in memory: the conv extraction's transposed (U*V, maps) input
+        return spatio_temporal_self_similarity(x, self.window, normalize=True, eps=1e-6,
+                                               layout='uvbthwl')
 
 
 class STSSExtraction(nn.Module):
