@@ -23,6 +23,7 @@ train_dataloader = dict(batch_size=8, num_workers=0,
                         dataset=dict(data_root=data_root,
                                      ann_file='ImageSets/Segmentation/train_cam.txt',
                                      pipeline=train_pipeline))
+make_cam_list = 'ImageSets/Segmentation/train.txt'  # psa.pipeline.make_cam_stage: the 64 images
 optim_wrapper = dict(optimizer=dict(_delete_=True, type='Adam', lr=3e-3), paramwise_cfg=None)
 max_epochs = 33
 param_scheduler = []  # constant lr, as learned_chain.py

@@ -149,10 +149,15 @@ def _trained_model(cfg, checkpoint: str):
 def make_cam_stage(cfg, work_dir: str, inputs: dict) -> None:
     """Stage make_cam (config: the CAM net's): CAMs of the train_cam checkpoint for every image
     of the CAM config's training list (train_aug: the affinity labels need them, and train is a
-    subset of it) -> ``<work_dir>/<name>.npy``, at the config's ``cam_scales`` (official
+    subset of it), or of its ``make_cam_list`` (the synthetic config: ``train.txt``; it trains
+    on ``train_cam.txt``, which adds background-only images) -> ``<work_dir>/<name>.npy``, at
+    the config's ``cam_scales`` (official
     ``infer_cls.py``: 1, 0.5, 1.5, 2; the synthetic config upscales its 80 x 80 images)."""
     model = _trained_model(cfg, inputs['train_cam_checkpoint'])
-    make_cam(model, _items(cfg.train_dataloader.dataset), work_dir,
+    dataset = dict(cfg.train_dataloader.dataset)
+    if cfg.get('make_cam_list'):
+        dataset['ann_file'] = cfg.make_cam_list
+    make_cam(model, _items(dataset), work_dir,
              scales=tuple(cfg.get('cam_scales', (1.0, 0.5, 1.5, 2.0))))
 
 

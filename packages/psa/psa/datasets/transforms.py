@@ -34,14 +34,14 @@ def make_synthetic(root: str, num_train: int = 64, num_val: int = 8, seed: int =
     Plus ``num_empty`` (default ``num_train // 2``) background-only images (the shared
     generator's ``num_empty``: its grey-ish texture, no object, an all-background mask, an
     annotation without ``<object>``), named ``2000_9xxxxx`` and listed only in
-    ``ImageSets/Segmentation/train_cam.txt`` (``CAM_TRAIN_LIST`` = train + them), the learning
-    test's CAM training list; ``train.txt`` is the generator's. Without
+    ``ImageSets/Segmentation/train_cam.txt`` (``CAM_TRAIN_LIST`` = train + them), the CAM
+    net's training list (the learning test's and the staged synthetic CAM config's);
+    ``train.txt`` is the generator's. Without
     them every image holds one of the two classes, 86 % exactly one, so "bicycle = no aeroplane
     mark anywhere" (a conv6 unit of the tiny net sees the whole image) fits the labels about as
     well as the bicycle mark, and the CAM net learns that shortcut for one class on some seeds:
     its CAM then fires on the background (README, Results: 5 of 10 CAM trainings of a small
-    run, 1 of 10 with the empties). The staged synthetic CAM config does not train on them: its
-    whole chain measured worse with them (README, Results). Real VOC has no empty image but 20
+    run, 1 of 10 with the empties). Real VOC has no empty image but 20
     classes: "none of the 19 others" is no easier than the class itself.
 
     The recipe of ``packages/psa/tools/learned_chain.py`` (README, Results): the CAM net finds
