@@ -201,7 +201,7 @@ def test_fused_tail_equals_scatter_bn_add_relu(train):
     import copy
 
     import torch.nn.functional as F
-    from selfy.models.selfy_block import _scatter_bn_residual_relu, _StrideTwoScatter
+    from selfy.models.selfy_block import _BufferPool, _scatter_bn_residual_relu, _StrideTwoScatter
     g = torch.Generator().manual_seed(0)
     bn = torch.nn.BatchNorm2d(3).double().train(train)
     with torch.no_grad():
@@ -213,7 +213,7 @@ def test_fused_tail_equals_scatter_bn_add_relu(train):
     x = torch.randn(4, 3, 6, 8, generator=g, dtype=torch.double, requires_grad=True)
     y = torch.randn(4, 3, 3, 4, generator=g, dtype=torch.double, requires_grad=True) + 0.7
     gout = torch.randn(4, 3, 6, 8, generator=g, dtype=torch.double)
-    out = _scatter_bn_residual_relu(x, y, bn)
+    out = _scatter_bn_residual_relu(x, y, bn, _BufferPool())  # the block's reused output buffer
     ref = F.relu(x + ref_bn(_StrideTwoScatter.apply(y)))
     assert 0.2 < (ref > 0).double().mean() < 0.8  # the ReLU's mask matters
     torch.testing.assert_close(out, ref, atol=1e-12, rtol=0)
