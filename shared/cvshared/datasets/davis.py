@@ -1045,7 +1045,9 @@ class LoadEvalFrameMask(LoadBinaryMask):
     :class:`LoadBinaryMask`) or the instance ids (``binary=False``, uint8; the palette indices
     of a DAVIS-17 PNG, read with PIL, or the grey values of a single-channel file).
     An unannotated frame (``seg_map_path`` None) gets no ground truth, so that the packed
-    sample has no ``gt_sem_seg``; ``skip_unannotated=False`` makes it an error instead."""
+    sample has no ``gt_sem_seg``; ``skip_unannotated=False`` makes it an error instead. With
+    ``single_object`` in the sample (DAVIS-16 val, as in training) a binary mask with more than
+    two labels is an error naming the video, not silently merged."""
 
     def __init__(self, binary: bool = True, skip_unannotated: bool = True):
         self.binary = binary
@@ -1055,6 +1057,18 @@ class LoadEvalFrameMask(LoadBinaryMask):
         if results.get('seg_map_path') is None and self.skip_unannotated:
             return results
         results = super().transform(results)
+        if self.binary and results.get('single_object'):
+            from PIL import Image  # palette indices, not the colours cv2 decodes
+            with Image.open(results['seg_map_path']) as im:
+                raw = np.asarray(im)
+            labels = (np.unique(raw.reshape(-1, raw.shape[2]), axis=0) if raw.ndim == 3
+                      else np.unique(raw))
+            if len(labels) > 2:
+                raise ValueError(
+                    f'video {results.get("seq_name")!r}: mask {results["seg_map_path"]} has '
+                    f'{len(labels)} labels; this data set expects one object (0 = background, '
+                    'one foreground value). Multi-object masks (DAVIS-17) belong to another '
+                    'data set.')
         if not self.binary:
             from PIL import Image  # cv2 decodes palette PNGs to colours, not indices
             with Image.open(results['seg_map_path']) as im:

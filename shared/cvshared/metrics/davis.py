@@ -166,7 +166,8 @@ def constant_mask_baselines(dataset, ignore_first_last: bool = True,
             gt = cv2.imread(info['seg_map_path'], cv2.IMREAD_UNCHANGED)
             if gt is None:
                 raise FileNotFoundError(f"cannot read the mask {info['seg_map_path']}")
-            gt = gt > 0
+            # a palette PNG (DAVIS-17) decodes to colours: any non-black pixel is an object
+            gt = (gt.max(axis=-1) if gt.ndim == 3 else gt) > 0
             pred = np.full_like(gt, const)
             per_frame[info['seq_name']].append(
                 (info['frame_index'], db_eval_iou(gt, pred), db_eval_boundary(gt, pred)))

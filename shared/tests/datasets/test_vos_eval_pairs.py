@@ -183,6 +183,10 @@ def test_davis17_unsupervised_dense_instances(tmp_path):
     np.testing.assert_array_equal(gt, expected)  # palette indices, not colours
     binary = LoadEvalFrameMask()(LoadFramePair()(dict(ds.get_data_info(2))))
     np.testing.assert_array_equal(binary['gt_seg_map'], (expected > 0).astype(np.uint8))
+    # where one object is expected (DAVIS-16), the same two-object mask is an error
+    one_object = dict(ds.get_data_info(2), single_object=True)
+    with pytest.raises(ValueError, match=r"video 'bike-packing'.*3 labels"):
+        LoadEvalFrameMask()(LoadFramePair()(one_object))
     with open(osp.join(root, 'ImageSets/2017/val.txt'), 'a') as f:
         f.write('dogs-jump\n')
     with pytest.raises(FileNotFoundError, match=r'dense.*dogs-jump/00001\.png'):

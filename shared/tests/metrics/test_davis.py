@@ -228,6 +228,18 @@ def test_constant_mask_baselines_by_hand(tmp_path):
     assert base == {'all_foreground': pytest.approx(0.375), 'all_background': 0.0}
     assert constant_mask_baselines(_Frames(infos), ignore_first_last=False)[
         'all_foreground'] == pytest.approx((1 + 0.25 + 1 + 1 + 0.5 + 1) / 6)
+    # the same masks as DAVIS-17 palette PNGs (index 1, drawn dark red): the same floor
+    from PIL import Image
+    palette = []
+    for info in infos:
+        m = (cv2.imread(info['seg_map_path'], cv2.IMREAD_UNCHANGED) > 0).astype(np.uint8)
+        im = Image.fromarray(m, mode='P')
+        im.putpalette([0, 0, 0, 128, 0, 0] + [0] * 762)
+        path = info['seg_map_path'].replace('.png', '_p.png')
+        im.save(path)
+        palette.append(dict(info, seg_map_path=path))
+    assert cv2.imread(palette[1]['seg_map_path'], cv2.IMREAD_UNCHANGED).ndim == 3
+    assert constant_mask_baselines(_Frames(palette)) == base
     infos[0]['seg_map_path'] = str(tmp_path / 'missing.png')
     with pytest.raises(FileNotFoundError, match='missing.png'):
         constant_mask_baselines(_Frames(infos))
