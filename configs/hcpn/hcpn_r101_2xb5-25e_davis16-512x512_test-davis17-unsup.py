@@ -1,17 +1,22 @@
 # HCPN (the DAVIS-16 model: hcpn_r101_2xb5-25e_davis16-512x512.py) tested on DAVIS-2017
 # unsupervised val, as in the paper's main table (official README: J&F 70.7, J 68.7, F 72.7;
 # flip test + dense CRF: --cfg-options model.crf=True).
-#   DAVIS17_ROOT/JPEGImages/480p/<video>/*.jpg
-#   DAVIS17_ROOT/Annotations_unsupervised/480p/<video>/*.png  (dense, instance ids)
-#   DAVIS17_ROOT/davis-flow/<video>/<k>_<k+1>.png
-#   DAVIS17_ROOT/ImageSets/2017/val.txt
+#   DATA_ROOT/JPEGImages/480p/<video>/*.jpg
+#   DATA_ROOT/Annotations_unsupervised/480p/<video>/*.png  (dense, instance ids)
+#   DATA_ROOT/davis-flow/<video>/<k>_<k+1>.png
+#   DATA_ROOT/ImageSets/2017/val.txt
 # HCPN predicts ONE foreground mask per frame and the official code has no DAVIS-17 script
 # (no instance split, no matching): we score it against the union of the annotated objects
 # (every instance id > 0 = foreground), every frame (the DAVIS-2017 unsupervised evaluation
 # drops none), J / F per video then the mean over videos. This is our choice, not a stated
 # protocol (packages/hcpn/README.md, Differences).
 _base_ = ['./hcpn_r101_2xb5-25e_davis16-512x512.py']
-davis17_root = '{{$DAVIS17_ROOT:data/DAVIS-2017-Unsupervised}}'
+# DATA_ROOT is this benchmark's folder (the test set); the DAVIS-16 model it tests is trained
+# and validated on DAVIS-16 at DAVIS_ROOT (make reproduce CATEGORY=r101_...: both set)
+davis17_root = '{{$DATA_ROOT:data/DAVIS-2017-Unsupervised}}'
+davis_root = '{{$DAVIS_ROOT:data/DAVIS}}'
+train_dataloader = dict(dataset=dict(data_root=davis_root))
+val_dataloader = dict(dataset=dict(data_root=davis_root))
 test_dataloader = dict(
     batch_size=1, num_workers=4, persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),

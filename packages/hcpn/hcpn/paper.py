@@ -15,18 +15,19 @@ def make_synthetic(root: str) -> None:
                          frame_pairs=True)
 
 
-#: The test benchmarks of the paper's main table besides DAVIS-16: config, root variable,
-#: metric prefix and the official README's numbers (flip test + dense CRF).
+#: The test benchmarks of the paper's main table besides DAVIS-16: config, the folder a user's
+#: copy usually has (DATA_ROOT is the benchmark's folder; DAVIS_ROOT the DAVIS-16 training set),
+#: and the official README's numbers (flip test + dense CRF).
 BENCHMARKS = {
     'youtube_objects': dict(
         config='configs/hcpn/hcpn_r101_2xb5-25e_davis16-512x512_test-youtube-objects.py',
-        root='YTO_ROOT', reported={'youtube_objects/J-Mean': 73.3}),
+        default_root='data/YouTube-Objects', reported={'youtube_objects/J-Mean': 73.3}),
     'fbms': dict(
         config='configs/hcpn/hcpn_r101_2xb5-25e_davis16-512x512_test-fbms.py',
-        root='FBMS_ROOT', reported={'fbms/J-Mean': 78.3}),
+        default_root='data/FBMS', reported={'fbms/J-Mean': 78.3}),
     'davis17': dict(
         config='configs/hcpn/hcpn_r101_2xb5-25e_davis16-512x512_test-davis17-unsup.py',
-        root='DAVIS17_ROOT',
+        default_root='data/DAVIS-2017-Unsupervised',
         reported={'davis17/J&F-Mean': 70.7, 'davis17/J-Mean': 68.7, 'davis17/F-Mean': 72.7}),
 }
 #: official README, DAVIS-16 val, 512 x 512, flip test + dense CRF
@@ -93,16 +94,26 @@ def make_benchmark_fixture(root: str, benchmark: str, num_videos: int = 2,
 
 
 def check_data(data_root: str, run_name: str) -> None:
-    check_davis16_pairs(data_root, 'val')
-    check_davis16_pairs(data_root, 'train', with_contour=True)
+    """DAVIS-16 runs: the DAVIS folder at ``data_root``. A benchmark run (``r101_fbms``, ...)
+    tests at ``data_root`` (the benchmark's folder) the DAVIS-16 model it trains on the folder
+    ``DAVIS_ROOT`` names."""
+    import os
     bench = BENCHMARKS.get(run_name.replace('r101_', '', 1))
-    if bench is not None:
-        import os
-        root = os.environ.get(bench['root'])
-        if not root or not osp.isdir(root):
-            raise FileNotFoundError(
-                f'run {run_name!r} tests the DAVIS-16 model on another benchmark: set '
-                f'{bench["root"]} to its folder (layout in {bench["config"]}); got {root!r}')
+    if bench is None:
+        check_davis16_pairs(data_root, 'val')
+        check_davis16_pairs(data_root, 'train', with_contour=True)
+        return
+    if not osp.isdir(data_root):
+        raise FileNotFoundError(
+            f'run {run_name!r} tests on the benchmark at DATA_ROOT={data_root!r}, not a folder '
+            f'(layout in {bench["config"]})')
+    davis = os.environ.get('DAVIS_ROOT')
+    if not davis:
+        raise FileNotFoundError(
+            f'run {run_name!r} trains the DAVIS-16 model it tests: set DAVIS_ROOT to the DAVIS '
+            'folder (DATA_ROOT is the benchmark\'s; layouts in packages/hcpn/README.md, Data)')
+    check_davis16_pairs(davis, 'val')
+    check_davis16_pairs(davis, 'train', with_contour=True)
 
 
 SPEC = PaperSpec(
@@ -111,8 +122,8 @@ SPEC = PaperSpec(
           'Segmentation (Pei et al., IEEE TIP 2023)',
     # the DAVIS-16 run fine-tunes the YouTube-VOS pre-training checkpoint
     # (HCPN_STAGE1_CHECKPOINT; see the README)
-    # each run trains the DAVIS-16 model (stage 2) and tests it on its benchmark; the test
-    # benchmarks read their own roots (YTO_ROOT, FBMS_ROOT, DAVIS17_ROOT; BENCHMARKS)
+    # each run trains the DAVIS-16 model (stage 2) and tests it on its benchmark; in the
+    # benchmark runs DATA_ROOT is the benchmark's folder and DAVIS_ROOT the DAVIS-16 one
     runs={'r101_davis16': 'configs/hcpn/hcpn_r101_2xb5-25e_davis16-512x512.py',
           **{f'r101_{k}': v['config'] for k, v in BENCHMARKS.items()}},
     synthetic_runs={'synthetic': 'configs/hcpn/hcpn_r18-standin_1xb4-300it_synthetic.py'},

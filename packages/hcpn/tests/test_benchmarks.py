@@ -150,7 +150,7 @@ def test_benchmark_config_runs_on_its_fixture_tree(benchmark, tmp_path, monkeypa
     bench = BENCHMARKS[benchmark]
     root = str(tmp_path / benchmark)
     annotated = make_benchmark_fixture(root, benchmark, num_frames=6)
-    cfg = _small_test_cfg(bench['config'], {bench['root']: root}, monkeypatch)
+    cfg = _small_test_cfg(bench['config'], {'DATA_ROOT': root}, monkeypatch)
     metrics, seen, _ = _scored_frames(cfg, tmp_path, monkeypatch)
     assert seen == {v: [int(s) for s in stems] for v, stems in annotated.items()}
     expected = [0, 1, 2, 3, 4, 5] if benchmark == 'davis17' else [1, 3, 5]
@@ -159,3 +159,26 @@ def test_benchmark_config_runs_on_its_fixture_tree(benchmark, tmp_path, monkeypa
     assert SPEC.reported_per_run[f'r101_{benchmark}'] == bench['reported']
     if benchmark == 'youtube_objects':
         assert sorted({v.split('/')[0] for v in seen}) == ['car', 'dog']
+
+
+def test_benchmark_run_checks_both_roots(tmp_path, monkeypatch):
+    """A benchmark run tests at DATA_ROOT and trains on DAVIS_ROOT: a missing DAVIS_ROOT or
+    DAVIS tree is named before anything runs; a complete pair of roots passes."""
+    from cvshared.datasets.davis_synthetic import make_davis_synthetic
+    from hcpn.paper import check_data, make_benchmark_fixture
+    bench = str(tmp_path / 'fbms')
+    make_benchmark_fixture(bench, 'fbms', num_frames=4)
+    monkeypatch.delenv('DAVIS_ROOT', raising=False)
+    with pytest.raises(FileNotFoundError, match='DAVIS_ROOT'):
+        check_data(bench, 'r101_fbms')
+    with pytest.raises(FileNotFoundError, match='DATA_ROOT'):
+        check_data(str(tmp_path / 'nowhere'), 'r101_fbms')
+    davis = str(tmp_path / 'davis')
+    monkeypatch.setenv('DAVIS_ROOT', davis)
+    with pytest.raises(FileNotFoundError):
+        check_data(bench, 'r101_fbms')
+    make_davis_synthetic(davis, num_train=1, num_val=1, num_frames=3, size=(32, 32),
+                         frame_pairs=True)
+    check_data(bench, 'r101_fbms')
+    with pytest.raises(FileNotFoundError):  # a DAVIS-16 run reads DAVIS at DATA_ROOT
+        check_data(bench, 'r101_davis16')
