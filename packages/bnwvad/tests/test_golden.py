@@ -9,7 +9,14 @@ running buffers 1.4e-6, selected layer-1 features 1.4e-5 on values up to 30 (rel
 the largest), layer-2 3.4e-7, scores 6e-8, MPP loss 1.9e-6 on 19.9. ``atol = rtol = 1e-5``
 covers these (the layer-1 features through the relative term) and is still ~100x below what
 a 1 % perturbation of the attention weights does (tested below). The selection alone is
-compared exactly."""
+compared exactly.
+
+The training forward's tensors also get ``SCALE_TOL`` times their largest magnitude: the CI
+machine's float32 backend (another CPU) put the layer-1 features 5.3e-5 from the goldens on
+values up to 30 (1.8e-6 of the largest; 2.5e-4 of that element, a value near 0.2, so an
+element-wise rtol does not describe it), where this machine measures 1.4e-5. 4e-6 of the
+largest (1.2e-4 there) leaves 2x over the CI figure and stays ~10x below the 1 % attention
+perturbation."""
 import os.path as osp
 
 import pytest
@@ -20,6 +27,7 @@ from cvshared.checkpoint import load_checkpoint_file
 GOLDEN = osp.join(osp.dirname(osp.abspath(__file__)), 'golden')
 TOL = 1e-5
 RTOL = 1e-5
+SCALE_TOL = 4e-6
 
 
 def _golden(name):
@@ -75,23 +83,27 @@ def test_whole_forward_from_a_raw_5_crop_file_matches_official(model):
     assert moved > 100 * TOL
 
 
+def _close(got, want, rtol=RTOL):
+    """atol TOL plus SCALE_TOL of the golden's largest magnitude (module docstring)."""
+    atol = TOL + SCALE_TOL * float(want.abs().max())
+    torch.testing.assert_close(got, want, atol=atol, rtol=rtol)
+
+
 def test_training_forward_dfm_selection_and_losses_match_official():
     g = _golden('train_forward.pt')
     model = fill_golden_weights(golden_model(), seed=0).train()
     parts = model.loss_parts(g['inputs'][:, None])
     for bn, mean, var in zip(model.head.bns, g['running_mean'], g['running_var']):
-        torch.testing.assert_close(bn.running_mean, mean, atol=TOL, rtol=RTOL)
-        torch.testing.assert_close(bn.running_var, var, atol=TOL, rtol=RTOL)
+        _close(bn.running_mean, mean)
+        _close(bn.running_var, var)
     for sel, nor, abn in zip(parts['selections'], g['select_normals'], g['select_abnormals']):
         assert sel['normal'].shape == nor.shape and sel['abnormal'].shape == abn.shape
-        torch.testing.assert_close(sel['normal'], nor, atol=TOL, rtol=RTOL)
-        torch.testing.assert_close(sel['abnormal'], abn, atol=TOL, rtol=RTOL)
+        _close(sel['normal'], nor)
+        _close(sel['abnormal'], abn)
     b = g['inputs'].shape[0]
-    torch.testing.assert_close(parts['scores'][:b // 2], g['pre_normal_scores'], atol=TOL,
-                               rtol=0)
-    torch.testing.assert_close(parts['losses']['loss_normal'], g['normal_loss'], atol=TOL,
-                               rtol=0)
-    torch.testing.assert_close(parts['losses']['loss_mpp'], g['mpp_loss'], atol=TOL, rtol=RTOL)
+    _close(parts['scores'][:b // 2], g['pre_normal_scores'], rtol=0)
+    _close(parts['losses']['loss_normal'], g['normal_loss'], rtol=0)
+    _close(parts['losses']['loss_mpp'], g['mpp_loss'])
     assert g['mpp_loss'] > 1.0       # the triplets are active (not all clipped at 0)
 
 

@@ -6,6 +6,13 @@ ones in the official order; what differs is the convolution backend's summation 
 depends on the thread count: with one thread (as the goldens were made, and under xdist) the
 measured difference is 0 for every case, with two threads 5.2e-6 on Refine (sums of 2304
 products, outputs up to 13.8: ~3 float32 ulps), so 2e-5 leaves 4x headroom.
+
+Large outputs also get ``REL`` times the case's largest output magnitude: the CI machine's
+float32 backend (another CPU) put GlobalConv's outputs (up to 60; two k x 1 / 1 x k branches)
+6.5e-5 from the goldens, 1.1e-6 of the largest, where this machine measures 0 (the golden
+itself is 1.9e-5 from the float64 result). 4e-6 of the largest (2.4e-4 for GlobalConv,
+5.5e-5 for Refine, below the 2e-5 floor for every other case) leaves ~3.5x over the CI figure;
+scaling GlobalConv's first weight by 1.01 moves its outputs by 0.47 (~2000x that tolerance).
 """
 import importlib.util
 from pathlib import Path
@@ -26,6 +33,7 @@ from cvshared.vos import (
 
 DATA = Path(__file__).resolve().parents[1] / 'data' / 'vos'
 ATOL = 2e-5
+REL = 4e-6
 
 _spec = importlib.util.spec_from_file_location('vos_make_golden', DATA / 'make_golden.py')
 make_golden = importlib.util.module_from_spec(_spec)
@@ -86,7 +94,8 @@ def test_block_matches_official(repo, name):
     out = list(out) if isinstance(out, (tuple, list)) else [out]
     assert len(out) >= len(entry['outputs'])  # HGPU's MessageAgg returns only (za, zb)
     for got, want in zip(out, entry['outputs']):
-        torch.testing.assert_close(got, want, rtol=0, atol=ATOL)
+        atol = max(ATOL, REL * float(want.abs().max()))
+        torch.testing.assert_close(got, want, rtol=0, atol=atol)
 
 
 def test_goldens_exercise_every_part():
