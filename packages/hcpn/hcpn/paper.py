@@ -15,19 +15,18 @@ def make_synthetic(root: str) -> None:
                          frame_pairs=True)
 
 
-#: The test benchmarks of the paper's main table besides DAVIS-16: config, the folder a user's
-#: copy usually has (DATA_ROOT is the benchmark's folder; DAVIS_ROOT the DAVIS-16 training set),
-#: and the official README's numbers (flip test + dense CRF).
+#: The test benchmarks of the paper's main table besides DAVIS-16: config and the official
+#: README's numbers (flip test + dense CRF). In their runs DATA_ROOT is the benchmark's folder
+#: and DAVIS_ROOT the DAVIS-16 one the model trains on (:func:`check_data`).
 BENCHMARKS = {
     'youtube_objects': dict(
         config='configs/hcpn/hcpn_r101_2xb5-25e_davis16-512x512_test-youtube-objects.py',
-        default_root='data/YouTube-Objects', reported={'youtube_objects/J-Mean': 73.3}),
+        reported={'youtube_objects/J-Mean': 73.3}),
     'fbms': dict(
         config='configs/hcpn/hcpn_r101_2xb5-25e_davis16-512x512_test-fbms.py',
-        default_root='data/FBMS', reported={'fbms/J-Mean': 78.3}),
+        reported={'fbms/J-Mean': 78.3}),
     'davis17': dict(
         config='configs/hcpn/hcpn_r101_2xb5-25e_davis16-512x512_test-davis17-unsup.py',
-        default_root='data/DAVIS-2017-Unsupervised',
         reported={'davis17/J&F-Mean': 70.7, 'davis17/J-Mean': 68.7, 'davis17/F-Mean': 72.7}),
 }
 #: official README, DAVIS-16 val, 512 x 512, flip test + dense CRF

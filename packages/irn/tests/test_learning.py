@@ -16,8 +16,9 @@ elsewhere; pseudo-label mIoU: CAM-only 0.715, random walk untrained 0.524, train
 instance mAP@0.5 0.80 (0.7: 0.68). A fresh install on 2026-12-03 (CI's and this machine's)
 gives trained RW 0.785 with the same code (also with the code of baf7b58, whose CI passed at
 0.873): some installed library's numerics moved the walk, not found which; the bars over
-CAM-only and the untrained walk are cut to + 0.04 / + 0.15 until the cause is found (README). At 96 px the same run gave RW 0.720 vs CAM-only 0.738
-(objects of 3.5-7 nodes: the learned boundary had gaps the 256 steps leak through).
+CAM-only and the untrained walk are cut to + 0.04 / + 0.15 until the cause is found (README).
+At 96 px the same run gave RW 0.720 vs CAM-only 0.738 (objects of 3.5-7 nodes: the learned
+boundary had gaps the 256 steps leak through).
 """
 import numpy as np
 import pytest
