@@ -117,19 +117,29 @@ class UnsupervisedSegMetric(LabelMapMetric):
             Potsdam-3); default ``len(dataset_meta['classes'])``.
         num_clusters: outputs of the probe (default ``num_classes``: the official configs).
         hungarian: True for the cluster probe, False for the linear probe.
+        pred_key: the data-sample field of the prediction (``pred_sem_seg``: the cluster
+            probe of :class:`cvshared.useg.segmentor.USegSegmentor`; ``linear_pred_sem_seg``:
+            its linear probe).
     """
 
     def __init__(self, num_classes: int | None = None, num_clusters: int | None = None,
-                 hungarian: bool = True, collect_device: str = 'cpu',
+                 hungarian: bool = True, pred_key: str = 'pred_sem_seg',
+                 collect_device: str = 'cpu',
                  prefix: str | None = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.num_classes = num_classes
         self.num_clusters = num_clusters
         self.hungarian = hungarian
+        self.pred_key = pred_key
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         n = self._classes()
         for s in data_samples:
+            if self.pred_key != 'pred_sem_seg':
+                if self.pred_key not in s:
+                    raise KeyError(f'{type(self).__name__}: the outputs have no '
+                                   f'{self.pred_key!r} (fields: {sorted(s)})')
+                s = dict(s, pred_sem_seg=s[self.pred_key])
             pred, gt = self.label_maps(s)
             self.results.append(cluster_confusion(pred, gt, n, self.num_clusters or n))
 

@@ -12,7 +12,12 @@ only (no official code): it imports the official ``utils/seg_utils.py`` and call
   not the identity) and labels with ignored pixels (-1, 255), then ``compute``; for the cluster
   probe (``compute_hungarian=True``) and the linear probe (False);
 * ``dense_crf(image_tensor, output_logits)`` on a normalised random image (smooth blocks +
-  noise, 3 x 37 x 45) and random logits at a quarter of its size (5 classes).
+  noise, 3 x 37 x 45) and random logits at a quarter of its size (5 classes);
+* the probes: ``utils/layer_utils.py::ClusterLookup(dim=8, n_classes=5)`` (centres from
+  ``torch.manual_seed(SEED)``) on a random code ``2 x 8 x 6 x 7`` with ``alpha=None`` (loss
+  and probabilities, and the centres' gradient of the loss), ``alpha=2`` and ``alpha=2,
+  log_probs=True``; ``loss.py::LinearLoss`` on random logits ``2 x 5 x 6 x 7`` and labels
+  ``2 x 13 x 15`` with -1 and 255 pixels (loss and the logits' gradient).
 
 Run-time patches (no file is edited): a stub ``torchmetrics`` module whose ``Metric`` is a
 plain base class (the official class uses nothing of it but ``__init__``), and
@@ -81,6 +86,33 @@ def crf_inputs():
     return (img - mean) / std, logits
 
 
+def probe_cases(checkout):
+    sys.modules.setdefault('torch.distributed', torch.distributed)
+    from loss import LinearLoss
+    from utils.layer_utils import ClusterLookup
+    torch.manual_seed(SEED)
+    probe = ClusterLookup(8, 5)
+    g = torch.Generator().manual_seed(SEED + 2)
+    code = torch.randn(2, 8, 6, 7, generator=g)
+    out = dict(clusters=probe.clusters.detach().clone(), code=code)
+    loss, probs = probe(code, None)
+    loss.backward()
+    out.update(loss_none=loss.detach(), probs_none=probs.detach(),
+               grad_clusters=probe.clusters.grad.clone())
+    loss2, probs2 = probe(code, 2)
+    out.update(loss_2=loss2.detach(), probs_2=probs2.detach())
+    out['log_probs_2'] = probe(code, 2, log_probs=True)[1].detach()
+    logits = torch.randn(2, 5, 6, 7, generator=g, requires_grad=True)
+    label = torch.randint(0, 5, (2, 13, 15), generator=g)
+    label[torch.rand(label.shape, generator=g) < 0.1] = 255
+    label[0, :3] = -1
+    lin = LinearLoss(None)(logits, label, 5)
+    lin.backward()
+    out.update(lin_logits=logits.detach(), lin_label=label, lin_loss=lin.detach(),
+               lin_grad=logits.grad.clone())
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('checkout')
@@ -96,6 +128,7 @@ def main():
         image, logits = crf_inputs()
         out['crf'] = dict(image=image, logits=logits,
                           q=torch.from_numpy(np.asarray(su.dense_crf(image, logits))))
+        out['probes'] = probe_cases(args.checkout)
     torch.save(out, args.out)
     print({k: v for k, v in out['metric'].items() if k in ('cluster', 'linear')})
 
