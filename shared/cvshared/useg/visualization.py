@@ -145,7 +145,7 @@ class USegVisualizationHook(Hook):
                 self._confusion[:conf.shape[0]] += conf
             if batch_idx % self.interval or len(self._kept) >= self.max_samples:
                 continue
-            img = _np(data_batch['inputs'][i])
+            img = _image(data_batch['inputs'][i])    # H x W x 3 uint8
             linear = (_np(s.linear_pred_sem_seg.data[0]) if 'linear_pred_sem_seg' in s
                       else None)
             name = s.metainfo.get('img_id') or osp.splitext(
@@ -161,10 +161,8 @@ class USegVisualizationHook(Hook):
         out_dir = visualization_dir(runner, self.test_out_dir)
         os.makedirs(out_dir, exist_ok=True)
         for name, img, pred, gt, linear in self._kept:
-            if img.shape[:2] != pred.shape:
-                img = np.asarray(Image.fromarray(np.ascontiguousarray(
-                    img.transpose(1, 2, 0) if img.shape[0] == 3 else img)).resize(
-                        pred.shape[::-1], Image.BILINEAR))
+            if img.shape[:2] != pred.shape:    # predictions at the label size
+                img = np.asarray(Image.fromarray(img).resize(pred.shape[::-1], Image.BILINEAR))
             picture = draw_useg(img, pred, gt, assignment, linear, palette)
             Image.fromarray(picture).save(osp.join(out_dir, name.replace('/', '_') + '.png'))
         runner.logger.info(f'USegVisualizationHook: {len(self._kept)} pictures in {out_dir}')
