@@ -45,8 +45,8 @@ class SubmoduleOptimWrapperConstructor:
 
     def __init__(self, optim_wrapper_cfg: dict, paramwise_cfg=None):
         if paramwise_cfg:
-            raise ValueError('SubmoduleOptimWrapperConstructor: set paramwise options per '
-                             'entry is not supported; split the entry instead')
+            raise ValueError('SubmoduleOptimWrapperConstructor: paramwise_cfg is not '
+                             'supported; give the parts their own entries instead')
         self.cfgs = {k: dict(v) for k, v in dict(optim_wrapper_cfg).items()}
         if not self.cfgs:
             raise ValueError('SubmoduleOptimWrapperConstructor: no optimiser entries')

@@ -20,7 +20,7 @@ from PIL import Image
 
 from ..hooks.visualization import visualization_dir
 from ..metrics.unsupervised_seg import cluster_confusion, hungarian_assignment
-from ..wsss.draw import IGNORE, _check_size, _image, _np, _row
+from ..wsss.draw import IGNORE, _image, _np, _row
 
 __all__ = ['useg_palette', 'colour_labels', 'draw_useg', 'USegVisualizationHook']
 
@@ -40,8 +40,9 @@ def colour_labels(label, palette, shape=None) -> np.ndarray:
     label = _np(label).astype(np.int64)
     if label.ndim == 3 and label.shape[0] == 1:
         label = label[0]
-    if shape is not None:
-        _check_size('label map', label.shape, np.empty(tuple(shape)[:2] + (3,)))
+    if shape is not None and label.shape != tuple(shape)[:2]:
+        raise ValueError(f'draw: the label map is {label.shape} (H x W) but the image is '
+                         f'{tuple(shape)[:2]}')
     pal = np.asarray(palette, np.uint8).reshape(-1, 3)
     valid = (label >= 0) & (label != IGNORE)
     if valid.any() and label[valid].max() >= len(pal):
@@ -100,15 +101,19 @@ class USegVisualizationHook(Hook):
         interval: keep every ``interval``-th test batch.
         max_samples: images drawn at most (every test image still counts for the matching).
         num_classes: classes of the benchmark (default: ``dataset_meta['classes']``).
+        num_clusters: cluster-probe outputs (default ``num_classes``: no extra clusters, as
+            every official config; the metric's argument of the same name).
     """
 
     def __init__(self, draw: bool = False, test_out_dir: str | None = None, interval: int = 1,
-                 max_samples: int = 16, num_classes: int | None = None):
+                 max_samples: int = 16, num_classes: int | None = None,
+                 num_clusters: int | None = None):
         self.draw = draw
         self.test_out_dir = test_out_dir
         self.interval = interval
         self.max_samples = max_samples
         self.num_classes = num_classes
+        self.num_clusters = num_clusters
 
     def before_test_epoch(self, runner) -> None:
         self._confusion = None
@@ -133,16 +138,8 @@ class USegVisualizationHook(Hook):
             if gt is None:
                 raise ValueError('USegVisualizationHook: the test outputs have no gt_sem_seg '
                                  '(the matched panel needs the ground truth)')
-            k = max(n, int(pred.max()) + 1)
-            conf = cluster_confusion(pred, gt, n, k)
-            if self._confusion is None:
-                self._confusion = conf
-            else:
-                if conf.shape[0] > self._confusion.shape[0]:
-                    self._confusion = np.pad(self._confusion,
-                                             ((0, conf.shape[0] - self._confusion.shape[0]),
-                                              (0, 0)))
-                self._confusion[:conf.shape[0]] += conf
+            conf = cluster_confusion(pred, gt, n, self.num_clusters or n)
+            self._confusion = conf if self._confusion is None else self._confusion + conf
             if batch_idx % self.interval or len(self._kept) >= self.max_samples:
                 continue
             img = _image(data_batch['inputs'][i])    # H x W x 3 uint8
