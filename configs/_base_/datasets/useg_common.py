@@ -10,6 +10,8 @@ data_preprocessor = dict(
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
     bgr_to_rgb=False,
+    size_divisor=8,  # training batches: mmseg's stack_batch needs a size rule (no padding at
+                     # 224 / 320 / 64: the sides are multiples of 8)
     pad_val=0,
     seg_pad_val=255)
 val_evaluator = [
