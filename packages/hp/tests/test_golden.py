@@ -5,6 +5,7 @@ import os.path as osp
 
 import pytest
 import torch
+import torch.nn.functional as F
 from cvshared.checkpoint import load_checkpoint_file
 from hp.models import HPHead
 from hp.models.hidden_positives import (
@@ -138,3 +139,62 @@ def test_loss_bad_input():
     z = torch.nn.functional.normalize(torch.randn(20, 4), dim=1)
     with pytest.raises(ValueError, match='whole number of chunks of 16'):
         hidden_positives_loss(z, z, z, z, z[:3], z[:3], 0.0, 0.5, 1.0, chunk_size=16)
+
+
+MODEL = load_checkpoint_file(osp.join(GOLDEN, 'model.pt'))
+
+
+def _golden_segmentor():
+    """HPSegmentor with the golden tiny ViT (weights from the harness' seeded generator over
+    our module's names and shapes: a naming or shape difference changes every weight)."""
+    from hp.models import HPSegmentor
+    harness = _harness()
+    model = HPSegmentor(dict(type='DinoViT', arch='vit_small_patch8_224.dino', depth=2),
+                        num_classes=3, dim=MODEL['dim'], ema_m=MODEL['ema_m'])
+    vit = model.backbone.vit
+    vit.load_state_dict(harness.vit_weights({k: v.shape for k, v in vit.state_dict().items()},
+                                            MODEL['vit_seed']), strict=True)
+    weights = harness.head_weights(dim=MODEL['dim'], seed=MODEL['head_seed'])
+    state = {}
+    for name in ('cluster1', 'cluster2'):
+        convs = [k for k in model.head.state_dict() if k.startswith(name + '.')]
+        state.update({f'head.{k}': v for k, v in zip(convs, weights[name])})
+        state.update({f'head.ema.{k}': v
+                      for k, v in zip(convs, weights[f'ema_model{name[-1]}'])})
+    w, b = harness.proj_weights(MODEL['dim'], MODEL['proj_seed'])
+    state.update({'proj.weight': w, 'proj.bias': b})
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    assert not unexpected
+    assert all(k.startswith(('backbone.', 'linear_probe.', 'cluster_probe.')) for k in missing)
+    return model.eval()
+
+
+def test_whole_forward_from_the_image_equals_the_official_model():
+    g = MODEL
+    model = _golden_segmentor()
+    with torch.no_grad():
+        out = model.train_forward(g['img'])
+        z = model.project(model.proj, out['code'])
+        z_mix = model.project(model.proj, out['code_mix'])
+        attn = model.backbone(g['img'], with_attn=True)['attn_logits']
+    # two blocks of 384-wide sums and the position interpolation: measured max deviations
+    # 4.4e-6 (attention logits up to 8.2), 2-4e-6 (features / codes up to 5.4), 1.2e-6 (z)
+    torch.testing.assert_close(attn, g['attn'][:, :, 1:, 1:].mean(1), rtol=0, atol=2e-5)
+    torch.testing.assert_close(out['feat'], g['image_feat'], rtol=0, atol=2e-5)
+    torch.testing.assert_close(out['code'], g['code'], rtol=0, atol=2e-5)
+    torch.testing.assert_close(out['code_ema'], g['code_ema'], rtol=0, atol=2e-5)
+    torch.testing.assert_close(out['code_mix'], g['code_3x3'], rtol=0, atol=2e-5)
+    torch.testing.assert_close(z, g['z'], rtol=0, atol=5e-6)
+    torch.testing.assert_close(z_mix, g['z_mix'], rtol=0, atol=5e-6)
+    for ours, theirs in zip(model.head.ema['cluster1'].parameters(),
+                            g['ema_after']['ema_model1']):
+        torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-7)
+    for ours, theirs in zip(list(model.head.ema['cluster2'].parameters())[1:],
+                            g['ema_after']['ema_model2_tail']):
+        torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-7)
+    # every part matters: the attention is far from uniform (row max 0.43 on average vs
+    # 1/16), the propagation is not a plain 3 x 3 average, the EMA head differs from the head
+    a = torch.softmax(g['attn'][:, :, 1:, 1:].mean(1), -1)
+    assert float(a.max(-1).values.mean()) > 4 / 16
+    assert (g['code_3x3'] - F.avg_pool2d(g['code'], 3, 1, 1)).abs().max() > 0.05
+    assert (g['code_ema'] - g['code']).abs().max() > 0.05

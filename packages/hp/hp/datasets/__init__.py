@@ -1,6 +1,4 @@
-"""Data of hp: the benchmark's on-disk layout and its synthetic generator."""
-from .folder import HpFolderDataset, HpLoadImage, HpPackInputs, check_layout
-from .synthetic import make_synthetic
+"""HP's data parts; the data sets and loaders are :mod:`cvshared.datasets.useg`."""
+from .transforms import HPPhotometricView, PackHPInputs
 
-__all__ = ['HpFolderDataset', 'HpLoadImage', 'HpPackInputs', 'check_layout',
-           'make_synthetic']
+__all__ = ['HPPhotometricView', 'PackHPInputs']

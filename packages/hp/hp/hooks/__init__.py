@@ -1,4 +1,4 @@
-"""Hooks of hp."""
-from .visualization import HpVisualizationHook, draw_sample
+"""HP's training hook (reference pools and the lambda schedule)."""
+from .hidden_positives import HiddenPositivesHook, hp_lambda
 
-__all__ = ['HpVisualizationHook', 'draw_sample']
+__all__ = ['HiddenPositivesHook', 'hp_lambda']

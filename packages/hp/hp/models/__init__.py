@@ -1,7 +1,6 @@
 """Models of hp (registered in :mod:`hp.registry`)."""
 from . import hidden_positives
-from .backbone import HpConvNet
-from .classifier import HpClassifier
 from .head import HPHead
+from .segmentor import HPSegmentor
 
-__all__ = ['HpConvNet', 'HpClassifier', 'HPHead', 'hidden_positives']
+__all__ = ['HPHead', 'HPSegmentor', 'hidden_positives']

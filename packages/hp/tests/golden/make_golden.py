@@ -20,6 +20,18 @@ is edited), seeds, and saves inputs and outputs. It contains no official code.
   the last block's pre-softmax attention (``get_intermediate_feat``'s ``attn``) and the four
   outputs (``image_feat``, ``code``, ``code_ema``, ``code_3x3_all``) and the EMA
   heads after the update the forward makes (``ema_m`` 0.99).
+* ``model.pt``: the whole forward from the raw image: the official ``DinoFeaturizer(dim=8)``
+  with a 2-block ViT-S/8 (``vit_small`` of the official ``vision_transformer.py`` replaced, for the
+  duration of the build, by its ``VisionTransformer`` with ``vit_small``'s arguments and
+  ``depth=2``; ``spatial_size`` 4) whose weights come from
+  :func:`vit_weights` (seeded, non-uniform attention; rebuilt by the test, not stored), heads
+  from :func:`head_weights` (dim 8), on two 32 x 32 images in eval mode (dropout off):
+  ``image_feat``, ``code``, ``code_ema``, ``code_3x3`` of ``forward(img, train=True)``, the
+  EMA heads after it, and the projections of ``run.py`` (``z = normalize(project_head(code))``,
+  ``z_mix`` the same of ``code_3x3``) with a ``Linear(8, 8)`` from :func:`proj_weights`; and
+  the key names / shapes of the three state dicts ``run.py`` saves (``net_model`` = this
+  featurizer, ``linear_model`` = ``Conv2d(8, 3, 1)``, ``cluster_model`` =
+  ``ClusterLookup(8, 3)``), the converter's input.
 """
 from __future__ import annotations
 
@@ -105,6 +117,106 @@ def featurizer_golden(tmp):
                 ema_after=dict(ema_model1=ema1, ema_model2_tail=ema2[1:]))
 
 
+def vit_weights(shapes: dict, seed: int = 5) -> dict:
+    """Random ViT weights for the shapes ``{name: shape}`` (sorted names, one seeded
+    generator): LayerNorm weights ``1 + 0.1 n``, biases ``0.05 n``, ``cls_token`` /
+    ``pos_embed`` ``0.5 n``, matrices ``n / sqrt(fan_in)`` -- the qkv ones x 2 so the
+    attention is far from uniform."""
+    import torch
+    g = torch.Generator().manual_seed(seed)
+    out = {}
+    for name in sorted(shapes):
+        shape = tuple(shapes[name])
+        x = torch.randn(shape, generator=g)
+        if len(shape) == 1 and 'norm' in name:
+            x = 1 + 0.1 * x
+        elif len(shape) == 1:
+            x = 0.05 * x
+        elif name in ('cls_token', 'pos_embed'):
+            x = 0.5 * x
+        else:
+            fan_in = 1
+            for d in shape[1:]:
+                fan_in *= d
+            x = x / fan_in ** 0.5 * (2 if 'qkv' in name else 1)
+        out[name] = x
+    return out
+
+
+def proj_weights(dim: int = 8, seed: int = 13):
+    """HP's projection head ``Linear(dim, dim)``: (weight, bias)."""
+    import torch
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(dim, dim, generator=g) / dim ** 0.5, 0.1 * torch.randn(dim, generator=g)
+
+
+def model_golden(tmp):
+    import functools
+
+    import model.dino.vision_transformer as vits
+    import torch
+    import torch.nn.functional as F
+    from model.dino.DinoFeaturizer import DinoFeaturizer
+
+    original = vits.vit_small
+
+    def vit_small_2_blocks(patch_size=16, **kwargs):
+        # vit_small's arguments with depth 2 instead of 12
+        return vits.VisionTransformer(
+            patch_size=patch_size, embed_dim=384, depth=2, num_heads=6, mlp_ratio=4,
+            qkv_bias=True, norm_layer=functools.partial(torch.nn.LayerNorm, eps=1e-6),
+            **kwargs)
+
+    vits.vit_small = vit_small_2_blocks
+    try:
+        probe = vits.vit_small(patch_size=8, num_classes=0)
+        state = vit_weights({k: v.shape for k, v in probe.state_dict().items()})
+        path = osp.join(tmp, 'teacher_tiny.pth')
+        torch.save(dict(teacher=state), path)
+        cfg = dict(pretrained=dict(dino_patch_size=8, dino_feat_type='feat',
+                                   model_type='vit_small', pretrained_weights=path,
+                                   projection_type='nonlinear', dropout=True),
+                   spatial_size=4, ema_m=0.99)
+        net = DinoFeaturizer(8, cfg)
+    finally:
+        vits.vit_small = original
+    missing = net.model.load_state_dict(state, strict=True)
+    assert not missing.missing_keys and not missing.unexpected_keys
+    with torch.no_grad():
+        for name, tensors in head_weights(dim=8, seed=17).items():
+            for p, t in zip(getattr(net, name).parameters(), tensors):
+                p.copy_(t)
+    proj = torch.nn.Linear(8, 8)
+    with torch.no_grad():
+        proj.weight.copy_(proj_weights()[0])
+        proj.bias.copy_(proj_weights()[1])
+    net.eval()
+    g = torch.Generator().manual_seed(19)
+    img = torch.randn(2, 3, 32, 32, generator=g)
+    with torch.no_grad():
+        _, attn, _ = net.model.get_intermediate_feat(img, n=1)
+        image_feat, code, code_ema, code_3x3 = net(img, train=True)
+        # run.py: modeloutput_z = F.normalize(project_head(code.permute(0, 2, 3, 1)
+        #         .reshape(-1, dim)), dim=1), and the same for code_3x3_all
+        z = F.normalize(proj(code.permute(0, 2, 3, 1).reshape(-1, 8)), dim=1)
+        z_mix = F.normalize(proj(code_3x3.permute(0, 2, 3, 1).reshape(-1, 8)), dim=1)
+    # the key names and shapes of the three state dicts run.py saves (convert.py's input)
+    from utils.layer_utils import ClusterLookup
+    keys = dict(net_model_state_dict=net.state_dict(),
+                linear_model_state_dict=torch.nn.Conv2d(8, 3, (1, 1)).state_dict(),
+                cluster_model_state_dict=ClusterLookup(8, 3).state_dict())
+    official_keys = {part: {k: list(v.shape) for k, v in sd.items()} for part, sd in keys.items()}
+    return dict(img=img, official_keys=official_keys, vit_seed=5, head_seed=17, proj_seed=13,
+                dim=8, ema_m=0.99,
+                attn=attn[0], image_feat=image_feat, code=code, code_ema=code_ema,
+                code_3x3=code_3x3, z=z, z_mix=z_mix,
+                ema_after=dict(ema_model1=[p.detach().clone()
+                                           for p in net.ema_model1.parameters()],
+                               # without ema_model2's 384 x 384 weight (590 kB)
+                               ema_model2_tail=[p.detach().clone()
+                                                for p in net.ema_model2.parameters()][1:]))
+
+
 CASES = (dict(name='coco', seed=0, tau=0.8, rho=0.02, lmbd=0.3),
          dict(name='potsdam', seed=1, tau=0.4, rho=1.0, lmbd=0.0),
          dict(name='late', seed=2, tau=0.6, rho=0.3, lmbd=1.0),
@@ -145,6 +257,7 @@ def main(argv=None) -> int:
     import tempfile
     with tempfile.TemporaryDirectory() as tmp, cuda_calls_on_cpu():
         torch.save(featurizer_golden(tmp), osp.join(args.out, 'featurizer.pt'))
+        torch.save(model_golden(tmp), osp.join(args.out, 'model.pt'))
     return 0
 
 
