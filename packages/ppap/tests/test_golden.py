@@ -122,3 +122,107 @@ def test_harness_refuses_a_folder_that_is_not_a_checkout(tmp_path, capsys):
     with pytest.raises(SystemExit):
         _harness().main([str(tmp_path / 'no_checkout')])
     assert 'no_checkout' in capsys.readouterr().err
+
+
+# -- the whole forward: raw image -> official transform -> tiny DINO ViT -> decoder -> z -----
+FORWARD = load_checkpoint_file(osp.join(GOLDEN, 'forward.pt'))
+MEAN = [123.675, 116.28, 103.53]          # the official ImageNet normalisation, 0..255 scale
+STD = [58.395, 57.12, 57.375]
+
+
+def golden_model():
+    """Our segmentor with the golden's tiny ViT, decoder, projection and probes."""
+    from ppap.models import PPAPSegmentor
+    h = _harness()
+    t = FORWARD['tiny']
+    case = next(c for c in LOSS['cases'] if c['name'] == FORWARD['case'])
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        model = _build(PPAPSegmentor, case, t)
+    model.backbone.vit.load_state_dict(h.tiny_weights(), strict=True)
+    heads = h.head_weights()
+    state = {k: heads[k] for k in heads}
+    state.update({'linear_probe.' + k: v for k, v in FORWARD['linear_state'].items()})
+    state.update({'cluster_probe.' + k: v for k, v in FORWARD['cluster_state'].items()})
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    assert not unexpected and all(k.startswith('backbone.') for k in missing)
+    return model.eval()
+
+
+def _build(cls, case, t):
+    return cls(
+        backbone=dict(type='DinoViT', arch='vit_small_patch8_224', img_size=t['img_size'],
+                      embed_dim=t['embed_dim'], depth=t['depth'], num_heads=t['num_heads']),
+        num_classes=3,
+        loss_cfg=dict(temperature=case['tau'], phi0=case['phi0'], psi0=case['psi0'],
+                      prop_iter=case['iters'], sigma_pos=case['sigma_pos'],
+                      sigma_amb=case['sigma_amb'], anchor_split=case['split']),
+        data_preprocessor=dict(type='SegDataPreProcessor', mean=MEAN, std=STD,
+                               bgr_to_rgb=False))
+
+
+def golden_batch(tmp_path):
+    """The golden's raw images, written as PNG files and read through our pipeline (the
+    official ``get_transform(224, False, 'center')``) and data preprocessor."""
+    from cvshared.datasets.useg import useg_eval_pipeline
+    from mmengine.dataset import Compose
+    from mmengine.registry import DefaultScope
+    from PIL import Image
+    paths = []
+    for i, img in enumerate(_harness().raw_images()):
+        paths.append(str(tmp_path / f'raw_{i}.png'))
+        Image.fromarray(img).save(paths[-1])
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        pipe = Compose(useg_eval_pipeline(224, with_label=False))
+        items = [pipe(dict(img_path=p, seg_map_path=None, img_id=str(i), seg_fields=[],
+                           label_mapping=None)) for i, p in enumerate(paths)]
+    return dict(inputs=[x['inputs'] for x in items], data_samples=[x['data_samples']
+                                                                   for x in items])
+
+
+def test_whole_forward_from_the_raw_image_equals_the_official(tmp_path):
+    model = golden_model()
+    data = model.data_preprocessor(golden_batch(tmp_path), False)
+    img = data['inputs']
+    assert img.shape == (2, 3, 224, 224)
+    with torch.no_grad():
+        code, z, crit = model.features(img)
+    g = FORWARD
+    # float32 through 3 blocks of a 24-wide ViT (measured: crit_feat 5.5e-6, code 6.9e-6 of
+    # values up to 4; z 9.2e-7)
+    torch.testing.assert_close(crit, g['crit_feat'], rtol=1e-5, atol=2e-5)
+    torch.testing.assert_close(code, g['code'], rtol=1e-5, atol=2e-5)
+    torch.testing.assert_close(z[::8], g['z_every_8th'], rtol=1e-5, atol=2e-6)
+    # the probes on that code (the shared probes, here on the official's inputs)
+    torch.testing.assert_close(model.linear_probe(code), g['linear'], rtol=1e-5, atol=2e-5)
+    loss_c, probs = model.cluster_probe(code, None)
+    torch.testing.assert_close(loss_c, g['cluster_loss'], rtol=1e-5, atol=1e-6)
+    assert torch.equal(probs, g['cluster_probs'])
+    # the parts matter: the attention is far from uniform (1 / 785), the decoder is not the
+    # last block (code != crit_feat), the projection is not the identity
+    assert float(g['attn_row_max'].mean()) > 100 / 785
+    assert (g['code'] - g['crit_feat']).abs().max() > 0.5
+    assert (F.normalize(code, dim=1).permute(0, 2, 3, 1).reshape(-1, 24)[::8]
+            - g['z_every_8th']).abs().max() > 0.1
+
+
+def test_training_loss_and_gradients_equal_the_official(tmp_path):
+    """The cocostuff16 loss through the whole model (eval mode: no dropout, as the golden),
+    anchors from the global generator seeded 0 as the harness; gradients into the decoder and
+    the projection."""
+    model = golden_model()
+    data = model.data_preprocessor(golden_batch(tmp_path), False)
+    torch.manual_seed(0)
+    losses, _ = model.head_loss(data['inputs'], None)
+    losses['loss_supcon'].backward()
+    g = FORWARD
+    torch.testing.assert_close(losses['loss_supcon'].detach(), g['loss'], rtol=1e-5, atol=0)
+    torch.testing.assert_close(losses['pos_num'], g['pos_num'], rtol=1e-5, atol=0)
+    torch.testing.assert_close(losses['neg_num'], g['neg_num'], rtol=1e-5, atol=0)
+    params = dict(model.named_parameters())
+    for name, grad in g['grads'].items():
+        ours = params[name].grad
+        scale = float(grad.abs().max())
+        assert scale > 1e-3, name
+        # measured: <= 2.2e-6 of the largest entry (the loss itself is equal to the bit)
+        torch.testing.assert_close(ours, grad, rtol=0, atol=2e-5 * scale, msg=name)

@@ -1,26 +1,78 @@
-"""End to end on the synthetic set: ppap learns (top-1 clearly above the 50 % of chance)."""
+"""End to end on the synthetic set: PPAP learns.
+
+Protocol (fixed on development seed 0 before the other seeds were run): ``SPEC.make_synthetic``
+(48 training / 12 validation 64 x 64 images of 4 textured classes, data seed = run seed),
+``configs/ppap/ppap_dino-tiny_synthetic.py`` (tiny random ViT, 96 iterations, runner seed =
+run seed), the cluster probe's Hungarian-matched mIoU on the validation images of
+
+* the trained model (decoder, projection and probes trained together, the paper's step);
+* (a) the same model untrained (as built: the decoder is the ViT's last block, the probes
+  random);
+* (b) ``kmeans_baseline`` (4 clusters) on the raw ViT features, bilinearly upsampled to the
+  label size as the model's code is. The untrained decoder's code *is* the raw ViT feature
+  (asserted), so (b) is also the untrained head with an ideal cluster probe.
+
+The bar: trained > (a) + 25 points. Measured (README, Learning test), seeds 0-4: trained
+96.1 / 92.5 / 92.0 / 90.6 / 93.8, untrained 46.5 / 47.4 / 43.9 / 46.9 / 39.8, k-means
+97.6 / 94.6 / 96.4 / 93.8 / 96.5: trained - untrained >= 43.7 everywhere (margin 25: over
+18 points of room), so the bar holds across the spread. Against (b) PPAP is *not* better on this
+set (1.5 to 4.4 points below): the raw features of the random ViT already separate the four
+classes (k-means 94-98 %), and every perturbation we tried that makes k-means worse (colour
+casts, patch-level noise) also makes PPAP's positives (drawn from the same raw features) worse,
+so the trained model stayed below k-means there too (README, Not done). This test asserts (a)
+only and prints (b).
+"""
 import os.path as osp
 
 import pytest
-from mmengine.config import Config
-from mmengine.runner import Runner
+import torch
+import torch.nn.functional as F
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-CONFIG = osp.join(REPO, 'configs', 'ppap', 'ppap_convnet_6e_synthetic.py')
+CONFIG = osp.join(REPO, 'configs', 'ppap', 'ppap_dino-tiny_synthetic.py')
+
+
+def kmeans_on_raw_features(runner, n_clusters=4):
+    from cvshared.metrics.unsupervised_seg import cluster_confusion, unsupervised_scores
+    from cvshared.useg.probes import kmeans_baseline
+    model = runner.model
+    feats, labels = [], []
+    with torch.no_grad():
+        for data in runner.test_dataloader:
+            d = model.data_preprocessor(data, False)
+            raw = model.backbone(d['inputs'])['feat']
+            assert torch.equal(model.code(d['inputs']), raw)   # untrained decoder = last block
+            lab = torch.stack([s.gt_sem_seg.data[0] for s in d['data_samples']])
+            feats.append(F.interpolate(raw, lab.shape[-2:], mode='bilinear',
+                                       align_corners=False))
+            labels.append(lab)
+    pred = kmeans_baseline(torch.cat(feats), n_clusters, seed=0)
+    return unsupervised_scores(cluster_confusion(pred, torch.cat(labels), n_clusters))['mIoU']
+
+
+def run_seed(tmp_path, monkeypatch, seed, options=None):
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    from ppap.paper import make_synthetic
+    root = make_synthetic(str(tmp_path / 'data'), seed=seed)
+    monkeypatch.setenv('DATA_ROOT', root)
+    cfg = Config.fromfile(CONFIG)
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg.randomness = dict(seed=seed)
+    cfg.default_hooks.logger.interval = 1000
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1000)
+    cfg.merge_from_dict(options or {})
+    runner = Runner.from_cfg(cfg)
+    untrained = runner.test()['cluster/mIoU']
+    kmeans = kmeans_on_raw_features(runner)
+    runner.train()
+    trained = runner.test()['cluster/mIoU']
+    return trained, untrained, kmeans
 
 
 @pytest.mark.slow
 def test_learns_on_synthetic_data(tmp_path, monkeypatch):
-    from ppap.datasets import make_synthetic
-    root = tmp_path / 'data'
-    make_synthetic(str(root), num_train=64, num_val=32, seed=1)
-    monkeypatch.setenv('DATA_ROOT', str(root))
-    cfg = Config.fromfile(CONFIG)
-    cfg.work_dir = str(tmp_path / 'work')
-    cfg.default_hooks.logger.interval = 100
-    runner = Runner.from_cfg(cfg)
-    before = runner.test()['accuracy/top1']
-    runner.train()
-    after = runner.test()['accuracy/top1']
-    assert after >= 0.9, f'top-1 {after:.3f} after training (chance 0.5, before {before:.3f})'
-    assert after > before + 0.2
+    trained, untrained, kmeans = run_seed(tmp_path, monkeypatch, seed=0)
+    print(f'cluster mIoU: trained {trained:.1f}, untrained {untrained:.1f}, '
+          f'k-means on raw ViT features {kmeans:.1f}')
+    assert trained > untrained + 25, (trained, untrained, kmeans)

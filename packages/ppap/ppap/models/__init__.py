@@ -1,6 +1,5 @@
 """Models of ppap (registered in :mod:`ppap.registry`)."""
 from . import proxy_propagation
-from .backbone import PpapConvNet
-from .classifier import PpapClassifier
+from .ppap import PPAP_LOSS_KEYS, PPAPSegmentor
 
-__all__ = ['proxy_propagation', 'PpapConvNet', 'PpapClassifier']
+__all__ = ['proxy_propagation', 'PPAPSegmentor', 'PPAP_LOSS_KEYS']
