@@ -1,9 +1,9 @@
 """End to end on the synthetic set: PPAP learns.
 
-Protocol (fixed on development seed 0 before the other seeds were run): ``SPEC.make_synthetic``
-(48 training / 12 validation 64 x 64 images of 4 textured classes, data seed = run seed),
-``configs/ppap/ppap_dino-tiny_synthetic.py`` (tiny random ViT, 96 iterations, runner seed =
-run seed), the cluster probe's Hungarian-matched mIoU on the validation images of
+Protocol: ``SPEC.make_synthetic`` (48 training / 12 validation 64 x 64 images of 4 textured
+classes, data seed = run seed), ``configs/ppap/ppap_dino-tiny_synthetic.py`` (tiny random ViT,
+96 iterations, runner seed = run seed), the cluster probe's Hungarian-matched mIoU on the
+validation images of
 
 * the trained model (decoder, projection and probes trained together, the paper's step);
 * (a) the same model untrained (as built: the decoder is the ViT's last block, the probes
@@ -12,15 +12,28 @@ run seed), the cluster probe's Hungarian-matched mIoU on the validation images o
   label size as the model's code is. The untrained decoder's code *is* the raw ViT feature
   (asserted), so (b) is also the untrained head with an ideal cluster probe.
 
-The bar: trained > (a) + 25 points. Measured (README, Learning test), seeds 0-4: trained
-96.1 / 92.5 / 92.0 / 90.6 / 93.8, untrained 46.5 / 47.4 / 43.9 / 46.9 / 39.8, k-means
-97.6 / 94.6 / 96.4 / 93.8 / 96.5: trained - untrained >= 43.7 everywhere (margin 25: over
-18 points of room), so the bar holds across the spread. Against (b) PPAP is *not* better on this
-set (1.5 to 4.4 points below): the raw features of the random ViT already separate the four
-classes (k-means 94-98 %), and every perturbation we tried that makes k-means worse (colour
-casts, patch-level noise) also makes PPAP's positives (drawn from the same raw features) worse,
-so the trained model stayed below k-means there too (README, Not done). This test asserts (a)
-only and prints (b).
+The bar, trained > (a) + 25 points, was set on development seed 0. History, every run: with
+the cluster probe at lr 5e-2, development seeds 1 and 2 gave trained 59.8 / 62.9 (untrained
+38.7 / 50.6; the online k-means of the probe left centres dead); the probe's lr was raised to
+0.2 (the config's), development seeds 0-2 re-run, then held-out seeds 3-5 run once:
+
+====  =======  =========  =======
+seed  trained  untrained  k-means
+====  =======  =========  =======
+0     95.8     46.6       97.7
+1     94.7     38.7       97.8
+2     96.0     50.6       97.8
+3     96.5     42.0       97.4
+4     92.2     27.2       95.6
+5     96.6     61.3       96.5
+====  =======  =========  =======
+
+trained - untrained >= 35.3 (seed 5) everywhere, the bar 25. Against (b) PPAP is *not* better
+on this set (-3.4 to +0.1 points): the random ViT's raw features already separate the four
+classes (k-means 95.6-97.8), and the perturbations we tried to make k-means worse (colour casts,
+patch-level noise) also make PPAP's positives, drawn from the same raw features, worse (positive
+precision 0.89 -> 0.61 with 8-pixel block noise), and the trained model stayed below k-means
+there too (README, Not done). So this test asserts (a) and prints (b).
 """
 import os.path as osp
 
