@@ -185,3 +185,13 @@ def test_converter_maps_every_official_key_and_loads_strictly():
     bad = dict(official, linear_model_state_dict={'w': torch.zeros(1)})
     with pytest.raises(KeyError, match='linear_model.w'):
         converter.convert(bad)
+
+
+def test_missing_pools_batch_fills_them_from_the_batch_for_timing_only():
+    with pytest.raises(ValueError, match="missing_pools must be 'error' or 'batch'"):
+        _model(missing_pools='zeros')
+    model = _model(missing_pools='batch')
+    losses, _ = model.head_loss(torch.randn(2, 3, 32, 32), _samples(2))
+    assert model.pool_ag.shape == (2, 24) and model.pool_sp.shape == (2, 8)
+    torch.testing.assert_close(model.pool_ag.norm(dim=1), torch.ones(2))
+    assert torch.isfinite(losses['loss_hp'])

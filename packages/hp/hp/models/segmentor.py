@@ -51,6 +51,11 @@ class HPSegmentor(USegSegmentor):
         sigma: LHP attention scale (official 28). dropout: ``Dropout2d`` probability (0.1;
             the official ``pretrained.dropout = true``). nonlinear: the head's second branch
             (``projection_type='nonlinear'``). reweight: HP's ``pnm`` re-weighting.
+        missing_pools: what a training step without reference pools does: ``'error'`` (the
+            default: training needs :class:`hp.hooks.HiddenPositivesHook`) or ``'batch'``
+            (fill them from the batch itself, one random patch per image: for timing the step
+            outside a runner, e.g. ``tools/benchmark.py --cfg-options
+            model.missing_pools=batch``; not the paper's pools).
         pretrained: path of the official DINO weights for the backbone
             (:meth:`cvshared.useg.dino.DinoViT.load_weights`, strict); ``None``: random.
     """
@@ -59,7 +64,8 @@ class HPSegmentor(USegSegmentor):
                  tau: float = 0.8, rho: float = 0.02, alpha: float = 0.05, sigma: float = 28.0,
                  dropout: float = 0.1, nonlinear: bool = True, reweight: bool = True,
                  extra_clusters: int = 0, crf: bool = False, cluster_alpha: float = 2.0,
-                 pretrained: str | None = None, data_preprocessor=None, init_cfg=None):
+                 pretrained: str | None = None, missing_pools: str = 'error',
+                 data_preprocessor=None, init_cfg=None):
         super().__init__(backbone, num_classes, dim, extra_clusters=extra_clusters, crf=crf,
                          cluster_alpha=cluster_alpha, data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
@@ -67,6 +73,10 @@ class HPSegmentor(USegSegmentor):
                                     ('dropout', dropout, 0, 1)):
             if not lo <= value <= hi:
                 raise ValueError(f'HPSegmentor: {name} must lie in [{lo}, {hi}], got {value}')
+        if missing_pools not in ('error', 'batch'):
+            raise ValueError(f"HPSegmentor: missing_pools must be 'error' or 'batch', got "
+                             f'{missing_pools!r}')
+        self.missing_pools = missing_pools
         if tau <= 0 or alpha < 0:
             raise ValueError(f'HPSegmentor: tau must be > 0 and alpha >= 0, got {tau}, {alpha}')
         if pretrained is not None:
@@ -140,6 +150,11 @@ class HPSegmentor(USegSegmentor):
         return F.normalize(proj(code.permute(0, 2, 3, 1).reshape(-1, code.shape[1])), dim=1)
 
     def head_loss(self, img: Tensor, data_samples) -> tuple[dict, Tensor]:
+        if (self.pool_ag is None or self.pool_sp is None) and self.missing_pools == 'batch':
+            feats = self.pool_features(img)
+            pick = [(f.flatten(2), torch.randint(0, f.shape[2] * f.shape[3], (f.shape[0],)))
+                    for f in (feats['ag'], feats['sp'])]
+            self.set_pools(*[x[torch.arange(x.shape[0]), :, i] for x, i in pick])
         if self.pool_ag is None or self.pool_sp is None:
             raise RuntimeError('HPSegmentor: no reference pools; add '
                                "dict(type='HiddenPositivesHook') to custom_hooks (it fills "
