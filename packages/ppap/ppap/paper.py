@@ -69,5 +69,6 @@ SPEC = PaperSpec(
            'Synthetic mode: a tiny random ViT on 64 x 64 textured regions of 4 classes; its '
            'numbers only show that the pipeline learns, they are not comparable to the paper.'],
     benchmark_config='configs/ppap/ppap_dino-vits16_5e_cocostuff27.py',
-    test_protocol='single-scale, 320 centre crop, dense CRF',
+    protocol='single-scale, 320 centre crop, dense CRF (official eval jsons)',
+    test_protocol='single-scale, centre crop (320; synthetic 64), dense CRF (synthetic: none)',
 )
