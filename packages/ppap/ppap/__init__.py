@@ -12,6 +12,6 @@ import cvshared.engine.optim  # noqa: F401,E402  (SubmoduleOptimWrapperConstruct
 import cvshared.metrics.unsupervised_seg  # noqa: F401,E402  (UnsupervisedSegMetric)
 import cvshared.useg.visualization  # noqa: F401,E402  (USegVisualizationHook)
 
-from . import models, registry  # noqa: F401,E402
+from . import hooks, models, registry  # noqa: F401,E402
 
 __version__ = '0.1.0'

@@ -6,7 +6,7 @@ cluster-probe map (the unsupervised result: cluster ids, no class meaning withou
 to labelled data) and the linear-probe map (class ids). Result per image: ``size`` (H, W of the
 crop), the pixel count of each cluster id and of each linear class id. With an output folder:
 ``<stem>_clusters.png`` / ``<stem>_linear.png`` (uint8 id maps) and ``<stem>.png``, the picture
-image | clusters | linear probe (:func:`cvshared.useg.visualization.draw_useg`).
+image | clusters | linear probe (:func:`ppap.hooks.visualization.draw_sample`).
 """
 from __future__ import annotations
 
@@ -40,18 +40,16 @@ class PpapInferencer(CvsharedInferencer):
                                    zip(*np.unique(linear, return_counts=True))})
 
     def save(self, item, pred, result: dict, out_dir: str) -> list:
-        from cvshared.useg.visualization import draw_useg
+        from .hooks.visualization import draw_sample
         cluster, linear = self._maps(pred)
-        img = pred.get('img') if hasattr(pred, 'get') else None
-        if img is None:      # the crop the model saw, from the file (same pipeline steps)
-            img = self._crop(item, cluster.shape)
+        img = self._crop(item, cluster.shape)    # the crop the model saw (same steps)
         paths = []
         for name, arr in (('clusters', cluster), ('linear', linear)):
             paths.append(osp.join(out_dir, f'{stem(item)}_{name}.png'))
             Image.fromarray(arr.astype(np.uint8)).save(paths[-1])
         paths.append(osp.join(out_dir, f'{stem(item)}.png'))
         n = int(max(cluster.max(), linear.max())) + 1
-        Image.fromarray(draw_useg(img, cluster, linear=linear, num_classes=n)).save(paths[-1])
+        Image.fromarray(draw_sample(img, cluster, linear=linear, num_classes=n)).save(paths[-1])
         return paths
 
     def _crop(self, item, shape) -> np.ndarray:

@@ -79,6 +79,8 @@ def run_seed(tmp_path, monkeypatch, seed, options=None):
     untrained = runner.test()['cluster/mIoU']
     kmeans = kmeans_on_raw_features(runner)
     runner.train()
+    hook = next(h for h in runner.hooks if type(h).__name__ == 'PPAPVisualizationHook')
+    hook.draw, hook.test_out_dir = True, str(tmp_path / 'pictures')   # what --show-dir does
     trained = runner.test()['cluster/mIoU']
     return trained, untrained, kmeans
 
@@ -89,3 +91,10 @@ def test_learns_on_synthetic_data(tmp_path, monkeypatch):
     print(f'cluster mIoU: trained {trained:.1f}, untrained {untrained:.1f}, '
           f'k-means on raw ViT features {kmeans:.1f}')
     assert trained > untrained + 25, (trained, untrained, kmeans)
+    # the test-time pictures: image | clusters | matched | linear probe | ground truth
+    import glob
+
+    from PIL import Image
+    pictures = sorted(glob.glob(str(tmp_path / 'pictures' / '*.png')))
+    assert len(pictures) == 12, pictures
+    assert Image.open(pictures[0]).size[0] >= 5 * 64
