@@ -249,3 +249,24 @@ def test_inferencer_loads_the_checkpoint_and_writes_maps(tmp_path):
     assert sum(result['cluster_pixels'].values()) == 64 * 64
     drawing = np.asarray(Image.open(tmp_path / 'o' / 'user.png'))
     assert drawing.shape[1] >= 3 * 64
+
+
+@pytest.mark.parametrize('run', ['cocostuff27_vits16', 'cityscapes27', 'potsdam3'])
+def test_missing_data_shows_the_expected_tree(tmp_path, run):
+    from ppap.paper import SPEC
+    with pytest.raises(FileNotFoundError) as err:
+        SPEC.check_data(str(tmp_path / 'none'), run)
+    text = str(err.value)
+    assert str(tmp_path / 'none') in text
+    assert {'cocostuff27_vits16': 'curated', 'cityscapes27': 'leftImg8bit',
+            'potsdam3': 'labelled_'}[run] in text
+
+
+def test_synthetic_tree_passes_the_check_but_a_paper_run_needs_the_crops(tmp_path):
+    from cvshared.datasets.useg import CroppedUSegDataset
+    from ppap.paper import SPEC, make_synthetic
+    root = make_synthetic(str(tmp_path), num_train=2, num_val=1)
+    SPEC.check_data(root, 'synthetic')
+    with pytest.raises(FileNotFoundError, match='useg_five_crop'):
+        CroppedUSegDataset(data_root=root, dataset_name='cocostuff27', split='train',
+                           lazy_init=False)
