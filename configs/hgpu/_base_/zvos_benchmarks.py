@@ -12,8 +12,14 @@ bench_size = (512, 512)
 bench_test_pipeline = [
     dict(type='LoadFramePair'),
     dict(type='Resize', scale=bench_size, keep_ratio=False),
-    # DAVIS-17: every instance id > 0 merged into the foreground (README, Differences)
     dict(type='LoadEvalFrameMask', binary=True),
+    dict(type='PackFramePairInputs'),
+]
+# DAVIS-17: the instance ids (palette indices, 255 void) kept for the instance protocol
+davis17_test_pipeline = [
+    dict(type='LoadFramePair'),
+    dict(type='Resize', scale=bench_size, keep_ratio=False),
+    dict(type='LoadEvalFrameMask', binary=False),
     dict(type='PackFramePairInputs'),
 ]
 youtube_objects_test = dict(_delete_=True, type='YouTubeObjectsFramePairDataset',
@@ -24,11 +30,18 @@ long_videos_test = dict(_delete_=True, type='LongVideosFramePairDataset',
                         pipeline=bench_test_pipeline)
 davis17_test = dict(_delete_=True, type='DAVIS17UnsupervisedFramePairDataset', split='val',
                     data_root='{{$DATA_ROOT:data/DAVIS-2017-Unsupervised}}',
-                    pipeline=bench_test_pipeline)
+                    pipeline=davis17_test_pipeline)
 # sparse sets: every annotated frame is scored (no first / last frame dropped); YouTube-Objects
-# is the mean over its categories (the README's "average 10 category levels"); DAVIS-17 drops
-# each video's first and last frame as the DAVIS-2017 evaluation does
+# is the mean over its categories (the README's "average 10 category levels")
 youtube_objects_evaluator = dict(type='DAVISJFMetric', bound_th=0.008, ignore_first_last=False,
                                  group_depth=1)
 long_videos_evaluator = dict(type='DAVISJFMetric', bound_th=0.008, ignore_first_last=False)
-davis17_evaluator = dict(type='DAVISJFMetric', bound_th=0.008, ignore_first_last=True)
+# DAVIS-17 unsupervised, every frame (the DAVIS-2017 evaluation drops the first and last frame
+# in its semi-supervised task only): 'davis17/...' = the official instance protocol (davis2017-
+# evaluation task='unsupervised': HGPU's one foreground mask is one proposal, matched to one
+# object; the other objects score an empty mask); 'davis17_union/...' = the mask against the
+# union of the objects (README, Differences)
+davis17_evaluator = [
+    dict(type='DAVIS17UnsupervisedMetric', bound_th=0.008, prefix='davis17'),
+    dict(type='DAVISJFMetric', bound_th=0.008, ignore_first_last=False, prefix='davis17_union'),
+]

@@ -157,6 +157,8 @@ def test_benchmark_config_runs_on_its_fixture_tree(benchmark, tmp_path, monkeypa
     assert all(idx == expected for idx in seen.values())
     assert set(bench['reported']) <= set(metrics)
     assert SPEC.reported_per_run[f'r101_{benchmark}'] == bench['reported']
+    if benchmark == 'davis17':  # the DAVIS-2017 unsupervised evaluation and the union
+        assert {'davis17/J&F-Mean', 'davis17/J-Decay', 'davis17_union/J-Mean'} <= set(metrics)
     if benchmark == 'youtube_objects':
         assert sorted({v.split('/')[0] for v in seen}) == ['car', 'dog']
 

@@ -205,11 +205,13 @@ def test_pipeline_stage_tests_the_checkpoint_on_the_benchmark_root(fixture_root,
         benchmark_test_stage(types.SimpleNamespace(filename='x.py'), str(tmp_path), {})
 
 
-@pytest.mark.parametrize('run', ['long_videos', 'davis17', 'synthetic_long_videos'])
+@pytest.mark.parametrize('run', ['long_videos', 'davis17', 'synthetic_long_videos',
+                                 'synthetic_davis17'])
 def test_every_benchmark_config_runs_on_a_fixture_tree(fixture_root, monkeypatch, run):
     """Each benchmark config's data set, pipeline and evaluator with one small random model
     (test_step as the test loop calls it): the metric scores the frames the protocol says
-    (sparse sets: every annotated frame; DAVIS-17: 1 .. n - 2 of the dense masks)."""
+    (sparse sets: every annotated frame; DAVIS-17: every frame of the dense masks, by the
+    DAVIS-2017 unsupervised evaluation and against the union of the objects)."""
     from hgpu.paper import SYNTHETIC_TEST, TEST
     from mmengine.dataset import pseudo_collate
     from mmseg.registry import METRICS, MODELS
@@ -222,24 +224,37 @@ def test_every_benchmark_config_runs_on_a_fixture_tree(fixture_root, monkeypatch
     ds = _dataset(cfg)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model).eval()
-    metric = METRICS.build(cfg.test_evaluator)
+    evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [
+        cfg.test_evaluator]
+    metrics = [METRICS.build(e) for e in evaluators]
     for i in range(len(ds)):
         with torch.no_grad():
             out = model.test_step(pseudo_collate([ds[i]]))
-        metric.process(None, [o.to_dict() for o in out])
+        for metric in metrics:
+            metric.process(None, [o.to_dict() for o in out])
     scored = {}
-    for seq, t, *_ in metric.results:
+    for seq, t, *_ in metrics[-1].results:
         scored.setdefault(seq, []).append(t)
-    metrics = metric.compute_metrics(metric.results)
-    if run == 'davis17':
+    if run.endswith('davis17'):
+        assert [e['type'] for e in evaluators] == ['DAVIS17UnsupervisedMetric', 'DAVISJFMetric']
+        assert not evaluators[1].ignore_first_last          # the unsupervised task drops none
         assert all(sorted(v) == list(range(N_FRAMES)) for v in scored.values())
-        assert cfg.test_evaluator.ignore_first_last  # frames 1 .. n - 2 count
-    else:
-        assert all(sorted(v) == [0, 3, 4] for v in scored.values())
-        assert not cfg.test_evaluator.ignore_first_last
+        assert sorted((s, t) for s, t, *_ in metrics[0].results) == sorted(
+            (s, t) for s, v in scored.items() for t in v)
+        instance = metrics[0].compute_metrics(metrics[0].results)
+        union = metrics[1].compute_metrics(metrics[1].results)
+        # the fixture's DAVIS-17 videos hold one object each: both protocols agree on them
+        assert set(metrics[0].per_object) == {f'{v}_1' for v in scored}
+        assert instance['J-Mean'] == pytest.approx(union['J-Mean'], abs=1e-12)
+        assert instance['F-Mean'] == pytest.approx(union['F-Mean'], abs=1e-12)
+        return
+    metric = metrics[0]
+    assert all(sorted(v) == [0, 3, 4] for v in scored.values())
+    assert not cfg.test_evaluator.ignore_first_last
+    result = metric.compute_metrics(metric.results)
     assert len(scored) == 2 and set(metric.per_sequence) == set(scored)
     per_video = [metric.per_sequence[v]['J-Mean'] for v in sorted(scored)]
-    assert metrics['J-Mean'] == pytest.approx(sum(per_video) / 2)  # one category per video
+    assert result['J-Mean'] == pytest.approx(sum(per_video) / 2)  # one category per video
 
 
 # ------------------------------------------------------------------ flip, CRF, TTA

@@ -17,6 +17,12 @@ Definitions (Perazzi et al., CVPR 2016; the DAVIS evaluation code, davis2017-eva
 
 DAVIS-2016 evaluation (Matlab toolbox, PyDavis16EvalToolbox, which HFAN's README points to)
 leaves out the first and the last frame of every sequence: ``ignore_first_last=True``.
+
+DAVIS-2017 unsupervised (davis2017-evaluation ``DAVISEvaluation(task='unsupervised')``):
+:class:`DAVIS17UnsupervisedMetric` matches a sequence's proposals (the predicted label ids) to
+its objects (the annotated ids) by the Hungarian method on mean (J + F) / 2 over all frames,
+with void pixels (255) left out, and averages the statistics over every object of every
+sequence (no frame dropped).
 """
 from __future__ import annotations
 
@@ -29,16 +35,22 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmengine.registry import METRICS
+from scipy.optimize import linear_sum_assignment
 
 __all__ = ['db_eval_iou', 'seg2bmap', 'db_eval_boundary', 'db_statistics', 'DAVISJFMetric',
-           'summarize_sequences', 'constant_mask_baselines']
+           'DAVIS17UnsupervisedMetric', 'match_proposals', 'summarize_sequences',
+           'constant_mask_baselines']
 
 
-def db_eval_iou(gt: np.ndarray, pred: np.ndarray) -> float:
-    """Region similarity J of two binary masks (1 when both are empty)."""
+def db_eval_iou(gt: np.ndarray, pred: np.ndarray, void: np.ndarray | None = None) -> float:
+    """Region similarity J of two binary masks (1 when both are empty); the ``void`` pixels
+    (DAVIS-2017's label 255), if given, count in neither the intersection nor the union."""
     gt, pred = gt.astype(bool), pred.astype(bool)
     if gt.shape != pred.shape:
         raise ValueError(f'mask shapes differ: ground truth {gt.shape}, prediction {pred.shape}')
+    if void is not None:
+        keep = ~void.astype(bool)
+        gt, pred = gt & keep, pred & keep
     union = np.logical_or(gt, pred).sum()
     if union == 0:
         return 1.0
@@ -68,10 +80,15 @@ def _disk(radius: int) -> np.ndarray:
     return (yy ** 2 + xx ** 2 <= r ** 2).astype(np.uint8)
 
 
-def db_eval_boundary(gt: np.ndarray, pred: np.ndarray, bound_th: float = 0.008) -> float:
-    """Boundary F-measure of a predicted binary mask against the ground truth."""
+def db_eval_boundary(gt: np.ndarray, pred: np.ndarray, bound_th: float = 0.008,
+                     void: np.ndarray | None = None) -> float:
+    """Boundary F-measure of a predicted binary mask against the ground truth; both masks lose
+    their ``void`` pixels, if given, before their boundaries are taken (davis2017-evaluation)."""
     if gt.shape != pred.shape:
         raise ValueError(f'mask shapes differ: ground truth {gt.shape}, prediction {pred.shape}')
+    if void is not None:
+        keep = ~void.astype(bool)
+        gt, pred = gt.astype(bool) & keep, pred.astype(bool) & keep
     bound_pix = bound_th if bound_th >= 1 else math.ceil(bound_th * np.linalg.norm(gt.shape))
     pred_b, gt_b = seg2bmap(pred), seg2bmap(gt)
     disk = _disk(bound_pix)
@@ -235,4 +252,156 @@ class DAVISJFMetric(BaseMetric):
         lines += [f'{seq:<30} {s["J-Mean"]:.3f}   {s["F-Mean"]:.3f}'
                   for seq, s in self.per_sequence.items()]
         logger.info('DAVIS per-sequence results:\n' + '\n'.join(lines))
+        return overall
+
+
+def _frame_pair_scores(gt_ids: np.ndarray, pred_ids: np.ndarray, bound_th: float) -> dict:
+    """(J, F) of one frame for every (proposal, object) pair present in it; id 0 on either
+    side stands for "absent from this frame" (an empty mask). Void = ground-truth label 255."""
+    void = gt_ids == 255
+    empty = np.zeros(gt_ids.shape, bool)
+    objects = [int(o) for o in np.unique(gt_ids) if o not in (0, 255)]
+    proposals = [int(p) for p in np.unique(pred_ids) if p != 0]
+    gt_masks = {o: gt_ids == o for o in objects}
+    scores = {}
+    for o, g in gt_masks.items():
+        scores[(0, o)] = (db_eval_iou(g, empty, void), db_eval_boundary(g, empty, bound_th, void))
+    for p in proposals:
+        m = pred_ids == p
+        scores[(p, 0)] = (db_eval_iou(empty, m, void), db_eval_boundary(empty, m, bound_th, void))
+        for o, g in gt_masks.items():
+            scores[(p, o)] = (db_eval_iou(g, m, void), db_eval_boundary(g, m, bound_th, void))
+    return scores
+
+
+def match_proposals(frames: list[dict], num_objects: int, num_proposals: int):
+    """Match proposals to objects over one sequence (davis2017-evaluation
+    ``_evaluate_unsupervised``).
+
+    Args:
+        frames: per frame, the ``{(proposal, object): (J, F)}`` table of
+            :func:`_frame_pair_scores` (id 0 = absent from that frame).
+        num_objects: objects 1..N of the sequence (the official code takes N from the first
+            annotated frame's largest id; ids above N are not objects).
+        num_proposals: proposals 1..P (the largest predicted id over the sequence; ids
+            that never occur are empty proposals). Fewer proposals than objects are padded
+            with empty ones, as the official code does.
+
+    Returns:
+        ``(J, F, matched)``: ``J`` / ``F`` arrays ``num_objects x frames`` of each object's
+        matched proposal, and ``matched[o - 1]`` its proposal id (0 for an empty pad).
+    """
+    rows = max(num_proposals, num_objects)
+    j = np.empty((rows, num_objects, len(frames)))
+    f = np.empty_like(j)
+    for t, table in enumerate(frames):
+        for p in range(1, rows + 1):
+            for o in range(1, num_objects + 1):
+                key = (p if (p, 0) in table else 0, o if (0, o) in table else 0)
+                j[p - 1, o - 1, t], f[p - 1, o - 1, t] = table.get(key, (1.0, 1.0))
+    score = (j.mean(axis=2) + f.mean(axis=2)) / 2
+    prop_idx, obj_idx = linear_sum_assignment(-score)
+    order = np.argsort(obj_idx)
+    prop_idx, obj_idx = prop_idx[order], obj_idx[order]
+    matched = [int(p) + 1 if p < num_proposals else 0 for p in prop_idx]
+    return j[prop_idx, obj_idx], f[prop_idx, obj_idx], matched
+
+
+@METRICS.register_module()
+class DAVIS17UnsupervisedMetric(BaseMetric):
+    """The DAVIS-2017 unsupervised J & F (davis2017-evaluation, ``task='unsupervised'``).
+
+    Each predicted label id > 0 of a sequence is one proposal (a binary model's foreground is
+    a single proposal, which is what the official evaluator scores when given its masks); each
+    annotated id 1..N is one object, N being the largest id of the sequence's first annotated
+    frame; label 255 is void. Per sequence, proposals are matched one-to-one to objects by the
+    Hungarian method on the mean over frames of (J + F) / 2; an object left without a
+    proposal scores an empty mask. Mean / recall / decay are taken per object over all its
+    frames (none dropped) and averaged over every object of every sequence; J&F-Mean =
+    (J-Mean + F-Mean) / 2. Results are fractions under ``davis17/...``.
+
+    Differences from the official code, none changing the global figures: its per-object
+    names follow the matched proposals' order rather than the objects' (``per_object`` here
+    is keyed by object); its decay bins are cast to uint8 (wrong beyond 255 frames, see
+    :func:`db_statistics`).
+
+    Args:
+        bound_th: boundary tolerance (fraction of the image diagonal).
+        max_proposals: the official limit (20); more proposal ids in a sequence is an error.
+    """
+
+    default_prefix = 'davis17'
+
+    def __init__(self, bound_th: float = 0.008, max_proposals: int = 20,
+                 collect_device: str = 'cpu', prefix: str | None = None):
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.bound_th = bound_th
+        self.max_proposals = max_proposals
+        self.per_object: dict = {}
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        for sample in data_samples:
+            if 'seq_name' not in sample or 'frame_index' not in sample:
+                raise KeyError(
+                    'DAVIS17UnsupervisedMetric needs seq_name and frame_index in each data '
+                    "sample: add them to PackSegInputs(meta_keys=(..., 'seq_name', "
+                    "'frame_index'))")
+            if sample.get('annotated', True) is False and 'gt_sem_seg' not in sample:
+                continue
+            if 'gt_sem_seg' not in sample:
+                raise KeyError(
+                    f"frame {sample.get('img_path', '?')} has no gt_sem_seg: load its instance "
+                    'ids with LoadEvalFrameMask(binary=False)')
+            pred = sample['pred_sem_seg']['data'].squeeze(0).cpu().numpy().astype(np.int64)
+            gt = sample['gt_sem_seg']['data'].squeeze(0).cpu().numpy().astype(np.int64)
+            if gt.shape != pred.shape:
+                raise ValueError(
+                    f"prediction for frame {sample.get('img_path', '?')} is {pred.shape} but its "
+                    f"mask {sample.get('seg_map_path', '?')} is {gt.shape}: predictions are "
+                    'compared at the original frame size')
+            if pred.min() < 0:
+                raise ValueError(f"prediction for frame {sample.get('img_path', '?')} has "
+                                 'negative labels; proposals are ids > 0, background 0')
+            objects = gt[gt != 255]
+            self.results.append((sample['seq_name'], int(sample['frame_index']),
+                                 int(objects.max()) if objects.size else 0, int(pred.max()),
+                                 _frame_pair_scores(gt, pred, self.bound_th)))
+
+    def compute_metrics(self, results: list) -> dict:
+        by_seq = defaultdict(list)
+        for seq, index, max_gt, max_pred, table in results:
+            by_seq[seq].append((index, max_gt, max_pred, table))
+        stats = defaultdict(list)
+        self.per_object = {}
+        for seq, rows in sorted(by_seq.items()):
+            rows.sort(key=lambda r: r[0])
+            indices = [r[0] for r in rows]
+            if len(set(indices)) != len(indices):
+                raise ValueError(f'sequence {seq!r} has duplicate frame indices')
+            num_objects, num_proposals = rows[0][1], max(r[2] for r in rows)
+            if num_objects == 0:
+                raise ValueError(
+                    f'sequence {seq!r}: its first annotated frame ({indices[0]}) has no object, '
+                    'so the DAVIS-2017 evaluation would count none (it takes the objects from '
+                    'the first frame)')
+            if num_proposals > self.max_proposals:
+                raise ValueError(
+                    f'sequence {seq!r} has proposal id {num_proposals}, more than the '
+                    f'{self.max_proposals} the DAVIS-2017 unsupervised evaluation allows')
+            j, f, matched = match_proposals([r[3] for r in rows], num_objects, num_proposals)
+            for o in range(num_objects):
+                jm, jr, jd = db_statistics(j[o])
+                fm, fr, fd = db_statistics(f[o])
+                for key, v in zip(('J-Mean', 'J-Recall', 'J-Decay', 'F-Mean', 'F-Recall',
+                                   'F-Decay'), (jm, jr, jd, fm, fr, fd)):
+                    stats[key].append(v)
+                self.per_object[f'{seq}_{o + 1}'] = dict(
+                    proposal=matched[o], **{'J-Mean': jm, 'F-Mean': fm})
+        overall = {k: float(np.mean(v)) for k, v in stats.items()}
+        overall = {'J&F-Mean': (overall['J-Mean'] + overall['F-Mean']) / 2, **overall}
+        lines = ['object                         proposal  J-Mean  F-Mean']
+        lines += [f'{name:<30} {s["proposal"]:>8}  {s["J-Mean"]:.3f}   {s["F-Mean"]:.3f}'
+                  for name, s in self.per_object.items()]
+        MMLogger.get_current_instance().info(
+            'DAVIS-2017 unsupervised per-object results:\n' + '\n'.join(lines))
         return overall
