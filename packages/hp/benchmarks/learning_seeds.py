@@ -2,6 +2,13 @@
 features (b), of the untrained head (a) and of the trained head (t).
 
     python packages/hp/benchmarks/learning_seeds.py 0 1 2 3 4 [--num-train 32] [--epochs 20]
+        [--tint A] [--num-val 24] [--lr LR] [--opt key=value ...] [--diagnose]
+
+``--tint A``: a per-image colour tint ``U(-A, A)`` along ``hp.synthetic.TINT_AXIS`` (the
+nuisance-continuum set of the README); ``--opt``: config overrides (Python literals);
+``--diagnose``: also the NMI of the k-means clusters with the tint bins and with the classes
+(raw features and trained code) and the precision of the raw features' GHP positives
+(:func:`diagnostics`).
 
 Measurement (one seed ``s``). Data: ``hp.synthetic.make_synthetic`` (4 classes told apart by
 texture only: grey-level gratings; ``num_train`` training / 24 test images of 48 x 64, seed
@@ -25,7 +32,8 @@ CONFIG = osp.join(REPO, 'configs', 'hp', 'hp_dino-tiny_synthetic.py')
 
 
 def run_protocol(seed: int, tmp_path, monkeypatch=None, num_train: int = 32,
-                 epochs: int | None = None) -> dict:
+                 epochs: int | None = None, tint: float = 0.0, num_val: int = 24,
+                 diagnose: bool = False, cfg_options: dict | None = None) -> dict:
     """mIoU (percent) of ``raw`` (b), ``untrained`` (a) and ``trained`` (t) for one seed."""
     import os
 
@@ -36,7 +44,7 @@ def run_protocol(seed: int, tmp_path, monkeypatch=None, num_train: int = 32,
     from mmengine.runner import Runner
 
     root = str(tmp_path / 'data')
-    make_synthetic(root, num_train=num_train, num_val=24, seed=seed)
+    make_synthetic(root, num_train=num_train, num_val=num_val, tint=tint, seed=seed)
     if monkeypatch is not None:
         monkeypatch.setenv('DATA_ROOT', root)
     else:
@@ -50,6 +58,8 @@ def run_protocol(seed: int, tmp_path, monkeypatch=None, num_train: int = 32,
     cfg.default_hooks.logger.interval = 1000
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1000)
     cfg.log_level = 'WARNING'
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
     runner = Runner.from_cfg(cfg)
     model = runner.model
     imgs, labels = [], []
@@ -72,11 +82,47 @@ def run_protocol(seed: int, tmp_path, monkeypatch=None, num_train: int = 32,
     model.eval()
     with torch.no_grad():
         raw, untrained = model.backbone(img)['feat'], model.code(img)
+    out = {}
+    if diagnose:
+        out.update(diagnostics(img, raw, label, k))
     runner.train()
     model.eval()
     with torch.no_grad():
         trained = model.code(img)
-    return dict(raw=miou(raw), untrained=miou(untrained), trained=miou(trained))
+    if diagnose:
+        t = diagnostics(img, trained, label, k)
+        out.update(nmi_tint_trained=t['nmi_tint'], nmi_class_trained=t['nmi_class'])
+    out.update(raw=miou(raw), untrained=miou(untrained), trained=miou(trained))
+    return out
+
+
+def diagnostics(img, raw, label, k: int, pool_size: int = 64) -> dict:
+    """How k-means on the raw features aligns with the tint (NMI of its patch clusters with
+    ``k`` tint quantile bins of the images) and with the classes (NMI with the patch majority
+    label), and the precision of the task-agnostic GHP positives of the raw features (share of
+    the positives ``cos > R_i`` with the anchor's class; ``R_i`` from ``pool_size`` random
+    patches of the same images)."""
+    from cvshared.useg.probes import kmeans_baseline
+    from sklearn.metrics import normalized_mutual_info_score as nmi
+    b, d, h, w = raw.shape
+    pred = kmeans_baseline(raw, k, seed=0).reshape(-1).numpy()
+    patch_lab = F.interpolate(label[:, None].float(), (h, w), mode='nearest')[:, 0].long()
+    tint = (img[:, 0] - img[:, 1]).mean(dim=(1, 2))
+    bins = torch.bucketize(tint, torch.quantile(tint, torch.linspace(0, 1, k + 1)[1:-1]))
+    bins = bins[:, None].expand(b, h * w).reshape(-1).numpy()
+    lab = patch_lab.reshape(-1)
+    x = F.normalize(raw, dim=1).permute(0, 2, 3, 1).reshape(-1, d)
+    g = torch.Generator().manual_seed(0)
+    pool = x[torch.randperm(len(x), generator=g)[:pool_size]]
+    r = (x @ pool.t()).amax(1)
+    cos = x @ x.t()
+    pos = (cos > r[:, None]) | (cos > r[None, :])
+    pos.fill_diagonal_(False)
+    valid = lab < 255
+    same = (lab[:, None] == lab[None, :]) & valid[:, None]
+    prec = (pos & same).sum() / pos[valid].sum().clamp(min=1)
+    return dict(nmi_tint=100 * nmi(bins, pred), nmi_class=100 * nmi(lab.numpy(), pred),
+                precision=100 * prec.item(), pos_per_anchor=pos[valid].sum(1).float().mean().item())
 
 
 def main(argv=None) -> int:
@@ -88,13 +134,29 @@ def main(argv=None) -> int:
     p.add_argument('seeds', nargs='+', type=int)
     p.add_argument('--num-train', type=int, default=32)
     p.add_argument('--epochs', type=int, default=None)
+    p.add_argument('--tint', type=float, default=0.0)
+    p.add_argument('--num-val', type=int, default=24)
+    p.add_argument('--diagnose', action='store_true')
+    p.add_argument('--lr', type=float, default=None)
+    p.add_argument('--opt', nargs='*', default=[], help='config overrides key=value')
     args = p.parse_args(argv)
+    import ast
+    opts = {k: ast.literal_eval(v) for k, v in (o.split('=', 1) for o in args.opt)} or None
+    if args.lr is not None:
+        opts = dict(opts or {})
+        opts.update({'optim_wrapper.net.optimizer.lr': args.lr,
+                     'optim_wrapper.proj.optimizer.lr': args.lr})
     for s in args.seeds:
         t = time.time()
         with tempfile.TemporaryDirectory() as tmp:
-            r = run_protocol(s, pathlib.Path(tmp), num_train=args.num_train, epochs=args.epochs)
+            r = run_protocol(s, pathlib.Path(tmp), num_train=args.num_train, epochs=args.epochs,
+                             tint=args.tint, num_val=args.num_val, diagnose=args.diagnose,
+                             cfg_options=opts)
+        extra = ''.join(f'  {n} {r[n]:.1f}' for n in
+                        ('nmi_tint', 'nmi_class', 'precision', 'pos_per_anchor',
+                         'nmi_tint_trained', 'nmi_class_trained') if n in r)
         print(f"seed {s}: k-means raw {r['raw']:.1f}  untrained {r['untrained']:.1f}  "
-              f"trained {r['trained']:.1f}  ({time.time() - t:.1f} s)", flush=True)
+              f"trained {r['trained']:.1f}{extra}  ({time.time() - t:.1f} s)", flush=True)
     return 0
 
 
