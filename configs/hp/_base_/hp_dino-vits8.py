@@ -64,7 +64,7 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=2,
                     save_best='cluster/mIoU', rule='greater'),
     # pictures (image | clusters | matched | linear | ground truth): tools/test.py --show-dir
-    visualization=dict(type='USegVisualizationHook', draw=False,
+    visualization=dict(type='HPVisualizationHook', draw=False,
                        test_out_dir=None, max_samples=16))
 log_processor = dict(by_epoch=True)
 randomness = dict(seed=0)

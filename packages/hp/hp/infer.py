@@ -42,7 +42,8 @@ class HpInferencer(CvsharedInferencer):
 
     def save(self, item, pred, result: dict, out_dir: str) -> list:
         from cvshared.datasets.useg import read_useg_image, short_side_size
-        from cvshared.useg.visualization import draw_useg
+
+        from ..hooks.visualization import draw_sample
         cluster, linear = self._maps(pred)
         # the network's input crop: shorter side to the crop size (PIL nearest), centre crop
         img = read_useg_image(str(item))
@@ -53,7 +54,7 @@ class HpInferencer(CvsharedInferencer):
         img = img[top:top + res, left:left + cluster.shape[1]]
         base = osp.join(out_dir, stem(item))
         Image.fromarray(cluster.clip(0, 255).astype(np.uint8)).save(base + '_clusters.png')
-        Image.fromarray(draw_useg(img, cluster, linear=linear)).save(base + '.png')
+        Image.fromarray(draw_sample(img, cluster, linear=linear)).save(base + '.png')
         return [base + '_clusters.png', base + '.png']
 
 

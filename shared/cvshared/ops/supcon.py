@@ -98,51 +98,63 @@ class _MaskedSupCon(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, anchors: Tensor, contrast: Tensor, weight: Tensor, keep: Tensor,
-                temperature: float, scale: float):
-        logits = anchors @ contrast.t() / temperature
+                temperature: float, scale: float, save_probabilities: bool = False):
+        logits = (anchors / temperature) @ contrast.t()      # [M, D] scaled, not [M, N]
         keep_f = keep.to(logits.dtype)
         weight_f = weight.to(logits.dtype)
         # the row maximum over all columns (as both official losses) cancels in l - lse
         shift = logits.detach().amax(dim=1, keepdim=True)
-        denom = (torch.exp(logits - shift) * keep_f).sum(dim=1)
+        kept_exp = torch.exp(logits - shift) * keep_f
+        denom = kept_exp.sum(dim=1)
         pos = weight_f.sum(dim=1)
         valid = (pos > 0) & (denom > 0)
-        lse = shift.squeeze(1) + torch.log(torch.where(valid, denom, torch.ones_like(denom)))
+        safe_denom = torch.where(valid, denom, torch.ones_like(denom))
+        lse = shift.squeeze(1) + torch.log(safe_denom)
         mean_pos = (weight_f * logits).sum(dim=1) / torch.where(valid, pos, torch.ones_like(pos))
         loss = torch.where(valid, -scale * (mean_pos - lse), torch.zeros_like(lse))
-        ctx.save_for_backward(anchors, contrast, weight, keep, lse, pos, valid)
+        # the backward needs p_ij = K_ij exp(l_ij - lse_i): kept (one [M, N] float matrix), or
+        # recomputed from the inputs (one more matrix product, no [M, N] float kept)
+        third = kept_exp.div_(safe_denom.unsqueeze(1)) if save_probabilities else keep
+        ctx.save_for_backward(anchors, contrast, weight, third, lse, pos, valid)
         ctx.temperature, ctx.scale = temperature, scale
+        ctx.save_probabilities = save_probabilities
         ctx.mark_non_differentiable(valid)
         return loss, valid
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_loss: Tensor, _grad_valid):
-        anchors, contrast, weight, keep, lse, pos, valid = ctx.saved_tensors
+        anchors, contrast, weight, third, lse, pos, valid = ctx.saved_tensors
         tau, scale = ctx.temperature, ctx.scale
-        logits = anchors @ contrast.t() / tau
-        prob = torch.exp(logits - lse.unsqueeze(1)) * keep.to(logits.dtype)
+        if ctx.save_probabilities:
+            prob = third
+        else:
+            logits = (anchors / tau) @ contrast.t()
+            prob = torch.exp(logits - lse.unsqueeze(1)) * third.to(logits.dtype)
         # d loss_i / d l_ij = -scale * (W_ij / sum_j W_ij - p_ij), zero on invalid rows
-        upstream = torch.where(valid, scale * grad_loss, torch.zeros_like(pos))
+        # (the 1 / tau of d l / d z folded into the per-row factors)
+        upstream = torch.where(valid, scale * grad_loss / tau, torch.zeros_like(pos))
         per_weight = upstream / torch.where(valid, pos, torch.ones_like(pos))
-        g = (prob * upstream.unsqueeze(1) - weight.to(logits.dtype) * per_weight.unsqueeze(1))
-        g = g / tau
+        g = prob * upstream.unsqueeze(1) - weight.to(prob.dtype) * per_weight.unsqueeze(1)
         grad_a = g @ contrast if ctx.needs_input_grad[0] else None
         grad_c = g.t() @ anchors if ctx.needs_input_grad[1] else None
-        return grad_a, grad_c, None, None, None, None
+        return grad_a, grad_c, None, None, None, None, None
 
 
 def masked_supcon(anchors: Tensor, contrast: Tensor, weight: Tensor, keep: Tensor,
-                  temperature: float, base_temperature: float = 0.07) -> tuple[Tensor, Tensor]:
+                  temperature: float, base_temperature: float = 0.07,
+                  save_probabilities: bool = False) -> tuple[Tensor, Tensor]:
     """Per-anchor loss ``[M]`` and validity ``bool [M]`` of one chunk (module docstring).
 
     Gradients reach ``anchors`` and ``contrast`` (they may be views of one tensor, as when the
-    anchors are rows of the contrast set); the masks take none.
+    anchors are rows of the contrast set); the masks take none. ``save_probabilities=True``
+    keeps the chunk's ``[M, N]`` probabilities for the backward pass instead of the keep-mask,
+    trading ``4 M N`` bytes (float32) for one matrix product fewer in the backward.
     """
     _check(anchors, contrast, weight, keep, temperature)
     scale = float(temperature) / float(base_temperature)
     return _MaskedSupCon.apply(anchors, contrast, weight.detach(), keep.detach(),
-                               float(temperature), scale)
+                               float(temperature), scale, bool(save_probabilities))
 
 
 def chunked_masked_supcon(anchors: Tensor, contrast: Tensor,

@@ -57,11 +57,13 @@ def test_forward_matches_a_loop_over_pairs():
     assert loss[valid].abs().min() > 0.1            # the valid losses are not trivial
 
 
-def test_gradients_match_autograd_of_the_plain_formula():
+@pytest.mark.parametrize('save_probabilities', [False, True])
+def test_gradients_match_autograd_of_the_plain_formula(save_probabilities):
     z, idx, w, keep = _data(seed=3)
     coef = torch.linspace(0.5, 2.0, len(idx), dtype=torch.float64)     # a non-uniform upstream
     z1 = z.clone().requires_grad_()
-    loss, valid = masked_supcon(z1[idx], z1, w, keep, 0.4)
+    loss, valid = masked_supcon(z1[idx], z1, w, keep, 0.4,
+                                save_probabilities=save_probabilities)
     (loss * coef).sum().backward()
     z2 = z.clone().requires_grad_()
     ref, ref_valid = masked_supcon_reference(z2[idx], z2, w, keep, 0.4)
@@ -156,6 +158,12 @@ def test_the_graph_keeps_masks_and_one_value_per_anchor_not_the_logits():
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         masked_supcon_reference(z[:m], z, w, keep, 0.5)
     assert any(t.is_floating_point() and t.numel() >= m * n for t in saved)
+    # save_probabilities: the [M, N] probabilities instead of the keep-mask
+    saved.clear()
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        masked_supcon(z[:m], z, w, keep, 0.5, save_probabilities=True)
+    assert [tuple(t.shape) for t in saved if t.is_floating_point() and t.numel() >= m * n] == [
+        (m, n)]
 
 
 def test_cosine_similarity_and_masks():

@@ -157,7 +157,9 @@ def hidden_positives_loss(z: Tensor, z_mix: Tensor, s: Tensor, f: Tensor, pool_a
             raise ValueError(f'chunk {c} (patches {lo}..{hi - 1}) has no anchor with a '
                              'task-agnostic hidden positive; the loss is undefined')
         for emb in (z, z_mix):
+            # the probabilities are kept for the backward (4 c N bytes a term; the official
+            # keeps more): no logits recomputed (benchmarks/loss_vs_official.py)
             loss, _ = masked_supcon(emb[lo:hi][kept], emb, weight, keep, temperature,
-                                    base_temperature)
+                                    base_temperature, save_probabilities=True)
             total = total + (loss * pnm).mean()
     return total / chunks / 2
