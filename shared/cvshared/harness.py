@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import torch
 
-__all__ = ['cuda_calls_on_cpu', 'time_interleaved']
+__all__ = ['cuda_calls_on_cpu', 'time_interleaved', 'saved_for_backward_bytes']
 
 
 @contextlib.contextmanager
@@ -66,3 +66,19 @@ def time_interleaved(ours, official, rounds: int = 5, threads: int = 1) -> dict:
                 official_ms=round(1e3 * statistics.median(times['official']), 1),
                 official_over_ours=round(statistics.median(ratios), 3),
                 ratios=[round(r, 3) for r in ratios])
+
+
+def saved_for_backward_bytes(step) -> tuple[object, int]:
+    """Run ``step()`` and count the bytes of the tensors autograd saves for the backward pass
+    (``torch.autograd.graph.saved_tensors_hooks``; a tensor saved twice counts once): the part
+    of a loss's peak memory that grows with its pair matrices, which the process RSS hides
+    under the imports at CPU sizes. Returns ``(step's value, bytes)``."""
+    seen = {}
+
+    def pack(t):
+        seen[id(t)] = t.numel() * t.element_size()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        value = step()
+    return value, sum(seen.values())

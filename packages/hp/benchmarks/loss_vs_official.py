@@ -74,19 +74,6 @@ def _steps(checkout: str, images: int):
     return ours, official
 
 
-def _saved_bytes(step) -> tuple[float, int]:
-    import torch
-    seen = {}
-
-    def pack(t):
-        seen[id(t)] = t.numel() * t.element_size()
-        return t
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        value = step()
-    return value, sum(seen.values())
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('checkout')
@@ -95,12 +82,12 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     import warnings
     warnings.filterwarnings('ignore')
-    from cvshared.harness import time_interleaved
+    from cvshared.harness import saved_for_backward_bytes, time_interleaved
     ours, official = _steps(args.checkout, args.images)
     timing = time_interleaved(ours, official, rounds=args.rounds, threads=1)
     memory = {}
     for name, step in (('ours', ours), ('official', official)):
-        value, saved = _saved_bytes(step)
+        value, saved = saved_for_backward_bytes(step)
         memory[name] = dict(loss=value, saved_for_backward_mib=round(saved / 2 ** 20, 1))
     print(json.dumps(dict(images=args.images, patches=args.images * 784, timing=timing,
                           memory=memory), indent=1))

@@ -21,9 +21,10 @@ Memory. :func:`masked_supcon` is an autograd Function over one chunk of anchors:
 masks and one log-sum-exp per anchor, not the ``[M, N]`` logits, and recomputes the logits in
 the backward pass; ``save_probabilities=True`` keeps the chunk's ``[M, N]`` float
 probabilities instead (one matrix product fewer; HP uses it: 1.32x -> 1.67x the official at 2
-images, still less memory than the official). :func:`chunked_masked_supcon` takes the masks from a callable, one chunk of
-anchor rows at a time, so the whole ``[M, N]`` float matrix never exists at once; the masks it
-keeps for the backward pass are in the dtype the callable returns (``bool``: 1 byte a pair).
+images, still less memory than the official). :func:`chunked_masked_supcon` takes the masks
+from a callable, one chunk of anchor rows at a time, so the whole ``[M, N]`` float matrix
+never exists at once; the masks it keeps for the backward pass are in the dtype the callable
+returns (``bool``: 1 byte a pair).
 The official losses keep every chunk's half-precision logits, exponentials and masks in the
 autograd graph.
 

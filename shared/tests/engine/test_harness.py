@@ -39,3 +39,14 @@ def test_time_interleaved_alternates_after_one_warm_up_each(monkeypatch):
     assert result['ratios'] == [3.0, 3.0, 3.0] and result['official_over_ours'] == 3.0
     assert (result['ours_ms'], result['official_ms'], result['rounds']) == (1000.0, 3000.0, 3)
     torch.set_flush_denormal(False)
+
+
+def test_saved_for_backward_bytes_counts_what_autograd_keeps():
+    """exp saves its output: one [64, 32] float32 tensor = 8192 bytes; a no-grad step saves
+    nothing."""
+    from cvshared.harness import saved_for_backward_bytes
+    x = torch.randn(64, 32, requires_grad=True)
+    value, saved = saved_for_backward_bytes(lambda: float(torch.exp(x).sum()))
+    assert saved == 64 * 32 * 4 and value == pytest.approx(float(torch.exp(x).sum()))
+    with torch.no_grad():
+        assert saved_for_backward_bytes(lambda: torch.exp(x).sum())[1] == 0
