@@ -259,16 +259,22 @@ def _frame_pair_scores(gt_ids: np.ndarray, pred_ids: np.ndarray, bound_th: float
     """(J, F) of one frame for every (proposal, object) pair present in it; id 0 on either
     side stands for "absent from this frame" (an empty mask). Void = ground-truth label 255."""
     void = gt_ids == 255
-    empty = np.zeros(gt_ids.shape, bool)
     objects = [int(o) for o in np.unique(gt_ids) if o not in (0, 255)]
     proposals = [int(p) for p in np.unique(pred_ids) if p != 0]
     gt_masks = {o: gt_ids == o for o in objects}
+
+    def against_empty(mask):
+        # J and F of a mask against an empty one, without the dilation: J = F = 1 if nothing
+        # of the mask is left outside the void (no pixel / no boundary), else 0
+        kept = mask & ~void
+        return float(not kept.any()), float(not seg2bmap(kept).any())
+
     scores = {}
     for o, g in gt_masks.items():
-        scores[(0, o)] = (db_eval_iou(g, empty, void), db_eval_boundary(g, empty, bound_th, void))
+        scores[(0, o)] = against_empty(g)
     for p in proposals:
         m = pred_ids == p
-        scores[(p, 0)] = (db_eval_iou(empty, m, void), db_eval_boundary(empty, m, bound_th, void))
+        scores[(p, 0)] = against_empty(m)
         for o, g in gt_masks.items():
             scores[(p, o)] = (db_eval_iou(g, m, void), db_eval_boundary(g, m, bound_th, void))
     return scores

@@ -63,13 +63,22 @@ class USegSegmentor(BaseModel):
         cluster_alpha: the cluster probe's softmax scale under CRF (official 2).
         data_preprocessor: e.g. ``mmseg.SegDataPreProcessor`` with the ImageNet mean / std
             and ``bgr_to_rgb=False`` (the loaders give RGB).
+        pretrained: path of the backbone's official weights, loaded (strict) by its
+            ``load_weights`` here, before a subclass builds anything from the backbone (PPAP
+            copies its last block); ``None``: the backbone as built. The project's configs name
+            weights ``pretrained`` (``cvshared.engine.launch.drop_pretrained`` clears it).
     """
 
     def __init__(self, backbone, num_classes: int, code_dim: int, extra_clusters: int = 0,
-                 crf: bool = False, cluster_alpha: float = 2.0, data_preprocessor=None,
-                 init_cfg=None):
+                 crf: bool = False, cluster_alpha: float = 2.0, pretrained: str | None = None,
+                 data_preprocessor=None, init_cfg=None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone) if isinstance(backbone, dict) else backbone
+        if pretrained is not None:
+            if not hasattr(self.backbone, 'load_weights'):
+                raise TypeError(f'{type(self).__name__}: pretrained= needs a backbone with '
+                                f'load_weights (DinoViT), got {type(self.backbone).__name__}')
+            self.backbone.load_weights(pretrained)
         self.num_classes = num_classes
         self.crf = crf
         self.cluster_alpha = cluster_alpha

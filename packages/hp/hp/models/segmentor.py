@@ -56,8 +56,8 @@ class HPSegmentor(USegSegmentor):
             (fill them from the batch itself, one random patch per image: for timing the step
             outside a runner, e.g. ``tools/benchmark.py --cfg-options
             model.missing_pools=batch``; not the paper's pools).
-        pretrained: path of the official DINO weights for the backbone
-            (:meth:`cvshared.useg.dino.DinoViT.load_weights`, strict); ``None``: random.
+        pretrained: path of the official DINO weights for the backbone (loaded by the base,
+            :meth:`cvshared.useg.dino.DinoViT.load_weights`, strict); ``None``: random.
     """
 
     def __init__(self, backbone, num_classes: int, dim: int = 512, ema_m: float = 0.99,
@@ -67,8 +67,8 @@ class HPSegmentor(USegSegmentor):
                  pretrained: str | None = None, missing_pools: str = 'error',
                  data_preprocessor=None, init_cfg=None):
         super().__init__(backbone, num_classes, dim, extra_clusters=extra_clusters, crf=crf,
-                         cluster_alpha=cluster_alpha, data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
+                         cluster_alpha=cluster_alpha, pretrained=pretrained,
+                         data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         for name, value, lo, hi in (('ema_m', ema_m, 0, 1), ('rho', rho, 0, 1),
                                     ('dropout', dropout, 0, 1)):
             if not lo <= value <= hi:
@@ -79,8 +79,6 @@ class HPSegmentor(USegSegmentor):
         self.missing_pools = missing_pools
         if tau <= 0 or alpha < 0:
             raise ValueError(f'HPSegmentor: tau must be > 0 and alpha >= 0, got {tau}, {alpha}')
-        if pretrained is not None:
-            self.backbone.load_weights(pretrained)
         in_channels = self.backbone.embed_dim
         self.dim = dim
         self.head = HPHead(in_channels, dim, nonlinear=nonlinear)

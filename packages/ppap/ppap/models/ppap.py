@@ -65,9 +65,10 @@ class PPAPSegmentor(USegSegmentor):
             raise TypeError(f'PPAPSegmentor: the backbone must be a DinoViT (it copies the '
                             f'last block as the decoder), got {type(backbone).__name__}')
         dim = backbone.embed_dim
+        # the base loads ``pretrained`` into the backbone, before the decoder copy below
         super().__init__(backbone, num_classes, dim, extra_clusters=extra_clusters, crf=crf,
-                         cluster_alpha=cluster_alpha, data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
+                         cluster_alpha=cluster_alpha, pretrained=pretrained,
+                         data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         loss_cfg = dict(loss_cfg)
         official = sorted(set(loss_cfg) & set(PPAP_LOSS_KEYS) - _LOSS_ARGS)
         unknown = sorted(set(loss_cfg) - _LOSS_ARGS)
@@ -83,8 +84,6 @@ class PPAPSegmentor(USegSegmentor):
         if not 0 <= dropout < 1:
             raise ValueError(f'PPAPSegmentor: dropout must lie in [0, 1), got {dropout}')
         self.loss_cfg = loss_cfg
-        if pretrained is not None:
-            self.backbone.load_weights(pretrained)
         self.decoder = self.backbone.make_decoder()
         self.project_head = nn.Linear(dim, dim)
         self.dropout = nn.Dropout2d(p=dropout)
