@@ -35,10 +35,7 @@ from ..registry import MODELS
 from .head import HPHead
 from .hidden_positives import hidden_positives_loss, local_attention, local_hidden_positive_codes
 
-__all__ = ['HPSegmentor', 'POOL_FEATURES']
-
-#: the two reference pools: which tensor of :meth:`HPSegmentor.pool_features` fills each
-POOL_FEATURES = ('ag', 'sp')
+__all__ = ['HPSegmentor']
 
 
 @MODELS.register_module()
