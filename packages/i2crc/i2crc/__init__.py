@@ -1,0 +1,13 @@
+"""Package ``i2crc``, on mmseg:
+Saliency-guided Inter- and Intra-Class Relation Constraints for Weakly Supervised Semantic
+Segmentation (TMM 2023).
+
+``import cvshared`` comes first: it applies the stack fixes before any OpenMMLab import. The
+registering modules follow, so ``custom_imports = dict(imports=['i2crc'])`` in a config
+registers everything.
+"""
+import cvshared  # noqa: F401  (stack fixes first)
+
+from . import datasets, hooks, metrics, models, registry  # noqa: F401,E402
+
+__version__ = '0.1.0'
