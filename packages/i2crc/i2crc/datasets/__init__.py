@@ -1,6 +1,16 @@
-"""Data of i2crc: the benchmark's on-disk layout and its synthetic generator."""
-from .folder import I2crcFolderDataset, I2crcLoadImage, I2crcPackInputs, check_layout
-from .synthetic import make_synthetic
+"""Data of i2crc: VOC + saliency maps in the released layout, and the synthetic set."""
+from .saliency import (
+                       SALIENCY_DIR,
+                       SALIENCY_TREE,
+                       I2crcColorJitter,
+                       I2crcLoadSaliency,
+                       I2crcPackInputs,
+                       I2crcSaliencyDataset,
+                       read_saliency,
+                       saliency_path,
+)
+from .synthetic import make_synthetic, synthetic_saliency, write_saliency
 
-__all__ = ['I2crcFolderDataset', 'I2crcLoadImage', 'I2crcPackInputs', 'check_layout',
-           'make_synthetic']
+__all__ = ['SALIENCY_DIR', 'SALIENCY_TREE', 'I2crcColorJitter', 'I2crcLoadSaliency',
+           'I2crcPackInputs', 'I2crcSaliencyDataset', 'make_synthetic', 'read_saliency',
+           'saliency_path', 'synthetic_saliency', 'write_saliency']

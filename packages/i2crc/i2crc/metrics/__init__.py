@@ -1,4 +1,3 @@
-"""Metrics of i2crc (mmengine ``BaseMetric``; keys as ``SPEC.reported`` uses them)."""
-from .accuracy import I2crcAccuracy
-
-__all__ = ['I2crcAccuracy']
+"""Metrics of i2crc: none of its own. Pseudo labels are scored with
+``cvshared.metrics.segmentation`` (``evaluate_label_maps`` / ``PseudoLabelIoUMetric``), the
+DeepLab with mmseg's ``IoUMetric``."""

@@ -1,17 +1,32 @@
 """Regenerate the golden files of i2crc from a checkout of the official repository.
 
-    python packages/i2crc/tests/golden/make_golden.py /path/to/official/checkout [--out DIR]
+    python packages/i2crc/tests/golden/make_golden.py /path/to/I2CRC [--out DIR]
 
-Our harness only: it imports the official modules from the checkout (``sys.path``), patches
-CUDA-only calls at run time (never edits a file), seeds, runs and saves inputs, weights and
-outputs. It contains no official code. TODO: the official calls (see PROVENANCE.md).
+Our harness only: it imports the official classifier (``classification/models/vgg.py``) from the
+checkout (``sys.path``), fills it with ``i2crc.testing.fill`` weights, and runs the official
+``gen_gt.py`` / ``label_refinement.py`` scripts as subprocesses in a temporary folder laid out as
+they expect (``data/train_cls.txt``, ``data/saliency_aug/``, ``runs/exp1/attention/``,
+``pseudo_labels/``; the absolute ``seg_path`` of ``label_refinement.py`` is replaced in the
+source text it runs, never in the file). ``.cuda()`` is the identity while official code runs.
+It contains no official code. Writes:
+
+* ``whole_forward.pt``: ``VGG.forward`` on ``golden_inputs()`` (training branch, ``index=0``):
+  logits, the CAM (``get_heatmaps``), ``center_loss1`` / ``center_loss2`` / the distance loss;
+  the gradient of the official total loss w.r.t. the CAM logits (``centerLoss`` on a leaf);
+  the CAM maps of every image class (``i2crc.labels.cam_maps``, the steps of ``test.py``)
+  and the official ``gen_gt.py`` label of the first image from those maps and its saliency.
+* ``labels.pt``: official ``gen_gt.py`` and ``label_refinement.py`` outputs on small
+  hand-made arrays that hit every rule.
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import os.path as osp
+import subprocess
 import sys
+import tempfile
 
 HERE = osp.dirname(osp.abspath(__file__))
 
@@ -29,21 +44,150 @@ def cpu_only():
         torch.Tensor.cuda, torch.nn.Module.cuda = saved
 
 
+def _write_png(path, arr):
+    import cv2
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    cv2.imwrite(path, arr)
+
+
+def run_gen_gt(checkout: str, cases: list) -> list:
+    """``cases``: ``(sal uint8 HxW, {c: uint8 HxW})``; the official labels (uint8 HxW)."""
+    import numpy as np
+    from PIL import Image
+    with tempfile.TemporaryDirectory() as tmp:
+        lines = []
+        for i, (sal, maps) in enumerate(cases):
+            name = f'img{i}'
+            _write_png(osp.join(tmp, 'data', 'saliency_aug', name + '.png'), sal)
+            for c, m in maps.items():
+                _write_png(osp.join(tmp, 'runs', 'exp1', 'attention', f'{name}_{c}.png'), m)
+            lines.append(' '.join([name] + [str(c) for c in maps]) + '\n')
+        with open(osp.join(tmp, 'data', 'train_cls.txt'), 'w') as f:
+            f.writelines(lines)
+        subprocess.run([sys.executable, osp.join(checkout, 'classification', 'gen_gt.py')],
+                       cwd=tmp, check=True)
+        return [np.asarray(Image.open(osp.join(tmp, 'pseudo_labels', f'img{i}.png')))
+                for i in range(len(cases))]
+
+
+def run_label_refinement(checkout: str, cases: list) -> list:
+    """``cases``: ``(pred HxW, init HxW, classes)``; the official refined labels."""
+    import numpy as np
+    from PIL import Image
+    src_path = osp.join(checkout, 'classification', 'label_refinement.py')
+    with open(src_path) as f:
+        source = f.read()
+    with tempfile.TemporaryDirectory() as tmp:
+        seg = osp.join(tmp, 'pred') + '/'
+        marker = "seg_path = '"
+        start = source.index(marker)
+        end = source.index("'", start + len(marker))
+        source = source[:start] + f'seg_path = {seg!r}' + source[end + 1:]
+        os.makedirs(osp.join(tmp, 'data'))
+        os.makedirs(osp.join(tmp, 'pseudo_labels'))
+        os.makedirs(seg)
+        lines = []
+        for i, (pred, init, classes) in enumerate(cases):
+            Image.fromarray(pred.astype(np.uint8)).save(osp.join(seg, f'img{i}.png'))
+            Image.fromarray(init.astype(np.uint8)).save(
+                osp.join(tmp, 'pseudo_labels', f'img{i}.png'))
+            lines.append(' '.join([f'img{i}'] + [str(c) for c in classes]) + '\n')
+        with open(osp.join(tmp, 'data', 'train_cls.txt'), 'w') as f:
+            f.writelines(lines)
+        subprocess.run([sys.executable, '-c', source], cwd=tmp, check=True)
+        return [np.asarray(Image.open(osp.join(tmp, 'refined_labels', f'img{i}.png')))
+                for i in range(len(cases))]
+
+
+def label_cases():
+    """Small arrays hitting every rule of gen_gt / label_refinement (see test_golden.py)."""
+    import numpy as np
+    rng = np.random.default_rng(3)
+    h, w = 24, 32
+    yy, xx = np.mgrid[:h, :w]
+    sal = np.zeros((h, w), np.uint8)
+    sal[4:20, 4:28] = 250
+    sal[4:20, 2:4] = 40                          # weak saliency: bg labelled -> ignore
+    blob_a = np.exp(-((yy - 12) ** 2 + (xx - 9) ** 2) / 30.0)
+    blob_b = np.exp(-((yy - 12) ** 2 + (xx - 22) ** 2) / 30.0)
+    a = np.clip(255 * blob_a + rng.normal(0, 4, (h, w)) + 10, 0, 255).astype(np.uint8)
+    b = np.clip(255 * blob_b + rng.normal(0, 4, (h, w)) + 10, 0, 255).astype(np.uint8)
+    b[10:14, 12:18] = 255                        # overlaps a's high part: conflicts
+    a[10:14, 12:18] = 255
+    tiny = np.zeros((h, w), np.uint8)
+    tiny[0, 0] = 255                             # one object pixel: the 1 % rule
+    gen = [(sal, {4: a, 11: b}),
+           (sal, {7: a}),
+           (np.zeros((h, w), np.uint8), {2: tiny})]
+    pred = np.zeros((h, w), np.uint8)
+    pred[4:20, 4:14] = 5
+    pred[4:20, 14:28] = 12
+    pred[0:3, 0:5] = 9                           # a class not in the label
+    init = np.zeros((h, w), np.uint8)
+    init[6:18, 4:10] = 5
+    init[2:4, 20:30] = 12
+    init[2:4, 10:20] = 255
+    pred_missing = pred.copy()
+    pred_missing[pred_missing == 12] = 0
+    ref = [(pred, init, [4, 11]),                # multi-class: bg takes init
+           (pred, init, [4]),                    # single class: 12 -> 255, no bg fill
+           (pred_missing, init, [4, 11]),        # 12 predicted nowhere after fill? -> bg 255
+           (np.zeros((h, w), np.uint8), init, [4])]
+    return gen, ref
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('checkout', help='official repository at the commit of PROVENANCE.md')
     parser.add_argument('--out', default=HERE, help='where to write the golden files')
     args = parser.parse_args(argv)
-    if not osp.isdir(args.checkout):
-        parser.error(f'{args.checkout} is not a checkout of the official repository')
-    sys.path.insert(0, osp.abspath(args.checkout))
+    vgg_py = osp.join(args.checkout, 'classification', 'models', 'vgg.py')
+    if not osp.isfile(vgg_py):
+        parser.error(f'{args.checkout} is not a checkout of the official repository '
+                     f'({vgg_py} not found)')
+    checkout = osp.abspath(args.checkout)
+    sys.path.insert(0, osp.join(checkout, 'classification'))
+    import numpy as np
     import torch
+    import torch.nn.functional as F
+    from i2crc.labels import cam_maps
+    from i2crc.testing import fill, golden_inputs, shapes_of
+    from models import vgg  # the official module, from the checkout
+
     torch.manual_seed(0)
-    with cpu_only():
-        raise NotImplementedError(
-            'TODO: import the official model from the checkout, run it on seeded inputs and '
-            'torch.save(dict(model_kwargs=..., official_state_dict=..., inputs=..., '
-            "outputs=...), osp.join(args.out, 'whole_forward.pt'))")
+    inp = golden_inputs()
+    with cpu_only(), tempfile.TemporaryDirectory() as tmp:
+        model = vgg.VGG(vgg.make_layers(vgg.cfg['D1']), att_dir=osp.join(tmp, 'runs') + '/')
+        sd = fill(shapes_of(model.state_dict()))
+        model.load_state_dict(sd, strict=True)
+        model.train()  # no dropout / BN: train and eval are the same forward
+        logits, l_fg, l_bg, l_dist = model(inp['img'], inp['sal'], 0, inp['labels'], 0)
+        cam = model.get_heatmaps().detach()
+        # the gradient of the official total relation loss w.r.t. the CAM logits
+        x = cam.clone().requires_grad_(True)
+        single = torch.nonzero(inp['labels'].sum(1) == 1).squeeze(1)
+        xs, ss, ys = x[single], inp['sal'][single], inp['labels'][single]
+        c1_loss, c1 = model.centerLoss(xs, ss)
+        c2_loss, c2 = model.centerLoss(xs, 1 - ss)
+        total = (F.multilabel_soft_margin_loss(x.mean((2, 3)), inp['labels'])
+                 + 0.01 * c1_loss + 0.025 * c2_loss + 0.1 * ((c2 - c1) * ys).mean())
+        total.backward()
+    h, w = inp['img'].shape[-2:]
+    maps = [cam_maps(c.numpy(), lab.numpy(), (h, w)) for c, lab in zip(cam, inp['labels'])]
+    sal0 = np.clip(np.rint(inp['sal'][0].numpy() * 255), 0, 255).astype(np.uint8)
+    chain_label = run_gen_gt(checkout, [(sal0, maps[0])])[0]
+    torch.save(dict(inputs=inp, logits=logits.detach(), cam=cam, loss_fg=l_fg.detach(),
+                    loss_bg=l_bg.detach(), loss_dist=l_dist.detach(), loss_total=total.detach(),
+                    grad_cam=x.grad.detach(), sal0=torch.from_numpy(sal0),
+                    chain_label=torch.from_numpy(chain_label.copy())),
+               osp.join(args.out, 'whole_forward.pt'))
+    gen, ref = label_cases()
+    gen_out = run_gen_gt(checkout, gen)
+    ref_out = run_label_refinement(checkout, ref)
+    torch.save(dict(gen_gt=[torch.from_numpy(o.copy()) for o in gen_out],
+                    label_refinement=[torch.from_numpy(o.copy()) for o in ref_out]),
+               osp.join(args.out, 'labels.pt'))
+    print('wrote whole_forward.pt and labels.pt to', args.out)
     return 0
 
 
