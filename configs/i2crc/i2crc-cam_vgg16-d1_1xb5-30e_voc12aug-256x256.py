@@ -6,7 +6,7 @@
 # 0.1 L_dist. Saliency: <DATA_ROOT>/saliency_aug/<name>.png (the released maps).
 _base_ = ['../_base_/runtime/mmseg.py']
 
-custom_imports = dict(imports=['i2crc', 'cvshared.datasets.voc', 'cvshared.metrics'],
+custom_imports = dict(imports=['i2crc', 'cvshared.datasets.voc'],
                       allow_failed_imports=False)
 default_scope = 'mmseg'
 data_root = '{{$DATA_ROOT:data/VOCdevkit/VOC2012}}'
