@@ -1,6 +1,5 @@
-"""Data of adcam: the benchmark's on-disk layout and its synthetic generator."""
-from .folder import AdcamFolderDataset, AdcamLoadImage, AdcamPackInputs, check_layout
-from .synthetic import make_synthetic
+"""Data of adcam: PASCAL VOC 2012 (+ SBD) read with :class:`cvshared.datasets.voc.VOCWSSSDataset`
+(the official on-disk layout), the packing transform, and the synthetic set."""
+from .transforms import AdcamPackInputs, make_synthetic
 
-__all__ = ['AdcamFolderDataset', 'AdcamLoadImage', 'AdcamPackInputs', 'check_layout',
-           'make_synthetic']
+__all__ = ['AdcamPackInputs', 'make_synthetic']

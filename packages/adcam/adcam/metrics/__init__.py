@@ -1,4 +1,3 @@
-"""Metrics of adcam (mmengine ``BaseMetric``; keys as ``SPEC.reported`` uses them)."""
-from .accuracy import AdcamAccuracy
-
-__all__ = ['AdcamAccuracy']
+"""Metrics of adcam: the pseudo-label mIoU is cvshared's ``PseudoLabelIoUMetric`` (configs) and
+:func:`adcam.pipeline.evaluate` (the pipeline); nothing of its own."""
+__all__: list = []
