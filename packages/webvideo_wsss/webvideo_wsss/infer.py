@@ -1,35 +1,42 @@
 """webvideo_wsss's inferencer for ``tools/infer.py CONFIG CKPT IMAGE... [--out-dir D]``: an image
-file in, the predicted class and scores out; with an output folder, the picture of
-:func:`webvideo_wsss.hooks.visualization.draw_sample` (``<stem>.png``). The base class
-(:class:`cvshared.engine.infer.CvsharedInferencer`) builds the model from the config, loads the
-checkpoint safely and strictly and runs the config's test pipeline."""
+file in (the decoder config and a train_decoder checkpoint), the classes the encoder finds and
+the label map (E8, VOC ids) out; with an output folder, the label map as a VOC-palette PNG and
+the picture of :func:`webvideo_wsss.hooks.visualization.draw_sample` (``<stem>_vis.png``). The
+base class (:class:`cvshared.engine.infer.CvsharedInferencer`) builds the model from the config,
+loads the checkpoint safely and strictly and runs the config's test pipeline."""
 from __future__ import annotations
 
 import os.path as osp
 
 import numpy as np
 from cvshared.engine.infer import CvsharedInferencer, stem
+from cvshared.wsss.export import save_label_png
 from PIL import Image
 
 from .hooks.visualization import draw_sample
 
 
-class WebvideoWsssInferencer(CvsharedInferencer):
-    """Images -> ``pred_label`` and ``scores`` (TODO: the paper's outputs)."""
+class WebVideoInferencer(CvsharedInferencer):
+    """Images -> ``classes`` (VOC foreground indices), ``scores`` and the label map."""
 
     def input_to_data(self, item) -> dict:
-        return dict(img_path=str(item), label=-1)  # no ground truth for a user's image
+        return dict(img_path=str(item))
 
     def result_of(self, item, pred) -> dict:
-        return dict(pred_label=int(pred['pred_label']),
-                    scores=[float(s) for s in pred['scores']])
+        return dict(classes=[int(k) for k in pred['keys']],
+                    scores=[float(s) for s in pred['scores']],
+                    label=np.asarray(pred['pred']).tolist())
 
     def save(self, item, pred, result: dict, out_dir: str) -> list:
         with Image.open(item) as im:
             image = np.asarray(im.convert('RGB'))
-        path = osp.join(out_dir, f'{stem(item)}.png')
-        Image.fromarray(draw_sample(image, result['pred_label'])).save(path)
-        return [path]
+        label = np.asarray(pred['pred'], np.uint8)
+        paths = [save_label_png(osp.join(out_dir, f'{stem(item)}.png'), label)]
+        h, w = label.shape
+        vis = draw_sample(image[:h, :w], pred['cams'], pred.get('probs'), label)
+        paths.append(osp.join(out_dir, f'{stem(item)}_vis.png'))
+        Image.fromarray(vis).save(paths[-1])
+        return paths
 
 
-INFERENCER = WebvideoWsssInferencer
+INFERENCER = WebVideoInferencer

@@ -1,4 +1,4 @@
-"""Hooks of webvideo_wsss."""
-from .visualization import WebvideoWsssVisualizationHook, draw_sample
+"""Hooks of webvideo_wsss: the pictures (:mod:`.visualization`)."""
+from .visualization import WebVideoVisualizationHook, draw_sample, draw_video_frame
 
-__all__ = ['WebvideoWsssVisualizationHook', 'draw_sample']
+__all__ = ['WebVideoVisualizationHook', 'draw_sample', 'draw_video_frame']

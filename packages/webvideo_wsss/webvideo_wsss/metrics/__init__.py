@@ -1,4 +1,5 @@
-"""Metrics of webvideo_wsss (mmengine ``BaseMetric``; keys as ``SPEC.reported`` uses them)."""
-from .accuracy import WebvideoWsssAccuracy
+"""Metrics of webvideo_wsss: cvshared's ``PseudoLabelIoUMetric`` (VOC mIoU over the ``pred`` /
+``gt`` label maps of the models' predict outputs), imported here so that it is registered."""
+from cvshared.metrics.segmentation import PseudoLabelIoUMetric
 
-__all__ = ['WebvideoWsssAccuracy']
+__all__ = ['PseudoLabelIoUMetric']
