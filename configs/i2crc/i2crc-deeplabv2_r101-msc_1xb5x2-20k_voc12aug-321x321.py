@@ -36,3 +36,7 @@ train_cfg = dict(type='IterBasedTrainLoop', max_iters=40000, val_interval=4000)
 default_hooks = dict(
     checkpoint=dict(by_epoch=False, interval=4000, max_keep_ckpts=2),
     visualization=dict(type='I2crcVisualizationHook', draw=False, test_out_dir=None))
+# refine_labels stage: the dense CRF on this DeepLab's train_aug predictions before the
+# refinement rules (official trainaug_pred.py crf, configs/voc12.yaml CRF); 'official' feeds
+# its bilateral term the official's wrapped mean-subtracted image, 'rgb' the image, None: no CRF
+refine_crf = 'official'

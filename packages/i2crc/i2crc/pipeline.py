@@ -26,6 +26,33 @@ from .labels import IGNORE, best_threshold_labels, cam_maps, gen_gt, label_refin
 MEAN = torch.tensor([123.675, 116.28, 103.53]).view(3, 1, 1)
 STD = torch.tensor([58.395, 57.12, 57.375]).view(3, 1, 1)
 CAM_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))  # 0.05 .. 0.95
+# deeplab-pytorch's VOC image mean (BGR) and the official CRF (configs/voc12.yaml: 10 iterations,
+# pos_w 3, pos_xy 1, bi_w 4, bi_xy 67, bi_rgb 3)
+MEAN_BGR = np.array([104.008, 116.669, 122.675], np.float32)
+CRF_GAUSSIAN = dict(sxy=1, compat=3)
+CRF_BILATERAL = dict(sxy=67, srgb=3, compat=4)
+
+
+def official_crf_image(img: np.ndarray) -> np.ndarray:
+    """The image the official CRF step (``trainaug_pred.py crf``) gives the bilateral term:
+    the dataset's mean-subtracted BGR float image cast to uint8 (negative values wrap, as
+    numpy casts them), returned in RGB order for :func:`crf_label` (which reverses it back)."""
+    bgr = np.asarray(img, np.float32)[..., ::-1] - MEAN_BGR
+    return np.ascontiguousarray(bgr.astype(np.uint8)[..., ::-1])
+
+
+def crf_label(img: np.ndarray, logits: torch.Tensor, image_mode: str = 'official') -> np.ndarray:
+    """Dense CRF of DeepLab logits (``C x h x w``): bilinear to the image, softmax, the official
+    kernels, 10 iterations, argmax. ``image_mode='official'`` feeds the bilateral term the
+    official's wrapped mean-subtracted image (:func:`official_crf_image`; README, Differences),
+    ``'rgb'`` the image itself (BGR order, as the official's channel order)."""
+    from cvshared.wsss.crf import crf_from_logits
+    if image_mode not in ('official', 'rgb'):
+        raise ValueError(f"crf image_mode must be 'official' or 'rgb', not {image_mode!r}")
+    crf_img = official_crf_image(img) if image_mode == 'official' else img
+    probs = crf_from_logits(crf_img, logits, t=10, gaussian=CRF_GAUSSIAN,
+                            bilateral=CRF_BILATERAL, bgr=True)
+    return probs.argmax(0).astype(np.uint8)
 
 
 def read_rgb(path: str) -> np.ndarray:
@@ -167,8 +194,10 @@ def make_labels_stage(cfg, work_dir: str, inputs: dict) -> dict:
 
 def refine_labels_stage(cfg, work_dir: str, inputs: dict) -> dict:
     """Stage refine_labels (config: the first DeepLab's): its checkpoint predicts every image
-    of its training list (MSC max, argmax; no CRF, see README), refined with the make_labels
-    labels -> ``<work_dir>/<name>.png``; returns percent ``mIoU`` and ``init_mIoU``."""
+    of its training list (MSC max logits, then the official dense CRF unless the config sets
+    ``refine_crf=None``; ``refine_crf='official'`` / ``'rgb'``: :func:`crf_label`), refined
+    with the make_labels labels -> ``<work_dir>/<name>.png``; returns percent ``mIoU`` and
+    ``init_mIoU``."""
     from cvshared.engine.weights import load_weights
     from mmengine.registry import DefaultScope
 
@@ -181,13 +210,18 @@ def refine_labels_stage(cfg, work_dir: str, inputs: dict) -> dict:
     mean = torch.tensor(pre['mean'], dtype=torch.float32).view(3, 1, 1)
     std = torch.tensor(pre['std'], dtype=torch.float32).view(3, 1, 1)
     dataset = dict(cfg.train_dataloader.dataset)
+    crf_mode = cfg.get('refine_crf', 'official')
 
     @torch.no_grad()
     def predict(path):
         img = read_rgb(path)  # RGB, as the preprocessor's bgr_to_rgb makes it
         x = (torch.from_numpy(np.array(img, np.float32)).permute(2, 0, 1) - mean) / std
-        logits = model.encode_decode(x[None], [dict(img_shape=img.shape[:2])])
-        return logits[0].argmax(0).numpy()
+        logits = model.msc_logits(x[None])[-1][0]
+        if crf_mode:
+            return crf_label(img, logits, crf_mode)
+        up = torch.nn.functional.interpolate(logits[None], size=img.shape[:2],
+                                             mode='bilinear', align_corners=False)
+        return up[0].argmax(0).numpy()
 
     out = refine_labels(predict, _items(dataset), inputs['make_labels'], work_dir)
     return {k: 100.0 * v for k, v in out.items()}

@@ -391,3 +391,50 @@ def test_draw_sample_panels():
     # the first CAM panel is hot (jet(1) = dark red), the second cold (jet(0) = dark blue)
     assert out[CAPTION_H + 8, 20 + 10, 0] > out[CAPTION_H + 8, 20 + 10, 2]
     assert out[CAPTION_H + 8, 40 + 10, 2] > out[CAPTION_H + 8, 40 + 10, 0]
+
+
+# -- refinement stage pieces ------------------------------------------------------------------
+
+def test_official_crf_image_reproduces_the_wrapped_mean_subtraction():
+    from i2crc.pipeline import MEAN_BGR, official_crf_image
+    rgb = np.array([[[200, 150, 110], [0, 0, 255]]], np.uint8)
+    out = official_crf_image(rgb)
+    bgr = rgb[..., ::-1].astype(np.float32) - MEAN_BGR
+    np.testing.assert_array_equal(out[..., ::-1], bgr.astype(np.uint8))
+    assert out[0, 0].tolist() == [77, 33, 5]   # 200 - 122.675, 150 - 116.669, 110 - 104.008
+
+
+def test_crf_label_follows_the_image_edges():
+    from i2crc.pipeline import crf_label
+    img = np.zeros((24, 24, 3), np.uint8)
+    img[:, 12:] = 255
+    logits = torch.zeros(2, 3, 3)
+    logits[1] = torch.tensor([-1.0, 0.3, 1.0])   # class 1 on the right, boundary at x ~ 10
+    up = F.interpolate(logits[None], size=(24, 24), mode='bilinear', align_corners=False)[0]
+    assert (up.argmax(0)[:, 10:12] == 1).all()   # without the CRF: off the edge at 12
+    label = crf_label(img, logits, 'rgb')
+    assert (label[:, 12:] == 1).all() and (label[:, :12] == 0).all()
+    with pytest.raises(ValueError, match='image_mode'):
+        crf_label(img, logits, 'lab')
+
+
+def test_refine_labels_writes_the_refined_labels_and_names_a_missing_initial_label(voc,
+                                                                                     tmp_path):
+    from cvshared.wsss.export import read_label_png, save_label_png
+    from i2crc import pipeline as P
+    from i2crc.labels import label_refinement
+    items = P._items(dict(data_root=voc, ann_file='ImageSets/Segmentation/train.txt'))
+    init_dir = tmp_path / 'init'
+    init_dir.mkdir()
+    for it in items:
+        save_label_png(str(init_dir / (it['img_name'] + '.png')), np.ones((64, 64), np.uint8))
+    pred = np.zeros((64, 64), np.uint8)
+    pred[10:30, 10:30] = 2
+    out = P.refine_labels(lambda path: pred, items, str(init_dir), str(tmp_path / 'out'))
+    assert set(out) == {'mIoU', 'init_mIoU'}
+    it = items[0]
+    np.testing.assert_array_equal(read_label_png(str(tmp_path / 'out' / (it['img_name'] + '.png'))),
+                                  label_refinement(pred, np.ones((64, 64)), it['img_labels']))
+    (init_dir / (items[1]['img_name'] + '.png')).unlink()
+    with pytest.raises(FileNotFoundError, match='make_labels'):
+        P.refine_labels(lambda path: pred, items, str(init_dir), str(tmp_path / 'out'))
