@@ -76,6 +76,7 @@ video_stage = dict(
     cam_thres=0.5,
     frame_step=1,
     max_frames=None,
+    pictures=4,  # <stage dir>/pictures/: frame | CAM | CAM >= t | graph cut (| true mask)
     graph_cfg=dict(n_segments=300, compactness=10.0, lam_loc=1.0, lam_app=1.0, lam_s=4.0,
                    lam_t=2.0, iterations=2, init_fg=0.3, init_bg=0.05, loc_clip=0.2))
 

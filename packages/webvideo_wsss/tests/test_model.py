@@ -225,3 +225,21 @@ def test_drawings_have_one_panel_per_map():
     assert b.shape == (20, 120, 3)
     with pytest.raises(ValueError, match='size'):
         draw_sample(img, np.random.rand(1, 10, 10), None, np.zeros((20, 30), int))
+
+
+def test_crf_refinement_snaps_a_blurred_map_to_the_image_edges(tmp_path):
+    from PIL import Image
+    from webvideo_wsss.models.decoder import crf_refine
+    img = np.full((40, 40, 3), 200, np.uint8)
+    img[8:32, 8:32] = 30  # a dark square
+    Image.fromarray(img).save(tmp_path / 'a.png')
+    yy, xx = np.mgrid[:40, :40]
+    blob = np.exp(-((yy - 20) ** 2 + (xx - 20) ** 2) / (2 * 10.0 ** 2))  # wider than the square
+    probs = torch.from_numpy(0.9 * blob[None]).float()
+    lab = crf_refine(str(tmp_path / 'a.png'), probs, torch.tensor([6]), dict(t=10))
+    square = np.zeros((40, 40), bool)
+    square[8:32, 8:32] = True
+    assert set(np.unique(lab.numpy())) <= {0, 7}
+    plain = (probs[0].numpy() > 0.5)
+    iou = lambda a: (a & square).sum() / (a | square).sum()  # noqa: E731
+    assert iou(lab.numpy() == 7) > iou(plain) + 0.05

@@ -19,13 +19,15 @@ from .hooks.visualization import draw_sample
 class WebVideoInferencer(CvsharedInferencer):
     """Images -> ``classes`` (VOC foreground indices), ``scores`` and the label map."""
 
+    GROUND_TRUTH_STEPS = ('LoadVOCSegAnnotation',)  # a user's image has no mask
+
     def input_to_data(self, item) -> dict:
         return dict(img_path=str(item))
 
     def result_of(self, item, pred) -> dict:
         return dict(classes=[int(k) for k in pred['keys']],
-                    scores=[float(s) for s in pred['scores']],
-                    label=np.asarray(pred['pred']).tolist())
+                    scores=[round(float(s), 4) for s in pred['scores']],
+                    label_ids=sorted(int(v) for v in np.unique(np.asarray(pred['pred']))))
 
     def save(self, item, pred, result: dict, out_dir: str) -> list:
         with Image.open(item) as im:

@@ -30,7 +30,7 @@ FRAMES_LIST = 'frames.txt'
 def segment_videos(encoder, video_root: str, out_dir: str | None, frame_thres: float = 0.5,
                    graph_cfg: dict | None = None, cam_thres: float = 0.5, frame_step: int = 1,
                    max_frames: int | None = None, class_names=None,
-                   cam_sweep=(0.2, 0.3, 0.4, 0.5, 0.6, 0.7)) -> dict:
+                   cam_sweep=(0.2, 0.3, 0.4, 0.5, 0.6, 0.7), pictures: int = 0) -> dict:
     """Runs the video stage on every video of ``<video_root>/videos.txt``; writes the retained
     frames, their masks and ``frames.txt`` under ``out_dir`` (None: nothing written).
 
@@ -39,7 +39,9 @@ def segment_videos(encoder, video_root: str, out_dir: str | None, frame_thres: f
     fg / bg mIoU, fractions) and ``reject_precision`` / ``reject_recall``: of the frames
     without their object, the share the rejection dropped (recall) and of the dropped frames
     the share without object (precision); ``cam_best_mIoU`` / ``cam_best_thres``: the CAM masks
-    at their best threshold of ``cam_sweep`` on the same frames (the fair baseline)."""
+    at their best threshold of ``cam_sweep`` on the same frames (the fair baseline).
+    ``pictures``: for that many videos, the retained frames drawn by
+    :func:`webvideo_wsss.hooks.draw_video_frame` to ``<out_dir>/pictures/<class>_<id>.png``."""
     from cvshared.datasets.voc import VOC_FG_CLASSES
 
     from .datasets.videos import read_true_mask, read_video_list
@@ -47,9 +49,11 @@ def segment_videos(encoder, video_root: str, out_dir: str | None, frame_thres: f
     lines, preds, cams, gts = [], [], [], []
     n_frames = n_kept = 0
     empty_total = empty_dropped = dropped = 0
-    for it in items:
+    for n_video, it in enumerate(items):
         res = process_video(encoder, it['path'], it['cls'], frame_thres, graph_cfg,
                             frame_step, max_frames)
+        if out_dir is not None and n_video < pictures and len(res['kept']):
+            _draw_video(out_dir, it, res, cam_thres, frame_step)
         n_frames += len(res['frames'])
         n_kept += len(res['kept'])
         if out_dir is not None:
@@ -93,6 +97,21 @@ def segment_videos(encoder, video_root: str, out_dir: str | None, frame_thres: f
                    reject_recall=empty_dropped / max(empty_total, 1),
                    reject_precision=empty_dropped / max(dropped, 1))
     return out
+
+
+def _draw_video(out_dir: str, it: dict, res: dict, cam_thres: float, frame_step: int) -> str:
+    from PIL import Image
+
+    from .datasets.videos import read_true_mask
+    from .hooks.visualization import draw_video_frame
+    rows = []
+    for t, m, a in zip(res['kept'], res['masks'], res['alpha']):
+        g = read_true_mask(it['mask_dir'], int(t) * frame_step) if it['mask_dir'] else None
+        rows.append(draw_video_frame(res['frames'][t], a, cam_masks(a, cam_thres), m, g))
+    path = osp.join(out_dir, 'pictures', it['rel'].replace('/', '_') + '.png')
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    Image.fromarray(np.concatenate(rows, 0)).save(path)
+    return path
 
 
 def _trained(cfg_model, checkpoint: str | None):
