@@ -79,9 +79,10 @@ test_evaluator = dict(type='PseudoLabelIoUMetric', num_classes=21)
 test_cfg = dict(type='TestLoop')
 
 # the make_pseudo_labels stage (adcam.pipeline.make_pseudo_labels_stage): TransCAM's
-# infer_TransCAM.py scales (VOC12ClsDatasetMSF: 1.0, 0.5, 1.5, 2.0) + flip, on VOC 2012 train;
-# its background score is the one labels are written at (TransCAM's CRF inputs use 0.6 / 0.25;
-# AD-CAM's is unknown); the mIoU is also reported at each method's best score of BG_SWEEP
+# infer_TransCAM.py scales (VOC12ClsDatasetMSF: 1.0, 0.5, 1.5, 2.0) + flip, on VOC 2012
+# train_aug (the DeepLab stage's training set), scored on its VOC train images; its background
+# score is the one labels are written at (TransCAM's CRF inputs use 0.6 / 0.25; AD-CAM's is
+# unknown); the mIoU is also reported at each method's best score of BG_SWEEP
 cam_scales = (1.0, 0.5, 1.5, 2.0)
-label_list = 'ImageSets/Segmentation/train.txt'
+label_list = 'ImageSets/Segmentation/train_aug.txt'
 label_bg = 0.4

@@ -30,3 +30,4 @@ log_processor = dict(by_epoch=False)
 test_dataloader = dict(num_workers=0, dataset=dict(data_root=data_root))
 # make_pseudo_labels: the 128 x 128 images at scale 1 + flip (the learning test's protocol)
 cam_scales = (1.0,)
+label_list = 'ImageSets/Segmentation/train.txt'

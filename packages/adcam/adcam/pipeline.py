@@ -89,15 +89,18 @@ def make_cams(cam_net, items, cam_dir: str | None = None, methods=METHODS, scale
 def evaluate(items, cams: dict, bg: float = 0.4, bg_sweep=BG_SWEEP, num_classes: int = 20,
              out_dir: str | None = None) -> dict:
     """``{method: dict(mIoU at bg, best_mIoU, best_bg)}`` (mIoU in percent) of the pseudo labels
-    of ``cams`` (:func:`make_cams`) against each item's ``seg_map_path``. With ``out_dir``:
-    the labels at ``bg`` as ``<out_dir>/<method>/<name>.png`` (VOC palette)."""
+    of ``cams`` (:func:`make_cams`) against the items whose ``seg_map_path`` exists (VOC
+    train_aug: the VOC train images; the SBD ones have no ``SegmentationClass`` mask). With
+    ``out_dir``: the labels of every item at ``bg`` as ``<out_dir>/<method>/<name>.png`` (VOC
+    palette: the DeepLab stage's input)."""
     from cvshared.datasets.voc import read_voc_mask
     from cvshared.metrics.segmentation import evaluate_label_maps
     from cvshared.wsss.export import save_label_png
     gts = {it['img_name']: read_voc_mask(it['seg_map_path']) for it in items
-           if it.get('seg_map_path')}
+           if it.get('seg_map_path') and osp.isfile(it['seg_map_path'])}
     if not gts:
-        raise ValueError('evaluate: no item has a seg_map_path (ground-truth mask)')
+        raise ValueError('evaluate: no item has a ground-truth mask (seg_map_path: '
+                         f'{items[0].get("seg_map_path") if items else None!r})')
     methods = list(next(iter(cams.values())).keys())
     result = {}
     for m in methods:
@@ -132,7 +135,8 @@ def _items(dataset_cfg, ann_file: str | None = None) -> list:
 def make_pseudo_labels_stage(cfg, work_dir: str, inputs: dict) -> dict:
     """Stage make_pseudo_labels (config: the CAM net's): multi-scale + flip CAMs of the
     train_cam checkpoint (``cam_scales``) for the three methods on ``label_list`` (VOC 2012
-    train), their pseudo labels at ``label_bg`` -> ``<work_dir>/<method>/<name>.png``; returns
+    train_aug; scored on its images with a ``SegmentationClass`` mask, VOC train), their pseudo
+    labels at ``label_bg`` -> ``<work_dir>/<method>/<name>.png``; returns
     ``<method>/mIoU`` (at ``label_bg``), ``<method>/best_mIoU`` and ``<method>/best_bg`` (each
     method's best constant background score of ``BG_SWEEP``), mIoU in percent."""
     from cvshared.engine.weights import load_weights

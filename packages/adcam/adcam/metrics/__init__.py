@@ -1,3 +1,6 @@
-"""Metrics of adcam: the pseudo-label mIoU is cvshared's ``PseudoLabelIoUMetric`` (configs) and
-:func:`adcam.pipeline.evaluate` (the pipeline); nothing of its own."""
-__all__: list = []
+"""Metrics of adcam: the pseudo-label mIoU is the shared
+``cvshared.metrics.segmentation.PseudoLabelIoUMetric`` (importing it registers it; the configs'
+test evaluator) and :func:`adcam.pipeline.evaluate` (the pipeline stage)."""
+from cvshared.metrics.segmentation import PseudoLabelIoUMetric
+
+__all__ = ['PseudoLabelIoUMetric']
