@@ -44,3 +44,23 @@ def golden_inputs(batch: int = 3, size=(48, 64)) -> dict:
     labels[1, 14] = 1
     labels[2, 0] = labels[2, 11] = 1
     return dict(img=img, sal=sal.contiguous(), labels=labels)
+
+
+def tiny_msc_segmentor():
+    """A small ``I2crcMSCSegmentor`` (ResNet-18 widths 8, DeepLabV2Head with N(0, 0.3) weights so
+    the scales' logits differ), in the mmseg scope."""
+    import cvshared.wsss.deeplab  # noqa: F401  (DeepLabV2Head)
+    from mmengine.registry import init_default_scope
+
+    from .models import I2crcMSCSegmentor
+    init_default_scope('mmseg')
+    return I2crcMSCSegmentor(
+        data_preprocessor=dict(type='SegDataPreProcessor', size=(65, 65)),
+        backbone=dict(type='ResNet', depth=18, stem_channels=8, base_channels=8,
+                      out_indices=(3,), strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4),
+                      contract_dilation=True),
+        decode_head=dict(type='DeepLabV2Head', in_channels=64, in_index=0, num_classes=21,
+                         dilations=(6, 12, 18, 24), init_cfg=dict(type='Normal', std=0.3,
+                                                                  layer='Conv2d'),
+                         loss_decode=dict(type='CrossEntropyLoss')),
+        train_cfg=dict(), test_cfg=dict(mode='whole'))

@@ -10,6 +10,10 @@ from the official checkout; PROVENANCE.md gives the commit and command).
   ``make_golden.label_cases`` (conflicts, weak saliency, the 1 % rule, foreign classes, the
   multi-class background fill, a missing class).
 
+* ``deeplab.pt``: the official ``MSC`` around a small seeded conv net (the four training outputs
+  and the eval max) and the official CRF step (mean-subtracted image cast to uint8, softmax of
+  the resized logits, ``DenseCRF`` with the VOC config's values).
+
 Tolerances: the float32 forward of the same 16-conv net in the same order: 1e-5 relative +
 1e-5 absolute (the CAM's std is 1.6); labels are exact.
 """
@@ -105,6 +109,30 @@ def test_gen_gt_and_label_refinement_match_official():
     assert {0, 5, 12, 255} <= set(np.unique(golden['gen_gt'][0].numpy()))
     assert set(np.unique(golden['gen_gt'][2].numpy())) == {255}
     assert set(np.unique(golden['label_refinement'][3].numpy())) == {255}
+
+
+def test_msc_and_crf_match_official():
+    import types
+
+    from i2crc.pipeline import crf_label
+    from i2crc.testing import tiny_msc_segmentor
+    golden = load_checkpoint_file(osp.join(GOLDEN, 'deeplab.pt'))
+    seg = tiny_msc_segmentor()
+    seg._logits = types.MethodType(lambda self, x: base(x), seg)
+    base = _harness().msc_base()
+    with torch.no_grad():
+        outs = seg.msc_logits(golden['x'])
+    assert len(outs) == len(golden['train_out']) == 4
+    for ours, theirs in zip(outs, golden['train_out']):
+        torch.testing.assert_close(ours, theirs, atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(outs[-1], golden['eval_out'], atol=1e-6, rtol=1e-5)
+    label = crf_label(golden['crf_img'].numpy(), golden['crf_logits'], 'official')
+    expected = golden['crf_label'].numpy()
+    assert len(np.unique(expected)) > 1
+    np.testing.assert_array_equal(label, expected)
+    # the official image quirk matters: the plain image gives another label here
+    assert not np.array_equal(crf_label(golden['crf_img'].numpy(), golden['crf_logits'], 'rgb'),
+                              expected)
 
 
 def test_harness_refuses_a_folder_that_is_not_a_checkout(tmp_path, capsys):

@@ -254,20 +254,8 @@ def test_plain_cam_label_is_a_thresholded_argmax():
 # -- MSC segmentor ----------------------------------------------------------------------------
 
 def _segmentor():
-    import cvshared.wsss.deeplab  # noqa: F401  (DeepLabV2Head)
-    from i2crc.models import I2crcMSCSegmentor
-    from mmengine.registry import init_default_scope
-    init_default_scope('mmseg')
-    return I2crcMSCSegmentor(
-        data_preprocessor=dict(type='SegDataPreProcessor', size=(65, 65)),
-        backbone=dict(type='ResNet', depth=18, stem_channels=8, base_channels=8,
-                      out_indices=(3,), strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4),
-                      contract_dilation=True),
-        decode_head=dict(type='DeepLabV2Head', in_channels=64, in_index=0, num_classes=21,
-                         dilations=(6, 12, 18, 24), init_cfg=dict(type='Normal', std=0.3,
-                                                                  layer='Conv2d'),
-                         loss_decode=dict(type='CrossEntropyLoss')),
-        train_cfg=dict(), test_cfg=dict(mode='whole'))
+    from i2crc.testing import tiny_msc_segmentor
+    return tiny_msc_segmentor()
 
 
 def test_msc_fuses_by_max_and_sums_four_losses():

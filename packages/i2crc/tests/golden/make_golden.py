@@ -17,6 +17,12 @@ It contains no official code. Writes:
   and the official ``gen_gt.py`` label of the first image from those maps and its saliency.
 * ``labels.pt``: official ``gen_gt.py`` and ``label_refinement.py`` outputs on small
   hand-made arrays that hit every rule.
+* ``deeplab.pt``: the official ``segmentation/libs/models/msc.py::MSC`` (scales 0.5, 0.75)
+  around a small seeded conv net (train: the four outputs; eval: the max), and the official
+  CRF step of ``trainaug_pred.py crf``: the image through the official dataset's
+  ``__getitem__`` (``_BaseDataset``, its ``_load_data`` replaced by one returning our array),
+  the logits resized and softmaxed as there, ``libs/utils/crf.py::DenseCRF`` with the
+  ``configs/voc12.yaml`` CRF values, argmax.
 """
 from __future__ import annotations
 
@@ -136,6 +142,52 @@ def label_cases():
     return gen, ref
 
 
+def msc_base():
+    """The small seeded base net of the MSC golden (also built by test_golden.py)."""
+    import torch
+    torch.manual_seed(1)
+    return torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, stride=2, padding=1), torch.nn.ReLU(),
+                               torch.nn.Conv2d(8, 5, 3, stride=2, padding=1))
+
+
+def run_deeplab(checkout: str) -> dict:
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    sys.path.insert(0, osp.join(checkout, 'segmentation'))
+    from libs.datasets.base import _BaseDataset  # official, from the checkout
+    from libs.models.msc import MSC
+    from libs.utils.crf import DenseCRF
+    base = msc_base()
+    x = torch.randn(2, 3, 33, 41, generator=torch.Generator().manual_seed(2))
+    msc = MSC(base, scales=[0.5, 0.75])
+    with torch.no_grad():
+        msc.train()
+        train_out = [o.clone() for o in msc(x)]
+        msc.eval()
+        eval_out = msc(x)
+    # the CRF step
+    rng = np.random.default_rng(4)
+    h, w = 20, 24
+    img = np.zeros((h, w, 3), np.uint8)
+    img[:, : w // 2] = (30, 200, 90)
+    img[:, w // 2:] = (220, 40, 160)
+    img = np.clip(img + rng.normal(0, 10, img.shape), 0, 255).astype(np.uint8)
+    logits = torch.randn(3, 5, 6, generator=torch.Generator().manual_seed(5))
+    ds = object.__new__(_BaseDataset)
+    ds.mean_bgr = np.array((104.008, 116.669, 122.675))
+    ds.augment = False
+    ds._load_data = lambda index: ('img', img[..., ::-1].astype(np.float32),
+                                   np.zeros((h, w), np.int64))
+    _, image, _ = ds.__getitem__(0)
+    prob = F.softmax(F.interpolate(logits[None], size=(h, w), mode='bilinear',
+                                   align_corners=False), dim=1)[0].numpy()
+    crf = DenseCRF(iter_max=10, pos_w=3, pos_xy_std=1, bi_w=4, bi_xy_std=67, bi_rgb_std=3)
+    label = np.argmax(crf(image.astype(np.uint8).transpose(1, 2, 0), prob), axis=0)
+    return dict(x=x, train_out=train_out, eval_out=eval_out, crf_img=torch.from_numpy(img),
+                crf_logits=logits, crf_label=torch.from_numpy(label.astype(np.uint8)))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('checkout', help='official repository at the commit of PROVENANCE.md')
@@ -187,7 +239,8 @@ def main(argv=None) -> int:
     torch.save(dict(gen_gt=[torch.from_numpy(o.copy()) for o in gen_out],
                     label_refinement=[torch.from_numpy(o.copy()) for o in ref_out]),
                osp.join(args.out, 'labels.pt'))
-    print('wrote whole_forward.pt and labels.pt to', args.out)
+    torch.save(run_deeplab(checkout), osp.join(args.out, 'deeplab.pt'))
+    print('wrote whole_forward.pt, labels.pt and deeplab.pt to', args.out)
     return 0
 
 
