@@ -379,6 +379,8 @@ def test_draw_sample_panels():
     # the first CAM panel is hot (jet(1) = dark red), the second cold (jet(0) = dark blue)
     assert out[CAPTION_H + 8, 20 + 10, 0] > out[CAPTION_H + 8, 20 + 10, 2]
     assert out[CAPTION_H + 8, 40 + 10, 2] > out[CAPTION_H + 8, 40 + 10, 0]
+    # a DeepLab sample: image | prediction | ground truth
+    assert draw_sample(img, None, label=label, gt=label).shape == (16 + CAPTION_H, 60, 3)
 
 
 # -- refinement stage pieces ------------------------------------------------------------------
@@ -426,3 +428,20 @@ def test_refine_labels_writes_the_refined_labels_and_names_a_missing_initial_lab
     (init_dir / (items[1]['img_name'] + '.png')).unlink()
     with pytest.raises(FileNotFoundError, match='make_labels'):
         P.refine_labels(lambda path: pred, items, str(init_dir), str(tmp_path / 'out'))
+
+
+def test_msc_label_resize_equals_the_official_pil_nearest():
+    """The official ``resize_labels``: PIL ``NEAREST`` of the crop's labels to each output's
+    size; ours ``nearest-exact``. Equal at the VOC crop's output sizes (321 at scales 1, 0.5,
+    0.75 -> 41, 20, 30)."""
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    lab = rng.integers(0, 21, (321, 321)).astype(np.float32)
+    for size in (41, 20, 30):
+        pil = np.asarray(Image.fromarray(lab).resize((size, size), resample=Image.NEAREST))
+        ours = F.interpolate(torch.from_numpy(lab)[None, None], size=(size, size),
+                             mode='nearest-exact')[0, 0].numpy()
+        np.testing.assert_array_equal(ours, pil)
+        plain = F.interpolate(torch.from_numpy(lab)[None, None], size=(size, size),
+                              mode='nearest')[0, 0].numpy()
+        assert not np.array_equal(plain, pil)   # torch's 'nearest' would not be

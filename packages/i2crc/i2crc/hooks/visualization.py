@@ -17,23 +17,26 @@ from PIL import Image
 from ..registry import HOOKS
 
 
-def draw_sample(image: np.ndarray, maps: dict, saliency: np.ndarray | None = None,
-                label: np.ndarray | None = None, gt: np.ndarray | None = None) -> np.ndarray:
-    """``image`` (H x W x 3 uint8), ``maps`` ``{c: H x W uint8}`` (:func:`i2crc.labels.cam_maps`),
-    optional ``saliency`` (H x W, uint8 0..255 or float 0..1), ``label`` (the pseudo label,
-    VOC ids / 255) and ``gt``: the panels side by side, captioned."""
-    keys = sorted(maps)
-    cams = (np.stack([maps[k] / 255.0 for k in keys]) if keys
-            else np.zeros((0,) + image.shape[:2]))
-    panels = [caption_panel(np.asarray(image, np.uint8), 'image'),
-              draw_cam_overlay(image, cams, keys, class_names=VOC_CLASSES[1:])]
+def draw_sample(image: np.ndarray, maps: dict | None, saliency: np.ndarray | None = None,
+                label: np.ndarray | None = None, gt: np.ndarray | None = None,
+                label_caption: str = 'pseudo label') -> np.ndarray:
+    """``image`` (H x W x 3 uint8), ``maps`` ``{c: H x W uint8}`` (:func:`i2crc.labels.cam_maps`;
+    ``None``: no CAM panel), optional ``saliency`` (H x W, uint8 0..255 or float 0..1),
+    ``label`` (VOC ids / 255, captioned ``label_caption``) and ``gt``: the panels side by
+    side, captioned."""
+    panels = [caption_panel(np.asarray(image, np.uint8), 'image')]
+    if maps is not None:
+        keys = sorted(maps)
+        cams = (np.stack([maps[k] / 255.0 for k in keys]) if keys
+                else np.zeros((0,) + image.shape[:2]))
+        panels.append(draw_cam_overlay(image, cams, keys, class_names=VOC_CLASSES[1:]))
     if saliency is not None:
         sal = np.asarray(saliency, np.float64)
         sal = sal / 255.0 if sal.max() > 1 else sal
         panels.append(caption_panel(heat_overlay(image, sal), 'saliency'))
     palette = voc_palette()
     if label is not None:
-        panels.append(draw_label_overlay(image, label, palette, caption='pseudo label'))
+        panels.append(draw_label_overlay(image, label, palette, caption=label_caption))
     if gt is not None:
         panels.append(draw_label_overlay(image, gt, palette, caption='ground truth'))
     return np.concatenate(panels, axis=1)
@@ -54,7 +57,7 @@ class I2crcVisualizationHook(SampleVisualizationHook):
             label = sample.pred_sem_seg.data[0].cpu().numpy()
             gt = (sample.gt_sem_seg.data[0].cpu().numpy() if hasattr(sample, 'gt_sem_seg')
                   else None)
-            out = draw_sample(image, {}, label=label, gt=gt)
+            out = draw_sample(image, None, label=label, gt=gt, label_caption='prediction')
         else:
             from ..labels import gen_gt
             path = sample['img_path']
