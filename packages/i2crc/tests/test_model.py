@@ -445,3 +445,17 @@ def test_msc_label_resize_equals_the_official_pil_nearest():
         plain = F.interpolate(torch.from_numpy(lab)[None, None], size=(size, size),
                               mode='nearest')[0, 0].numpy()
         assert not np.array_equal(plain, pil)   # torch's 'nearest' would not be
+
+
+def test_color_jitter_is_torchvision_on_the_rgb_view():
+    from i2crc.datasets import I2crcColorJitter
+    rng = np.random.default_rng(1)
+    bgr = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    same = I2crcColorJitter(0, 0, 0, 0)(dict(img=bgr.copy()))['img']
+    np.testing.assert_array_equal(same, bgr)
+    torch.manual_seed(0)
+    out = I2crcColorJitter(brightness=(0.5, 0.5), contrast=0, saturation=0, hue=0)(
+        dict(img=bgr.copy()))['img']
+    assert out.dtype == np.uint8 and out.shape == bgr.shape
+    # brightness 0.5 halves every channel (torchvision's blend with black, rounded down)
+    np.testing.assert_allclose(out.astype(int), bgr.astype(int) // 2, atol=1)

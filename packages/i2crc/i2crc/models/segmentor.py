@@ -22,7 +22,7 @@ from ..registry import MODELS
 
 
 @MODELS.register_module()
-class I2crcMSCSegmentor(EncoderDecoder):
+class I2crcMSCSegmentor(EncoderDecoder):  # candidate for cvshared (deeplab-pytorch's MSC)
     """``EncoderDecoder`` with DeepLab-v2 MSC (module docstring).
 
     Args:
