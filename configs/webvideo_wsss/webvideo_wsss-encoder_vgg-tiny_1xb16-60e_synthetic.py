@@ -24,5 +24,5 @@ optim_wrapper = dict(_delete_=True, type='OptimWrapper', optimizer=dict(type='Ad
 max_epochs = 60
 param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=True, begin=0, end=max_epochs)]
 train_cfg = dict(max_epochs=max_epochs)
-video_stage = dict(graph_cfg=dict(n_segments=80))
+video_stage = dict(graph_cfg=dict(n_segments=150))
 default_hooks = dict(checkpoint=dict(interval=max_epochs), logger=dict(interval=5))

@@ -4,7 +4,7 @@ the graph cut of the retained video frames recovers the whole bodies, and the de
 those video masks segments the VOC images better than the plain CAM labels.
 
 Protocol (fixed on seed 0, the development seed on which the graph cut's parameters of the
-synthetic config were chosen, before seeds 1-3 were run):
+synthetic config were chosen, before any held-out seed was run):
 * video masks: two-class (fg / bg) mIoU of the graph-cut masks vs the thresholded CAM masks on
   the same retained frames, the CAM at its BEST threshold of ``CAM_SWEEP`` on those frames;
 * VOC: 21-class mIoU on the synthetic val images of the encoder-decoder (E8) vs the plain-CAM
@@ -12,12 +12,25 @@ synthetic config were chosen, before seeds 1-3 were run):
   true image labels;
 * pass: both gaps >= ``MARGIN`` = 0.05.
 
-Measured (this machine, 1 thread, ~15 s a seed; mIoU as fractions; every seed run):
-seed 0 (dev): video 0.924 vs CAM best 0.816; VOC decoder 0.860 vs CAM best 0.740.
-held-out seed 1: 0.944 vs 0.844; 0.878 vs 0.770 (pass)
-held-out seed 2: 0.972 vs 0.840; 0.906 vs 0.800 (pass)
-held-out seed 3: 0.754 vs 0.785; 0.780 vs 0.744 (FAILS both gaps: thin shapes, README Results)
-The test runs seed 1, chosen before the held-out runs; the claim holds on 3 of 4 seeds.
+Every seed run (this machine, 1 thread, 15-25 s a seed under load; mIoU as fractions;
+video graph cut vs CAM best; VOC decoder vs plain CAM best):
+
+version 1, 80 superpixels a frame:
+  seed 0 (dev) 0.924 vs 0.816; 0.860 vs 0.740
+  seed 1       0.944 vs 0.844; 0.878 vs 0.770  pass
+  seed 2       0.972 vs 0.840; 0.906 vs 0.800  pass
+  seed 3       0.754 vs 0.785; 0.780 vs 0.744  FAIL (both)
+version 2 (this file), 150 superpixels (chosen on seed 0 after seed 3 failed: thin arms of
+crosses / triangles did not get superpixels of their own), new held-out seeds 4-6:
+  seed 0 (dev) 0.957 vs 0.816; 0.870 vs 0.740
+  seed 4       0.812 vs 0.825; 0.827 vs 0.759  FAIL (video)
+  seed 5       0.942 vs 0.836; 0.886 vs 0.799  pass
+  seed 6       0.959 vs 0.846; 0.865 vs 0.815  pass (VOC gap 0.050, at the margin)
+  and the seeds already seen: 1 0.951 vs 0.844; 0.890 vs 0.770 pass, 2 0.984 vs 0.840;
+  0.906 vs 0.800 pass, 3 0.777 vs 0.785; 0.857 vs 0.744 FAIL (video)
+The decoder beats plain CAM by >= 0.05 on all 7 seeds of version 2; the video masks beat the
+CAM masks by >= 0.05 on 5 of 7 and are below them on 2 (README Results). The test runs seed 1,
+chosen before any held-out run.
 """
 import random
 
@@ -29,11 +42,11 @@ import torch.nn.functional as F
 CAM_SWEEP = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 MARGIN = 0.05
 TINY = dict(arch=(1, 1, 1), widths=(16, 32, 64), num_pools=2)
-GRAPH = dict(n_segments=80, lam_s=4.0, init_fg=0.3, init_bg=0.05, loc_clip=0.2)
+GRAPH = dict(n_segments=150, lam_s=4.0, init_fg=0.3, init_bg=0.05, loc_clip=0.2)
 SEED = 1  # a held-out seed (HELD_OUT)
 #: every held-out seed run: (video, video CAM best, VOC decoder, VOC CAM best)
-HELD_OUT = {1: (0.944, 0.844, 0.878, 0.770), 2: (0.972, 0.840, 0.906, 0.800),
-            3: (0.754, 0.785, 0.780, 0.744)}
+HELD_OUT = {4: (0.812, 0.825, 0.827, 0.759), 5: (0.942, 0.836, 0.886, 0.799),
+            6: (0.959, 0.846, 0.865, 0.815)}
 
 
 def _fit_encoder(enc, x, y, steps, rng):
