@@ -1,5 +1,6 @@
 """Shapes, gradients and stated properties of the encoder (E5, E6), decoder (E7) and inference
 (E8); the video stage's reading, rejection and errors; data layout errors; converter; drawing."""
+import os.path as osp
 
 import numpy as np
 import pytest
@@ -243,3 +244,23 @@ def test_crf_refinement_snaps_a_blurred_map_to_the_image_edges(tmp_path):
     plain = (probs[0].numpy() > 0.5)
     iou = lambda a: (a & square).sum() / (a | square).sum()  # noqa: E731
     assert iou(lab.numpy() == 7) > iou(plain) + 0.05
+
+
+def test_segment_videos_writes_the_decoder_set_and_scores_the_rejection(tmp_path):
+    from webvideo_wsss.datasets import WebVideoFrameDataset, make_video_synthetic
+    from webvideo_wsss.pipeline import segment_videos
+    root = make_video_synthetic(str(tmp_path / 'v'), classes=('aeroplane',), videos_per_class=2,
+                                num_frames=4, off_prob=1.0, off_frames=1)
+    out = segment_videos(StubEncoder(), root, str(tmp_path / 'out'), frame_thres=0.5,
+                         graph_cfg=dict(n_segments=80, lam_s=4.0, init_fg=0.3, init_bg=0.05,
+                                        loc_clip=0.2), pictures=1)
+    assert (out['frames'], out['kept']) == (8.0, 6.0)
+    assert out['reject_recall'] == 1.0 and out['reject_precision'] == 1.0
+    assert out['video_mIoU'] > out['cam_best_mIoU']
+    ds = WebVideoFrameDataset(data_root=str(tmp_path / 'out'), pipeline=[], video_root=root)
+    assert len(ds) == 6 and {ds.get_data_info(i)['cls'] for i in range(6)} == {0}
+    assert osp.isfile(tmp_path / 'out' / 'pictures' / 'aeroplane_0000.png')
+    # a listed video with no decodable frame stops the stage, naming the file
+    (tmp_path / 'v' / 'videos' / 'aeroplane' / '0001.mp4').write_bytes(b'\0' * 64)
+    with pytest.raises(ValueError, match='0001.mp4.*no decodable frame'):
+        segment_videos(StubEncoder(), root, None)
