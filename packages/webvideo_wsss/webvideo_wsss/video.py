@@ -16,7 +16,6 @@ import os.path as osp
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 MEAN = torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1)
 STD = torch.tensor([58.395, 57.12, 57.375]).view(1, 3, 1, 1)
@@ -144,7 +143,3 @@ def binary_iou(preds, gts) -> float:
             inter[c] += (pc & gc).sum()
             union[c] += (pc | gc).sum()
     return float(np.mean(inter / np.maximum(union, 1)))
-
-
-def upsample(x: torch.Tensor, size) -> torch.Tensor:
-    return F.interpolate(x, size, mode='bilinear', align_corners=False)
