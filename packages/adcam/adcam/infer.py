@@ -18,6 +18,8 @@ from .hooks.visualization import draw_sample
 class AdcamInferencer(CvsharedInferencer):
     """Images -> ``scores`` (20 sigmoid class scores) and ``classes`` (indices above 0.5)."""
 
+    GROUND_TRUTH_STEPS = ('LoadVOCSegAnnotation',)
+
     def input_to_data(self, item) -> dict:
         # no image label for a user's image: every class (the model's scores pick them below)
         return dict(img_path=str(item), img_labels=np.ones(20, np.float32))

@@ -42,7 +42,7 @@ def read_rgb(path: str) -> np.ndarray:
         return np.array(im.convert('RGB'))
 
 
-def labels_from_cam(keys, cams, bg: float) -> torch.Tensor:
+def labels_from_cam(keys, cams, bg: float) -> torch.Tensor:  # candidate for cvshared
     """``keys`` (K,) 0-based class indices, ``cams`` (K, H, W) normalised CAMs -> ``int64``
     label map (0 background, ``keys[k] + 1``) by argmax against the constant score ``bg``."""
     cams = torch.as_tensor(np.asarray(cams) if not torch.is_tensor(cams) else cams).float()

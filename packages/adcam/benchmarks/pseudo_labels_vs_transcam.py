@@ -3,6 +3,7 @@ TransCAM baseline (same CAMs, same attention), time and peak memory.
 
     python packages/adcam/benchmarks/pseudo_labels_vs_transcam.py [--device cpu|cuda]
         [--size 375 500] [--scales 1.0 0.5 1.5 2.0] [--with-backbone] [--repeats 3]
+        [--similarity jaccard|cosine]
 
 Setting: a VOC-sized image (default 375 x 500), TransCAM's inference scales (1, 0.5, 1.5, 2)
 with flip (batch 2 per scale), Conformer-S (12 blocks, 6 heads, patch 16) token grids
@@ -34,9 +35,10 @@ def run_one(method: str, args) -> dict:
     from adcam.models import AdcamCAMNet, couple
     from adcam.models.cam_net import ADCAM_COUPLING
     dev = torch.device(args.device)
-    cfg = ADCAM_COUPLING if method == 'adcam' else {}
+    cfg = dict(ADCAM_COUPLING, similarity=args.similarity) if method == 'adcam' else {}
     if args.with_backbone:
-        net = AdcamCAMNet(backbone=dict(type='AdcamConformer', arch='small'), method=method)
+        net = AdcamCAMNet(backbone=dict(type='AdcamConformer', arch='small'), method=method,
+                          coupling_cfg=dict(similarity=args.similarity))
         net.to(dev).eval()
         inputs = [torch.randn(2, 3, h * 16, w * 16, device=dev)
                   for h, w in _grids(args.size, args.scales)]
@@ -82,6 +84,8 @@ def main(argv=None):
     p.add_argument('--scales', type=float, nargs='+', default=(1.0, 0.5, 1.5, 2.0))
     p.add_argument('--with-backbone', action='store_true')
     p.add_argument('--repeats', type=int, default=3)
+    p.add_argument('--similarity', default='jaccard', help="AD-CAM's refinement similarity "
+                   "(default the package's 'jaccard'; 'cosine' is one matrix product)")
     p.add_argument('--method', help=argparse.SUPPRESS)     # the subprocess
     args = p.parse_args(argv)
     if args.method:
@@ -91,14 +95,14 @@ def main(argv=None):
     for method in ('transcam', 'adcam'):
         cmd = [sys.executable, __file__, '--method', method, '--device', args.device,
                '--size', *map(str, args.size), '--scales', *map(str, args.scales),
-               '--repeats', str(args.repeats)] + (['--with-backbone'] if args.with_backbone
-                                                  else [])
+               '--repeats', str(args.repeats), '--similarity', args.similarity] + \
+            (['--with-backbone'] if args.with_backbone else [])
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
         rows.append(json.loads(out.strip().splitlines()[-1]))
     what = 'forward_cam (Conformer-S + heads + coupling)' if args.with_backbone else 'coupling'
     print(f'{what}, image {args.size[0]} x {args.size[1]}, scales {list(args.scales)} + flip, '
           f'tokens per scale {rows[0]["tokens"]}, device {args.device}, '
-          f'{rows[0]["threads"]} threads')
+          f'{rows[0]["threads"]} threads, AD-CAM similarity {args.similarity}')
     print('| method | s / image | peak memory (MiB) |\n|---|---|---|')
     for r in rows:
         print(f'| {r["method"]} | {r["s_per_image"]:.3f} | {r["peak_mib"]} |')

@@ -51,7 +51,8 @@ def test_attention_is_far_from_uniform(golden):
     a = torch.stack(golden['attns']).mean(2)[:, 0, 1:, 1:]   # blocks x N x N, no cls token
     p = a / a.sum(-1, keepdim=True)
     entropy = -(p * p.clamp_min(1e-12).log()).sum(-1).mean()
-    assert entropy < 0.75 * math.log(p.shape[-1]), (float(entropy), math.log(p.shape[-1]))
+    # measured 1.18 vs log 64 = 4.16
+    assert entropy < 0.5 * math.log(p.shape[-1]), (float(entropy), math.log(p.shape[-1]))
 
 
 def test_whole_forward_matches_official_transcam(golden, model):

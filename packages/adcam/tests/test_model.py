@@ -388,3 +388,15 @@ def test_draw_sample_panels():
     out = draw_sample(img, cams, {m: label for m in cams}, gt=label)
     assert out.shape[1:] == (40 * 4, 3) and out.shape[0] > 2 * 32     # 2 rows of 4 panels
     assert (out[:, 40:] != 0).any()                  # the heat maps are drawn
+
+
+def test_bad_input_errors_name_the_file(tmp_path):
+    from adcam.datasets import AdcamPackInputs
+    from adcam.paper import check_data
+    with pytest.raises(KeyError, match=r'x\.jpg: no image-level label'):
+        AdcamPackInputs().transform(dict(img=np.zeros((8, 8, 3), np.uint8), img_path='x.jpg'))
+    with pytest.raises(ValueError, match=r'x\.jpg: expected an H x W x 3'):
+        AdcamPackInputs().transform(dict(img=np.zeros((8, 8), np.uint8), img_path='x.jpg',
+                                         img_labels=np.zeros(20)))
+    with pytest.raises(FileNotFoundError, match='JPEGImages'):
+        check_data(str(tmp_path), 'voc12_pseudo')

@@ -62,6 +62,7 @@ METHODS = ('cam', 'transcam', 'adcam')
 SIMILARITIES = ('cosine', 'jaccard', 'dot')
 
 
+# candidate for cvshared (any CAM x ViT-attention coupling: TransCAM, AD-CAM)
 def aggregate_attention(attns: Sequence[Tensor], layers: Sequence[int] | None = None,
                         drop_cls: bool = True) -> Tensor:
     """``[(B, heads, 1 + N, 1 + N)] * L`` -> ``(B, N, N)``: mean over heads, sum over the
