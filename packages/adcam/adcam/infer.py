@@ -33,8 +33,8 @@ class AdcamInferencer(CvsharedInferencer):
             image = np.asarray(im.convert('RGB'))
         keep = result['classes']
         cams = {m: c[keep] for m, c in pred['cams'].items()}
-        from .pipeline import labels_from_cam
-        labels = {m: labels_from_cam(keep, c, 0.4).numpy() for m, c in cams.items()}
+        from cvshared.wsss.cam import cam_label
+        labels = {m: cam_label(keep, c, 0.4).numpy() for m, c in cams.items()}
         path = osp.join(out_dir, f'{stem(item)}.png')
         Image.fromarray(draw_sample(image, cams, labels)).save(path)
         return [path]

@@ -5,9 +5,9 @@ the learning test call):
                   (``'cam'``, ``'transcam'``, ``'adcam'``; :func:`cvshared.wsss.cam.multiscale_cam`,
                   ``variant='psa'``: ReLU, sum over scales and flips at full size, max-normalised)
                   -> ``<cam_dir>/<method>/<name>.npy`` (PSA's dict format);
-``labels_from_cam`` the pseudo label of one image: a constant background score (TransCAM's
-                  ``infer_TransCAM.py``: 0.6 / 0.25 before CRF) against the normalised CAMs,
-                  argmax;
+(pseudo label of one image: :func:`cvshared.wsss.cam.cam_label`, a constant background score,
+                  TransCAM's ``infer_TransCAM.py``: 0.6 / 0.25 before CRF, against the
+                  normalised CAMs, argmax);
 ``evaluate``      the pseudo labels' mIoU of each method against the masks, at a fixed background
                   score and at the best one of ``BG_SWEEP`` (each method gets its own best: the
                   coupling changes the CAMs' spread, so one threshold would favour one method);
@@ -20,6 +20,7 @@ import os.path as osp
 
 import numpy as np
 import torch
+from cvshared.wsss.cam import cam_label
 from PIL import Image
 
 from .models.coupling import METHODS
@@ -40,16 +41,6 @@ def read_rgb(path: str) -> np.ndarray:
                                 f'JPEGImages folder)')
     with Image.open(path) as im:
         return np.array(im.convert('RGB'))
-
-
-def labels_from_cam(keys, cams, bg: float) -> torch.Tensor:  # candidate for cvshared
-    """``keys`` (K,) 0-based class indices, ``cams`` (K, H, W) normalised CAMs -> ``int64``
-    label map (0 background, ``keys[k] + 1``) by argmax against the constant score ``bg``."""
-    cams = torch.as_tensor(np.asarray(cams) if not torch.is_tensor(cams) else cams).float()
-    keys = torch.as_tensor(keys).long()
-    stack = torch.cat([torch.full((1,) + tuple(cams.shape[1:]), float(bg)), cams.cpu()])
-    lut = torch.cat([torch.zeros(1, dtype=torch.long), keys.cpu() + 1])
-    return lut[stack.argmax(0)]
 
 
 def image_cams(cam_net, img: np.ndarray, label, methods=METHODS, scales=(1.0,), flip=True):
@@ -105,7 +96,7 @@ def evaluate(items, cams: dict, bg: float = 0.4, bg_sweep=BG_SWEEP, num_classes:
     result = {}
     for m in methods:
         def miou(b, m=m):
-            preds = [labels_from_cam(cams[n][m]['keys'], cams[n][m]['high_res'], b).numpy()
+            preds = [cam_label(cams[n][m]['keys'], cams[n][m]['high_res'], b).numpy()
                      for n in gts]
             return 100.0 * evaluate_label_maps(preds, list(gts.values()), num_classes + 1)['mIoU']
         sweep = {b: miou(b) for b in bg_sweep}
@@ -114,7 +105,7 @@ def evaluate(items, cams: dict, bg: float = 0.4, bg_sweep=BG_SWEEP, num_classes:
                          best_bg=best)
         if out_dir is not None:
             for n in cams:
-                lab = labels_from_cam(cams[n][m]['keys'], cams[n][m]['high_res'], bg)
+                lab = cam_label(cams[n][m]['keys'], cams[n][m]['high_res'], bg)
                 save_label_png(osp.join(out_dir, m, n + '.png'), lab.numpy().astype(np.uint8))
     return result
 

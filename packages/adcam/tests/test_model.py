@@ -342,10 +342,10 @@ def test_cam_net_modes_shapes_and_gradients():
         net(x, mode='bad')
 
 
-def test_labels_from_cam():
-    from adcam.pipeline import labels_from_cam
+def test_cam_label():
+    from cvshared.wsss.cam import cam_label
     cams = torch.tensor([[[0.9, 0.1], [0.5, 0.2]], [[0.2, 0.8], [0.6, 0.1]]])
-    lab = labels_from_cam(torch.tensor([3, 14]), cams, bg=0.4)
+    lab = cam_label(torch.tensor([3, 14]), cams, bg=0.4)
     assert lab.tolist() == [[4, 15], [15, 0]]
 
 

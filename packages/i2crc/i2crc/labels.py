@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 
 import cv2
 import numpy as np
+from cvshared.wsss.cam import cam_label as keyed_cam_label
 
 IGNORE = 255
 # gen_gt thresholds (official gen_gt.py)
@@ -138,10 +139,8 @@ def cam_label(maps: Mapping[int, np.ndarray], shape, bg_threshold: float) -> np.
     keys = sorted(maps)
     if not keys:
         return np.zeros((h, w), np.uint8)
-    score = np.concatenate([np.full((1, h, w), bg_threshold, np.float32),
-                            np.stack([np.asarray(maps[c], np.float32) / 255 for c in keys])])
-    lut = np.asarray([0] + [c + 1 for c in keys], np.uint8)
-    return lut[score.argmax(0)]
+    cams = np.stack([np.asarray(maps[c], np.float32) / 255 for c in keys])
+    return keyed_cam_label(keys, cams, bg_threshold).numpy().astype(np.uint8)
 
 
 def best_threshold_labels(maps_list: Iterable, gts: list, thresholds) -> tuple[float, float]:

@@ -166,8 +166,8 @@ def evaluate_segmentor(segmentor, items, use_gt_labels: bool = True,
     ``cam_sweep``."""
     from cvshared.datasets.voc import read_voc_mask
     from cvshared.metrics.segmentation import evaluate_label_maps
+    from cvshared.wsss.cam import cam_label
 
-    from .models import cam_label
     from .video import frames_to_tensor
     segmentor.eval()
     old = segmentor.use_gt_labels
@@ -186,7 +186,7 @@ def evaluate_segmentor(segmentor, items, use_gt_labels: bool = True,
         segmentor.use_gt_labels = old
 
     def cam_miou(t):
-        return evaluate_label_maps([cam_label(c, k, t).numpy() for c, k in cams], gts,
+        return evaluate_label_maps([cam_label(k, c, t).numpy() for c, k in cams], gts,
                                    21)['mIoU']
     sweep = {float(t): cam_miou(t) for t in cam_sweep}
     best = max(sweep, key=sweep.get)

@@ -50,7 +50,7 @@ import torch
 import torch.nn.functional as F
 
 __all__ = ['IRN_SCALES', 'PSA_SCALES', 'multiscale_cam', 'scaled_size', 'strided_size',
-           'strided_up_size', 'background', 'save_cam', 'load_cam', 'check_cam_size',
+           'strided_up_size', 'background', 'cam_label', 'save_cam', 'load_cam', 'check_cam_size',
            'CamFileError']
 
 IRN_SCALES = (1.0, 0.5, 1.5, 2.0)
@@ -215,6 +215,21 @@ def background(cam, mode: str = 'const', value: float = 0.25, alpha: float = 16.
     else:
         raise ValueError(f"background: mode must be 'const' or 'power', got {mode!r}")
     return bg.numpy() if is_np else bg
+
+
+def cam_label(keys, cams, bg: float) -> torch.Tensor:
+    """The CAM-only label map: VOC ids (0 background, ``keys[k] + 1``) of the argmax of
+    ``[bg, cams_0, ..., cams_{K-1}]``, a constant background score ``bg`` in front of the
+    ``K x H x W`` normalised CAMs of the classes ``keys`` (0-based). ``int64 H x W`` on the CPU;
+    numpy or torch input. Ties go to the lower channel, background first (``argmax``)."""
+    cams = (cams if torch.is_tensor(cams) else torch.as_tensor(np.asarray(cams))).float().cpu()
+    keys = torch.as_tensor(np.asarray(keys) if not torch.is_tensor(keys) else keys).long().cpu()
+    if cams.ndim != 3 or cams.shape[0] != keys.numel():
+        raise ValueError(f'cam_label: cams must be K x H x W with K = len(keys) = {keys.numel()}, '
+                         f'got shape {tuple(cams.shape)}')
+    stack = torch.cat([background(cams, 'const', bg), cams])
+    lut = torch.cat([torch.zeros(1, dtype=torch.long), keys + 1])
+    return lut[stack.argmax(0)]
 
 
 def check_cam_size(cam_dict: dict, image_size: Sequence[int], stride: int | None = 4,

@@ -238,3 +238,21 @@ def test_power_background_equals_psa_crf_inputs():
             torch.testing.assert_close(probs, ref, rtol=0, atol=1e-6)
             other = background(hr, 'power', alpha=36 - alpha)
             assert (other - ref[:1]).abs().max() > 1e-2
+
+
+def test_cam_label_is_the_argmax_against_the_constant_background_brute_force():
+    from cvshared.wsss.cam import cam_label
+    rng = np.random.default_rng(0)
+    keys = np.array([3, 14, 0])
+    cams = rng.random((3, 5, 7)).astype(np.float32)
+    for bg in (0.0, 0.4, 0.8, 1.1):
+        lab = cam_label(keys, cams, bg).numpy()
+        for y in range(5):
+            for x in range(7):
+                scores = [bg] + list(cams[:, y, x])
+                k = int(np.argmax(scores))
+                assert lab[y, x] == (0 if k == 0 else keys[k - 1] + 1)
+    assert (cam_label(keys, cams, 1.1) == 0).all()
+    assert cam_label(torch.tensor([5]), torch.ones(1, 2, 2), 0.5).tolist() == [[6, 6], [6, 6]]
+    with pytest.raises(ValueError, match='len\\(keys\\)'):
+        cam_label(keys[:2], cams, 0.4)

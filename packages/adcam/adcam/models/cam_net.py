@@ -122,7 +122,7 @@ class AdcamCAMNet(BaseModel):
         class indices ``keys`` and, per method, the CAMs at the image size (``cams``, max-
         normalised, single scale) and their pseudo labels at ``bg_threshold`` (``labels``);
         with ``gt_seg_map`` also ``pred`` (``self.method``'s label) and ``gt``."""
-        from ..pipeline import labels_from_cam
+        from cvshared.wsss.cam import cam_label
         f = self.features(x)
         out = dict(cam=F.relu(self.forward_cam(x))[0].cpu(),
                    scores=torch.sigmoid(f['logits'][0]).cpu(),
@@ -140,7 +140,7 @@ class AdcamCAMNet(BaseModel):
             up = F.interpolate(cam, size, mode='bilinear', align_corners=False)[0].cpu()
             up = up / (up.amax((1, 2), keepdim=True) + 1e-5)
             out['cams'][m] = up
-            out['labels'][m] = labels_from_cam(keys, up, self.bg_threshold).numpy()
+            out['labels'][m] = cam_label(keys, up, self.bg_threshold).numpy()
         if gt is not None:
             out.update(pred=out['labels'][self.method],
                        gt=torch.as_tensor(gt).squeeze().numpy())

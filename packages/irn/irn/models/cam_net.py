@@ -14,6 +14,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from cvshared.wsss.cam import cam_label
 from mmengine.model import BaseModel
 
 from ..registry import MODELS
@@ -96,9 +97,8 @@ class IrnCAMNet(BaseModel):
                 c = c / (c.flatten(1).max(1)[0].view(-1, 1, 1) + 1e-5)
                 h, w = _get(s, 'ori_shape', cam.shape[-2:])
                 c = c[:, :h, :w].cpu()
-                padded = torch.cat([torch.full((1, h, w), bg_thres), c])
-                lut = torch.cat([torch.zeros(1, dtype=torch.long), keys.cpu() + 1])
-                res.update(label=lab, keys=keys.cpu(), cams=c, pred=lut[padded.argmax(0)])
+                res.update(label=lab, keys=keys.cpu(), cams=c,
+                           pred=cam_label(keys.cpu(), c, bg_thres))
             gt = _get(s, 'gt_seg_map', None)
             if gt is not None:
                 res['gt'] = torch.as_tensor(gt)

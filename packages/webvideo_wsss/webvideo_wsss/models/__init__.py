@@ -3,7 +3,7 @@ CAM encoder (Sec. 3.1) and the class-agnostic decoder with the full encoder-deco
 3.4)."""
 from .backbone import WebVideoVGG
 from .decoder import WebVideoDecoder, WebVideoSegmentor, label_from_probs
-from .encoder import WebVideoEncoder, cam_label, normalize_cam
+from .encoder import WebVideoEncoder, normalize_cam
 
 __all__ = ['WebVideoVGG', 'WebVideoEncoder', 'WebVideoDecoder', 'WebVideoSegmentor',
-           'cam_label', 'label_from_probs', 'normalize_cam']
+           'label_from_probs', 'normalize_cam']

@@ -32,11 +32,12 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from cvshared.wsss.cam import cam_label
 from mmengine.model import BaseModel
 
 from ..registry import MODELS
 from .backbone import VGG16_ARCH, VGG16_WIDTHS
-from .encoder import _get, cam_label, normalize_cam
+from .encoder import _get, normalize_cam
 
 
 @MODELS.register_module()
@@ -195,7 +196,7 @@ class WebVideoSegmentor(BaseModel):
                                  align_corners=False)[0, :, :h, :w].cpu()
             res = dict(scores=scores[b].cpu(), keys=keys.cpu(), probs=probs, pred=pred,
                        cams=normalize_cam(cams),
-                       pred_cam=cam_label(normalize_cam(cams), keys.cpu(), self.cam_bg_thres),
+                       pred_cam=cam_label(keys.cpu(), normalize_cam(cams), self.cam_bg_thres),
                        img_path=_get(s, 'img_path', None))
             gt = _get(s, 'gt_seg_map', None)
             if gt is not None:
@@ -217,7 +218,7 @@ class WebVideoSegmentor(BaseModel):
 
 def label_from_probs(probs: torch.Tensor, keys: torch.Tensor, fg_thres: float = 0.5):
     """E8: VOC ids of ``argmax([fg_thres, P_1..P_K])`` (``probs`` ``(K, H, W)``)."""
-    return cam_label(probs, keys, fg_thres)
+    return cam_label(keys, probs, fg_thres)
 
 
 def crf_refine(img_path: str, probs: torch.Tensor, keys: torch.Tensor, crf: dict):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from cvshared.wsss.cam import cam_label
 from mmengine.model import BaseModel
 
 from ..registry import MODELS
@@ -114,7 +115,7 @@ class WebVideoEncoder(BaseModel):
             h, w = _get(s, 'ori_shape', a.shape[-2:])
             if lab is not None:
                 keys = torch.nonzero(torch.as_tensor(lab).reshape(-1)).reshape(-1)
-                res['pred'] = cam_label(a[keys.to(a.device), :h, :w].cpu(), keys.cpu(),
+                res['pred'] = cam_label(keys.cpu(), a[keys.to(a.device), :h, :w].cpu(),
                                         self.bg_thres)
                 res['cams'], res['keys'] = a[keys.to(a.device), :h, :w].cpu(), keys.cpu()
             gt = _get(s, 'gt_seg_map', None)
@@ -135,12 +136,3 @@ class WebVideoEncoder(BaseModel):
         if mode == 'predict':
             return self.predict(inputs, data_samples or [{}] * len(inputs))
         raise ValueError(f"mode must be 'tensor', 'loss' or 'predict', not {mode!r}")
-
-
-def cam_label(alpha: torch.Tensor, keys: torch.Tensor, bg_thres: float) -> torch.Tensor:
-    """The plain-CAM label map: VOC ids (0 background, ``keys + 1``) of the argmax of
-    ``[bg_thres, alpha_k...]`` (``alpha`` ``(K, H, W)`` of the classes ``keys``)."""
-    h, w = alpha.shape[-2:]
-    padded = torch.cat([torch.full((1, h, w), float(bg_thres)), alpha.float().cpu()])
-    lut = torch.cat([torch.zeros(1, dtype=torch.long), keys.long().cpu() + 1])
-    return lut[padded.argmax(0)]
