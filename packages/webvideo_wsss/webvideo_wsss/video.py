@@ -133,13 +133,7 @@ def save_video_annotations(out_dir: str, rel: str, cls: int, result: dict) -> li
 
 def binary_iou(preds, gts) -> float:
     """Mean of the foreground and background IoU over all pixels of mask pairs (the
-    two-class mIoU of the video masks; GT 255 ignored)."""
-    inter, union = np.zeros(2), np.zeros(2)
-    for p, g in zip(preds, gts, strict=True):
-        p, g = np.asarray(p).astype(np.int64), np.asarray(g)
-        valid = g != 255
-        for c in (0, 1):
-            pc, gc = (p == c) & valid, (g == c) & valid
-            inter[c] += (pc & gc).sum()
-            union[c] += (pc | gc).sum()
-    return float(np.mean(inter / np.maximum(union, 1)))
+    two-class mIoU of the video masks; GT 255 ignored): the shared
+    :func:`cvshared.metrics.segmentation.evaluate_label_maps` with two classes."""
+    from cvshared.metrics.segmentation import evaluate_label_maps
+    return evaluate_label_maps(preds, gts, 2)['mIoU']
