@@ -18,6 +18,17 @@ Registered in mmaction2's ``DATASETS`` / ``TRANSFORMS`` on import of this module
   ``<video>.avi <0|1|2>``: 1 train, 2 test, 0 unused), videos ``<class>/<video>.avi`` (the
   ``hmdb51_org`` archives unpacked per class); labels = the 51 class names sorted, as
   mmaction2's ``classInd``.
+* :class:`UCF101Dataset` -- ``ucfTrainTestlist/classInd.txt`` (lines ``<1-based index>
+  <class>``), ``trainlist0<k>.txt`` (``<class>/<video>.avi <1-based label>``) and
+  ``testlist0<k>.txt`` (``<class>/<video>.avi``, the label from the class folder), videos
+  ``UCF-101/<class>/<video>.avi``; labels 0-based in ``classInd`` order.
+* :class:`CharadesDataset` -- ``Charades_v1_{train,test}.csv`` (the released csv: ``id``, ...,
+  ``actions`` = ``"c092 11.90 21.20;c147 0.00 12.60"``, ``length``), ``Charades_v1_classes.txt``
+  (``c000 Holding some clothes``), videos ``Charades_v1_480/<id>.mp4``: video-level multi-label
+  classification (the label is the set of classes of the video's actions, a many-hot vector for
+  mmaction2's ``AccMetric(metric_list=('mean_average_precision',))``).
+* Kinetics-700 is :class:`KineticsVideoDataset` on the ``kinetics700_*`` lists
+  (:func:`check_kinetics700`).
 
 Bad input raises at load with the file and line: a missing data set (``FileNotFoundError``
 with the expected tree, :func:`diving48_tree` etc.), a malformed line / entry, a label outside
@@ -28,19 +39,23 @@ frames than ``min_frames``.  The Something-Something sets are in :mod:`.somethin
 """
 from __future__ import annotations
 
+import csv
 import json
 import os
 import os.path as osp
+import re
 from collections.abc import Iterator
 
 from mmaction.datasets import VideoDataset
 from mmaction.datasets.transforms import DecordInit, PyAVInit
 from mmaction.registry import DATASETS, TRANSFORMS
 
-__all__ = ['diving48_tree', 'finegym_tree', 'hmdb51_tree', 'kinetics_tree', 'read_list_lines',
-           'missing_error', 'check_kinetics_list', 'check_kinetics', 'Diving48Dataset',
-           'FineGymDataset', 'HMDB51Dataset', 'KineticsVideoDataset', 'CheckedDecordInit',
-           'CheckedPyAVInit', 'KINETICS_TRAIN_LIST', 'KINETICS_VAL_LIST']
+__all__ = ['diving48_tree', 'finegym_tree', 'hmdb51_tree', 'kinetics_tree', 'ucf101_tree',
+           'charades_tree', 'read_list_lines', 'missing_error', 'check_kinetics_list',
+           'check_kinetics', 'check_kinetics700', 'Diving48Dataset', 'FineGymDataset',
+           'HMDB51Dataset', 'KineticsVideoDataset', 'UCF101Dataset', 'CharadesDataset',
+           'read_charades_classes', 'CheckedDecordInit', 'CheckedPyAVInit',
+           'KINETICS_TRAIN_LIST', 'KINETICS_VAL_LIST', 'kinetics_lists']
 
 
 # --------------------------------------------------------------------------- helpers
@@ -160,13 +175,27 @@ KINETICS_TRAIN_LIST = 'kinetics400_train_list_videos.txt'
 KINETICS_VAL_LIST = 'kinetics400_val_list_videos.txt'
 
 
-def kinetics_tree(root: str) -> str:
+def kinetics_lists(version: int = 400) -> tuple[str, str]:
+    """The (train, val) list names mmaction2's ``tools/data/kinetics`` writes for Kinetics-400,
+    -600 or -700."""
+    if version not in (400, 600, 700):
+        raise ValueError(f'Kinetics version must be 400, 600 or 700, got {version!r}')
+    return (f'kinetics{version}_train_list_videos.txt', f'kinetics{version}_val_list_videos.txt')
+
+
+def kinetics_tree(root: str, version: int = 400) -> str:
+    train, val = kinetics_lists(version)
     return (f'{root}/\n'
-            f'├── {KINETICS_TRAIN_LIST}   # "<relative video path> <label>" per line\n'
-            f'├── {KINETICS_VAL_LIST}\n'
+            f'├── {train}   # "<relative video path> <label>" per line\n'
+            f'├── {val}\n'
             '├── videos_train/<class>/<video>.mp4\n'
             '└── videos_val/<class>/<video>.mp4\n'
             '(mmaction2 tools/data/kinetics layout)')
+
+
+def _kinetics_version(ann_file: str) -> int:
+    m = re.match(r'kinetics(400|600|700)_', osp.basename(ann_file))
+    return int(m.group(1)) if m else 400
 
 
 def check_kinetics_list(ann_file: str, video_root: str, max_checked: int = 8) -> int:
@@ -176,7 +205,8 @@ def check_kinetics_list(ann_file: str, video_root: str, max_checked: int = 8) ->
     empty list."""
     if not osp.isfile(ann_file):
         raise missing_error('Kinetics list file', ann_file,
-                            kinetics_tree(osp.dirname(ann_file) or '.'))
+                            kinetics_tree(osp.dirname(ann_file) or '.',
+                                          _kinetics_version(ann_file)))
     n = 0
     for lineno, line in read_list_lines(ann_file):
         parts = line.split()
@@ -193,10 +223,16 @@ def check_kinetics_list(ann_file: str, video_root: str, max_checked: int = 8) ->
     return n
 
 
-def check_kinetics(data_root: str, run_name: str | None = None) -> None:
-    """``PaperSpec.check_data`` for Kinetics-400: both lists and their first videos."""
-    for split, lst in (('train', KINETICS_TRAIN_LIST), ('val', KINETICS_VAL_LIST)):
+def check_kinetics(data_root: str, run_name: str | None = None, version: int = 400) -> None:
+    """``PaperSpec.check_data`` for Kinetics-400 (``version`` 600 / 700 for the others): both
+    lists and their first videos."""
+    for split, lst in zip(('train', 'val'), kinetics_lists(version)):
         check_kinetics_list(osp.join(data_root, lst), osp.join(data_root, f'videos_{split}'))
+
+
+def check_kinetics700(data_root: str, run_name: str | None = None) -> None:
+    """``PaperSpec.check_data`` for Kinetics-700 (the ``kinetics700_*`` lists)."""
+    check_kinetics(data_root, run_name, version=700)
 
 
 @DATASETS.register_module()
@@ -397,4 +433,208 @@ class HMDB51Dataset(_OfficialLayoutVideoDataset):
                 if self.check_files:
                     _check_video(filename, f'{path}:{lineno}', tree)
                 out.append(dict(filename=filename, label=label))
+        return out
+
+
+# --------------------------------------------------------------------------- UCF101
+
+UCF101_SPLIT_DIR = 'ucfTrainTestlist'
+
+
+def ucf101_tree(root: str) -> str:
+    return (f'{root}/   (UCF101, the official UCF101.rar and UCF101TrainTestSplits-'
+            'RecognitionTask.zip unpacked)\n'
+            f'  {UCF101_SPLIT_DIR}/classInd.txt            "<1-based index> <class>" lines\n'
+            f'  {UCF101_SPLIT_DIR}/trainlist0<k>.txt       "<class>/<video>.avi <1-based label>"'
+            ', k = 1, 2, 3\n'
+            f'  {UCF101_SPLIT_DIR}/testlist0<k>.txt        "<class>/<video>.avi"\n'
+            '  UCF-101/<class>/<video>.avi')
+
+
+@DATASETS.register_module()
+class UCF101Dataset(_OfficialLayoutVideoDataset):
+    """UCF101 with its official three train / test splits.  Labels are 0-based in the order of
+    ``classInd.txt`` (``ApplyEyeMakeup`` = 0), as mmaction2's ``tools/data/ucf101`` lists.  A
+    train line's label must agree with its class folder; a test line (no label in the official
+    file) takes the label of its class folder, matched to ``classInd`` case-insensitively (the
+    official files name the folder ``HandstandPushups`` and the videos ``v_HandStandPushups_*``).
+
+    Args:
+        split: 1, 2 or 3.
+        subset: ``'train'`` (``trainlist0<k>.txt``) or ``'test'`` (``testlist0<k>.txt``).
+        ann_file: the split folder (``ucfTrainTestlist``, relative to ``data_root``).
+        data_prefix: ``dict(video='UCF-101')``.
+        num_classes_expected: lines of ``classInd.txt`` (101; None skips the check).
+        check_files: stat every listed video at load.
+    """
+
+    def __init__(self, split: int = 1, subset: str = 'train', pipeline=(),
+                 ann_file: str = UCF101_SPLIT_DIR, data_prefix: dict | None = None,
+                 num_classes_expected: int | None = 101, check_files: bool = True,
+                 **kwargs) -> None:
+        if data_prefix is None:
+            data_prefix = dict(video='UCF-101')
+        if split not in (1, 2, 3):
+            raise ValueError(f'split must be 1, 2 or 3, got {split!r}')
+        if subset not in ('train', 'test'):
+            raise ValueError(f"subset must be 'train' or 'test', got {subset!r}")
+        self.split, self.subset = split, subset
+        self.num_classes_expected, self.check_files = num_classes_expected, check_files
+        super().__init__(ann_file=ann_file, pipeline=list(pipeline), data_prefix=data_prefix,
+                         **kwargs)
+
+    def _classes(self, path: str, tree: str) -> list[str]:
+        if not osp.isfile(path):
+            raise missing_error('UCF101 class index', path, tree)
+        classes = []
+        for lineno, line in read_list_lines(path):
+            fields = line.split()
+            if len(fields) != 2:
+                raise ValueError(f'{path}:{lineno}: expected "<index> <class>", got {line!r}')
+            if _int_field(fields[0], path, lineno, 'class index') != len(classes) + 1:
+                raise ValueError(f'{path}:{lineno}: class index {fields[0]} out of order '
+                                 f'(expected {len(classes) + 1})')
+            classes.append(fields[1])
+        if not classes or (self.num_classes_expected is not None
+                           and len(classes) != self.num_classes_expected):
+            raise ValueError(f'{path}: {len(classes)} classes, expected '
+                             f'{self.num_classes_expected}')
+        return classes
+
+    def load_data_list(self) -> list[dict]:
+        split_dir = self.ann_file
+        root = self.data_root or osp.dirname(split_dir)
+        tree = ucf101_tree(root)
+        self.classes = self._classes(osp.join(split_dir, 'classInd.txt'), tree)
+        by_name = {c.lower(): i for i, c in enumerate(self.classes)}
+        path = osp.join(split_dir, f'{self.subset}list0{self.split}.txt')
+        if not osp.isfile(path):
+            raise missing_error(f'UCF101 {self.subset} list', path, tree)
+        out = []
+        for lineno, line in read_list_lines(path):
+            fields = line.split()
+            want = 2 if self.subset == 'train' else 1
+            if len(fields) != want:
+                raise ValueError(f'{path}:{lineno}: expected "<class>/<video>.avi'
+                                 f'{" <label>" if want == 2 else ""}", got {line!r}')
+            folder = fields[0].split('/')[0]
+            if folder.lower() not in by_name:
+                raise ValueError(f'{path}:{lineno}: class folder {folder!r} is not in '
+                                 f'{split_dir}/classInd.txt')
+            label = by_name[folder.lower()]
+            if want == 2:
+                given = _int_field(fields[1], path, lineno, 'label') - 1
+                if given != label:
+                    named = (self.classes[given] if 0 <= given < len(self.classes)
+                             else 'outside classInd')
+                    raise ValueError(f'{path}:{lineno}: label {given + 1} is {named}, but the '
+                                     f'video is in folder {folder!r} (class {label + 1})')
+            filename = self._video(fields[0])
+            if self.check_files:
+                _check_video(filename, f'{path}:{lineno}', tree)
+            out.append(dict(filename=filename, label=label))
+        return out
+
+
+# --------------------------------------------------------------------------- Charades
+
+CHARADES_COLUMNS = ('id', 'subject', 'scene', 'quality', 'relevance', 'verified', 'script',
+                    'objects', 'descriptions', 'actions', 'length')
+
+
+def charades_tree(root: str) -> str:
+    return (f'{root}/   (Charades v1: Charades.zip and Charades_v1_480.zip unpacked)\n'
+            '  Charades_v1_train.csv, Charades_v1_test.csv   columns '
+            f'{",".join(CHARADES_COLUMNS)}; actions = "c092 11.90 21.20;c147 0.00 12.60"\n'
+            '  Charades_v1_classes.txt                       "c000 Holding some clothes" lines\n'
+            '  Charades_v1_480/<id>.mp4')
+
+
+def read_charades_classes(path: str, tree: str | None = None) -> list[str]:
+    """The class ids (``c000`` ...) of ``Charades_v1_classes.txt``, in file order (= the label
+    index); raises naming the file and line on a malformed or out-of-order line."""
+    if not osp.isfile(path):
+        raise missing_error('Charades class list', path, tree or charades_tree(osp.dirname(path)))
+    ids = []
+    for lineno, line in read_list_lines(path):
+        cid = line.split(maxsplit=1)[0]
+        if not re.fullmatch(r'c\d{3}', cid) or int(cid[1:]) != len(ids):
+            raise ValueError(f'{path}:{lineno}: expected "c{len(ids):03d} <description>", got '
+                             f'{line!r}')
+        ids.append(cid)
+    return ids
+
+
+@DATASETS.register_module()
+class CharadesDataset(_OfficialLayoutVideoDataset):
+    """Charades v1 video-level multi-label classification (157 classes, mAP).
+
+    Each csv row is one video; its label is the set of class indices named in ``actions``
+    (``<class id> <start s> <end s>`` entries separated by ``;``), many-hot through mmaction2's
+    ``multi_class=True``.  A video without any action (a handful in the release) keeps an
+    all-zero target: it is counted, not dropped (``skip_empty=True`` drops them, with their
+    number in ``self.num_empty``).
+
+    Args:
+        ann_file: ``Charades_v1_train.csv`` or ``Charades_v1_test.csv`` (relative to
+            ``data_root``).
+        classes_file: ``Charades_v1_classes.txt``.
+        data_prefix: ``dict(video='Charades_v1_480')``.
+        num_classes: 157 (the class list must have this many lines).
+        check_files: stat every listed video at load.
+    """
+
+    def __init__(self, ann_file: str = 'Charades_v1_train.csv', pipeline=(),
+                 classes_file: str = 'Charades_v1_classes.txt',
+                 data_prefix: dict | None = None, num_classes: int = 157,
+                 check_files: bool = True, skip_empty: bool = False, suffix: str = '.mp4',
+                 **kwargs) -> None:
+        if data_prefix is None:
+            data_prefix = dict(video='Charades_v1_480')
+        self.classes_file, self.check_files = classes_file, check_files
+        self.skip_empty, self.suffix, self.num_empty = skip_empty, suffix, 0
+        kwargs.setdefault('multi_class', True)
+        super().__init__(ann_file=ann_file, pipeline=list(pipeline), data_prefix=data_prefix,
+                         num_classes=num_classes, **kwargs)
+
+    def load_data_list(self) -> list[dict]:
+        root = self._root()
+        tree = charades_tree(root)
+        cpath = self.classes_file if osp.isabs(self.classes_file) else osp.join(
+            root, self.classes_file)
+        ids = read_charades_classes(cpath, tree)
+        if len(ids) != self.num_classes:
+            raise ValueError(f'{cpath}: {len(ids)} classes, but num_classes = {self.num_classes}')
+        index = {c: i for i, c in enumerate(ids)}
+        if not osp.isfile(self.ann_file):
+            raise missing_error('Charades annotation csv', self.ann_file, tree)
+        out = []
+        with open(self.ann_file, newline='') as f:
+            reader = csv.DictReader(f)
+            missing = {'id', 'actions'} - set(reader.fieldnames or ())
+            if missing:
+                raise ValueError(f'{self.ann_file}: header {reader.fieldnames} lacks '
+                                 f'{sorted(missing)}; expected the columns '
+                                 f'{",".join(CHARADES_COLUMNS)}')
+            for row in reader:
+                where = f'{self.ann_file}:{reader.line_num}'
+                labels = []
+                for entry in filter(None, (a.strip() for a in (row['actions'] or '').split(';'))):
+                    fields = entry.split()
+                    if len(fields) != 3:
+                        raise ValueError(f'{where} ({row["id"]}): action {entry!r} is not '
+                                         '"<class id> <start> <end>"')
+                    if fields[0] not in index:
+                        raise ValueError(f'{where} ({row["id"]}): unknown class {fields[0]!r} '
+                                         f'(not in {cpath}, which lists c000..'
+                                         f'c{len(ids) - 1:03d})')
+                    labels.append(index[fields[0]])
+                if not labels:
+                    self.num_empty += 1
+                    if self.skip_empty:
+                        continue
+                filename = self._video(row['id'] + self.suffix)
+                if self.check_files:
+                    _check_video(filename, where, tree)
+                out.append(dict(filename=filename, label=sorted(set(labels))))
         return out

@@ -1,4 +1,5 @@
-"""Diving-48, FineGym, HMDB51 in their official layouts (``cvshared.datasets.action``) and
+"""Diving-48, FineGym, HMDB51, UCF101, Charades and Kinetics-700 in their official layouts
+(``cvshared.datasets.action``), Charades mAP against scikit-learn, and
 FineGym's mean per-class accuracy through mmaction2's ``AccMetric``."""
 import json
 import os
@@ -263,3 +264,179 @@ def test_kinetics_list_layout_and_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match=r':2 names zumba/c.mp4'):
         KineticsVideoDataset(ann_file=str(lst), pipeline=[],
                              data_prefix=dict(video=str(root / 'videos_train')))
+
+
+# --------------------------------------------------------------------------- UCF101
+
+def _ucf(root, train_lines=None, test_lines=None, classes=('ApplyEyeMakeup', 'HandstandPushups',
+                                                             'YoYo')):
+    d = osp.join(root, 'ucfTrainTestlist')
+    os.makedirs(d, exist_ok=True)
+    with open(osp.join(d, 'classInd.txt'), 'w', newline='') as f:   # the release: CRLF
+        f.write(''.join(f'{i} {c}\r\n' for i, c in enumerate(classes, 1)))
+    if train_lines is None:
+        train_lines = ['ApplyEyeMakeup/v_ApplyEyeMakeup_g08_c01.avi 1',
+                       'HandstandPushups/v_HandStandPushups_g08_c01.avi 2',
+                       'YoYo/v_YoYo_g08_c01.avi 3']
+    if test_lines is None:
+        test_lines = ['YoYo/v_YoYo_g01_c01.avi',
+                      'HandstandPushups/v_HandStandPushups_g01_c01.avi']
+    for name, lines in (('trainlist01.txt', train_lines), ('testlist01.txt', test_lines)):
+        with open(osp.join(d, name), 'w', newline='') as f:
+            f.write(''.join(line + '\r\n' for line in lines))
+    _videos([osp.join(root, 'UCF-101', line.split()[0]) for line in train_lines + test_lines
+             if not line.split()[0].endswith('missing.avi')])
+    return root
+
+
+def test_ucf101(tmp_path):
+    from cvshared.datasets.action import UCF101Dataset
+    init_default_scope('mmaction')
+    root = _ucf(str(tmp_path / 'u'))
+    train = UCF101Dataset(data_root=root, split=1, subset='train', num_classes_expected=3,
+                          pipeline=PIPELINE)
+    test = UCF101Dataset(data_root=root, split=1, subset='test', num_classes_expected=3)
+    assert [train.get_data_info(i)['label'] for i in range(3)] == [0, 1, 2]
+    assert [test.get_data_info(i)['label'] for i in range(2)] == [2, 1]   # from the folder
+    assert test.get_data_info(1)['filename'] == osp.join(
+        root, 'UCF-101', 'HandstandPushups', 'v_HandStandPushups_g01_c01.avi')
+    assert tuple(train[1]['inputs'].shape) == (4, 3, 32, 32)
+    with pytest.raises(ValueError, match=r'classInd\.txt: 3 classes, expected 101'):
+        UCF101Dataset(data_root=root)
+    with pytest.raises(FileNotFoundError, match=r'(?s)UCF101 train list .*trainlist02\.txt.*'
+                       r'UCF-101/<class>/<video>\.avi'):
+        UCF101Dataset(data_root=root, split=2, num_classes_expected=3)
+    bad = _ucf(str(tmp_path / 'v'), train_lines=['YoYo/v_YoYo_g08_c01.avi 1'])
+    with pytest.raises(ValueError, match=r"trainlist01\.txt:1: label 1 is ApplyEyeMakeup, but "
+                       r"the video is in folder 'YoYo' \(class 3\)"):
+        UCF101Dataset(data_root=bad, num_classes_expected=3)
+    bad = _ucf(str(tmp_path / 'w'), test_lines=['Juggling/v_Juggling_g01_c01.avi'])
+    with pytest.raises(ValueError, match=r"testlist01\.txt:1: class folder 'Juggling' is not in"):
+        UCF101Dataset(data_root=bad, subset='test', num_classes_expected=3)
+    bad = _ucf(str(tmp_path / 'x'), test_lines=['YoYo/v_YoYo_missing.avi'])
+    with pytest.raises(FileNotFoundError, match=r"testlist01\.txt:1: video .*v_YoYo_missing"):
+        UCF101Dataset(data_root=bad, subset='test', num_classes_expected=3)
+
+
+def test_ucf101_config_base(tmp_path, monkeypatch):
+    classes = [f'Class{i:03d}' for i in range(101)]
+    root = _ucf(str(tmp_path / 'u'), classes=classes,
+                train_lines=['Class000/v_Class000_g08_c01.avi 1',
+                             'Class100/v_Class100_g08_c01.avi 101'],
+                test_lines=['Class050/v_Class050_g01_c01.avi'])
+    cfg, train, val = _build_from_base('ucf101.py', root, monkeypatch)
+    assert [train.get_data_info(i)['label'] for i in range(2)] == [0, 100]
+    assert val.get_data_info(0)['label'] == 50
+    assert tuple(train[0]['inputs'].shape) == tuple(val[0]['inputs'].shape) == (8, 3, 224, 224)
+
+
+# --------------------------------------------------------------------------- Charades
+
+CHARADES_HEADER = ('id,subject,scene,quality,relevance,verified,script,objects,descriptions,'
+                   'actions,length')
+
+
+def _charades(root, rows, num_classes=4, split='train'):
+    os.makedirs(root, exist_ok=True)
+    with open(osp.join(root, 'Charades_v1_classes.txt'), 'w') as f:
+        f.write(''.join(f'c{i:03d} Action number {i}\n' for i in range(num_classes)))
+    with open(osp.join(root, f'Charades_v1_{split}.csv'), 'w') as f:
+        f.write(CHARADES_HEADER + '\n')
+        for vid, actions in rows:   # quoted fields with commas, as in the release
+            f.write(f'{vid},HR43,Kitchen,6,7,Yes,"A person cooks, then eats.",food;dish,'
+                    f'"They cook, they eat.",{actions},30.5\n')
+    _videos([osp.join(root, 'Charades_v1_480', f'{vid}.mp4') for vid, _ in rows
+             if vid != 'MISSNG'])
+    return root
+
+
+def test_charades_multilabel_and_errors(tmp_path):
+    from cvshared.datasets.action import CharadesDataset
+    init_default_scope('mmaction')
+    root = _charades(str(tmp_path / 'c'), [('46GP8', 'c002 0.00 12.10;c000 5.3 9.9;c002 20 25'),
+                                           ('N11GT', 'c003 1.0 2.0'), ('0IH69', '')])
+    ds = CharadesDataset(data_root=root, num_classes=4, pipeline=PIPELINE)
+    assert [ds.get_data_info(i)['label'].tolist() for i in range(3)] == [
+        [1, 0, 1, 0], [0, 0, 0, 1], [0, 0, 0, 0]]
+    assert ds.num_empty == 1
+    assert ds.get_data_info(0)['filename'] == osp.join(root, 'Charades_v1_480', '46GP8.mp4')
+    assert tuple(ds[0]['inputs'].shape) == (4, 3, 32, 32)
+    assert len(CharadesDataset(data_root=root, num_classes=4, skip_empty=True)) == 2
+    with pytest.raises(ValueError, match=r"Charades_v1_train\.csv:3 \(N11GT\): unknown class "
+                       r"'c003' \(not in .*c000\.\.c002\)"):
+        CharadesDataset(data_root=_charades(str(tmp_path / 'd'), [
+            ('46GP8', 'c002 0.00 12.10'), ('N11GT', 'c003 1.0 2.0')], num_classes=3),
+            num_classes=3)
+    with pytest.raises(ValueError, match=r"\(46GP8\): action 'c002 0.00' is not"):
+        CharadesDataset(data_root=_charades(str(tmp_path / 'e'), [('46GP8', 'c002 0.00')]),
+                        num_classes=4)
+    with pytest.raises(ValueError, match=r'4 classes, but num_classes = 157'):
+        CharadesDataset(data_root=root)
+    with pytest.raises(FileNotFoundError, match=r"csv:2: video .*MISSNG\.mp4' not found"):
+        CharadesDataset(data_root=_charades(str(tmp_path / 'f'), [('MISSNG', 'c000 0 1')]),
+                        num_classes=4)
+    with pytest.raises(FileNotFoundError, match=r'(?s)Charades annotation csv.*Charades_v1_480/'):
+        CharadesDataset(data_root=root, ann_file='Charades_v1_test.csv', num_classes=4)
+
+
+def test_charades_config_base_map_is_sklearn_map(tmp_path, monkeypatch):
+    """The base's evaluator on many-hot labels: mmaction2's mAP equals scikit-learn's mean of
+    per-class average precision (the classes with a positive)."""
+    from mmaction.registry import METRICS
+    from mmaction.structures import ActionDataSample
+    from sklearn.metrics import average_precision_score
+    rows = [(f'V{i:04d}', ';'.join(f'c{c:03d} 0 1' for c in range(140) if (i * 7 + c) % 5 == 0))
+            for i in range(6)]
+    root = _charades(str(tmp_path / 'c'), rows, num_classes=157, split='train')
+    os.link(osp.join(root, 'Charades_v1_train.csv'), osp.join(root, 'Charades_v1_test.csv'))
+    cfg, train, val = _build_from_base_with_pipeline('charades.py', root, monkeypatch)
+    assert (len(train), len(val)) == (6, 6)
+    labels = np.stack([val.get_data_info(i)['label'].numpy() for i in range(6)])
+    assert labels.sum() == sum(len(r[1].split(';')) for r in rows)
+    metric = METRICS.build(cfg.val_evaluator)
+    scores = np.random.default_rng(0).random((6, 157)).astype(np.float32)
+    import torch
+    samples = []
+    for i in range(6):
+        s = ActionDataSample().set_gt_label(torch.from_numpy(labels[i]))
+        s.set_pred_score(torch.from_numpy(scores[i]))
+        samples.append(s.to_dict())
+    metric.process(None, samples)
+    got = metric.compute_metrics(metric.results)['mean_average_precision']
+    keep = labels.sum(0) > 0
+    want = average_precision_score(labels[:, keep], scores[:, keep], average='macro')
+    assert abs(got - want) < 1e-6 and keep.sum() < 157
+
+
+def _build_from_base_with_pipeline(name, data_root, monkeypatch):
+    from mmengine.config import Config
+    monkeypatch.setenv('DATA_ROOT', data_root)
+    cfg = Config.fromfile(osp.join(osp.dirname(__file__), '..', '..', '..', 'configs', '_base_',
+                                   'datasets', name))
+    for dl in (cfg.train_dataloader, cfg.val_dataloader):
+        dl.dataset.pipeline = PIPELINE
+    from mmengine.utils import import_modules_from_strings
+    import_modules_from_strings(**cfg.custom_imports)
+    init_default_scope('mmaction')
+    from mmaction.registry import DATASETS
+    return cfg, DATASETS.build(cfg.train_dataloader.dataset), \
+        DATASETS.build(cfg.val_dataloader.dataset)
+
+
+# --------------------------------------------------------------------------- Kinetics-700
+
+def test_kinetics700_base_and_check(tmp_path, monkeypatch):
+    from cvshared.datasets.action import check_kinetics700
+    root = tmp_path / 'k700'
+    _videos([str(root / 'videos_train' / 'abseiling' / 'a.mp4'),
+             str(root / 'videos_val' / 'zumba' / 'b.mp4')])
+    with pytest.raises(FileNotFoundError, match=r'(?s)kinetics700_train_list_videos\.txt.*'
+                       r'├── kinetics700_val_list_videos\.txt'):
+        check_kinetics700(str(root))
+    (root / 'kinetics700_train_list_videos.txt').write_text('abseiling/a.mp4 0\n')
+    (root / 'kinetics700_val_list_videos.txt').write_text('zumba/b.mp4 699\n')
+    check_kinetics700(str(root))
+    cfg, train, val = _build_from_base_with_pipeline('kinetics700.py', str(root), monkeypatch)
+    assert train.get_data_info(0)['filename'] == str(root / 'videos_train' / 'abseiling' / 'a.mp4')
+    assert val.get_data_info(0)['label'] == 699
+    assert cfg.test_dataloader.dataset.ann_file == cfg.val_dataloader.dataset.ann_file
