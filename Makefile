@@ -39,7 +39,7 @@ $(STAMP): $(CONSTRAINT) requirements/runtime.txt requirements/tests.txt shared/p
 	  MMCV_WITH_OPS=1 MAX_JOBS=$${MAX_JOBS:-2} $(PIP) install --no-build-isolation -c $(CONSTRAINT) mmcv==2.1.0; \
 	fi
 	$(PIP) install -c $(CONSTRAINT) mmcv==2.1.0 -r requirements/runtime.txt -r requirements/tests.txt
-	$(PIP) install --no-deps -c $(CONSTRAINT) openmim
+	$(PIP) install --no-deps -c $(CONSTRAINT) openmim torchattacks
 	@echo ">>> the shared package and every paper package, editable"
 	$(PIP) install --no-build-isolation --no-deps -e shared $(foreach p,$(PACKAGES),-e $(dir $(p)))
 	$(VPY) tools/install_mim_links.py

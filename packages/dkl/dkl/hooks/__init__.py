@@ -1,0 +1,4 @@
+"""Hooks of dkl."""
+from .visualization import DklVisualizationHook, draw_sample
+
+__all__ = ['DklVisualizationHook', 'draw_sample']
