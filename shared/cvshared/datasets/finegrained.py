@@ -148,12 +148,32 @@ def _join_split(images: dict, labels: dict, split_of: dict, classes: dict, files
     return recs
 
 
+class _IdListsDataset(_ClassificationDataset):
+    """CUB / NABirds: ``images.txt``, ``image_class_labels.txt``, ``train_test_split.txt`` keyed
+    by image id, and ``classes.txt``; :meth:`class_names` picks the label map."""
+
+    IMG_PREFIX = 'images'
+    FILES = ('images.txt', 'image_class_labels.txt', 'train_test_split.txt', 'classes.txt')
+    STRING_IDS = False   # NABirds' image ids are UUIDs
+
+    def class_names(self, classes: dict, labels: dict) -> dict[int, str]:
+        return {k: v for k, (v, _) in classes.items()}
+
+    def records(self):
+        tree = self.expected_tree(self.data_root)
+        files = tuple(osp.join(self.data_root, f) for f in self.FILES)
+        read = _key_file if self.STRING_IDS else _id_file
+        images, labels, split_of = (read(f, tree, self.NAME) for f in files[:3])
+        classes = _id_file(files[3], tree, self.NAME)
+        recs = _join_split(images, labels, split_of, classes, files, self.split, int)
+        return recs, self.class_names(classes, labels)
+
+
 @DATASETS.register_module()
-class CUB200Classification(_ClassificationDataset):
+class CUB200Classification(_IdListsDataset):
     """CUB-200-2011 with its official classification split (5,994 train / 5,794 test)."""
 
     NAME = 'CUB-200-2011'
-    IMG_PREFIX = 'images'
 
     @classmethod
     def expected_tree(cls, data_root: str) -> str:
@@ -163,21 +183,13 @@ class CUB200Classification(_ClassificationDataset):
                 '  classes.txt             "<class id> <class name>"\n'
                 '  images/<class>/<file>.jpg')
 
-    def records(self):
-        tree = self.expected_tree(self.data_root)
-        files = tuple(osp.join(self.data_root, f) for f in (
-            'images.txt', 'image_class_labels.txt', 'train_test_split.txt', 'classes.txt'))
-        images, labels, split_of, classes = (_id_file(f, tree, self.NAME) for f in files)
-        recs = _join_split(images, labels, split_of, classes, files, self.split, int)
-        return recs, {k: v for k, (v, _) in classes.items()}
-
 
 @DATASETS.register_module()
-class NABirdsClassification(_ClassificationDataset):
+class NABirdsClassification(_IdListsDataset):
     """NABirds with its official split (23,929 train / 24,633 test, 555 classes)."""
 
     NAME = 'NABirds'
-    IMG_PREFIX = 'images'
+    STRING_IDS = True
 
     @classmethod
     def expected_tree(cls, data_root: str) -> str:
@@ -187,15 +199,9 @@ class NABirdsClassification(_ClassificationDataset):
                 '  classes.txt             "<class id> <class name>" (every node of the '
                 'hierarchy)\n  images/<class id>/<file>.jpg')
 
-    def records(self):
-        tree = self.expected_tree(self.data_root)
-        files = tuple(osp.join(self.data_root, f) for f in (
-            'images.txt', 'image_class_labels.txt', 'train_test_split.txt', 'classes.txt'))
-        images, labels, split_of = (_key_file(f, tree, self.NAME) for f in files[:3])
-        classes = _id_file(files[3], tree, self.NAME)
-        recs = _join_split(images, labels, split_of, classes, files, self.split, int)
+    def class_names(self, classes: dict, labels: dict) -> dict[int, str]:
         used = sorted({int(v) for v, _ in labels.values()})   # the leaves images are labelled with
-        return recs, {k: classes[k][0] for k in used}
+        return {k: classes[k][0] for k in used}
 
 
 @DATASETS.register_module()
