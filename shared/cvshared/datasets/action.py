@@ -366,6 +366,31 @@ class FineGymDataset(_OfficialLayoutVideoDataset):
         return out
 
 
+class _SplitFolderVideoDataset(_OfficialLayoutVideoDataset):
+    """HMDB51 / UCF101: a folder of official split lists (``ann_file``, default
+    ``SPLIT_DIR``), ``split`` 1..3, ``subset`` train / test, ``NUM_CLASSES`` classes expected
+    (``num_classes_expected=None`` skips the check), videos under ``VIDEO_PREFIX``."""
+
+    SPLIT_DIR, VIDEO_PREFIX, NUM_CLASSES = '', '', 0
+
+    def __init__(self, split: int = 1, subset: str = 'train', pipeline=(),
+                 ann_file: str | None = None, data_prefix: dict | None = None,
+                 num_classes_expected: int | None | str = 'default', check_files: bool = True,
+                 **kwargs) -> None:
+        if data_prefix is None:
+            data_prefix = dict(video=self.VIDEO_PREFIX)
+        if split not in (1, 2, 3):
+            raise ValueError(f'split must be 1, 2 or 3, got {split!r}')
+        if subset not in ('train', 'test'):
+            raise ValueError(f"subset must be 'train' or 'test', got {subset!r}")
+        self.split, self.subset = split, subset
+        self.num_classes_expected = (self.NUM_CLASSES if num_classes_expected == 'default'
+                                     else num_classes_expected)
+        self.check_files = check_files
+        super().__init__(ann_file=ann_file or self.SPLIT_DIR, pipeline=list(pipeline),
+                         data_prefix=data_prefix, **kwargs)
+
+
 # --------------------------------------------------------------------------- HMDB51
 
 HMDB51_SPLIT_DIR = 'testTrainMulti_7030_splits'
@@ -379,7 +404,7 @@ def hmdb51_tree(root: str) -> str:
 
 
 @DATASETS.register_module()
-class HMDB51Dataset(_OfficialLayoutVideoDataset):
+class HMDB51Dataset(_SplitFolderVideoDataset):
     """HMDB51 with its official three 70/30 splits (MotionSqueeze's HMDB51 column, 3-split
     average).  Labels: the class names of the split files, sorted (``brush_hair`` = 0).
 
@@ -390,20 +415,7 @@ class HMDB51Dataset(_OfficialLayoutVideoDataset):
         data_prefix: ``dict(video='')``: videos ``<data_root>/<class>/<video>.avi``.
     """
 
-    def __init__(self, split: int = 1, subset: str = 'train', pipeline=(),
-                 ann_file: str = HMDB51_SPLIT_DIR, data_prefix: dict | None = None,
-                 num_classes_expected: int | None = 51, check_files: bool = True,
-                 **kwargs) -> None:
-        if data_prefix is None:
-            data_prefix = dict(video='')
-        if split not in (1, 2, 3):
-            raise ValueError(f'split must be 1, 2 or 3, got {split!r}')
-        if subset not in ('train', 'test'):
-            raise ValueError(f"subset must be 'train' or 'test', got {subset!r}")
-        self.split, self.subset = split, subset
-        self.num_classes_expected, self.check_files = num_classes_expected, check_files
-        super().__init__(ann_file=ann_file, pipeline=list(pipeline), data_prefix=data_prefix,
-                         **kwargs)
+    SPLIT_DIR, VIDEO_PREFIX, NUM_CLASSES = HMDB51_SPLIT_DIR, '', 51
 
     def load_data_list(self) -> list[dict]:
         split_dir = self.ann_file
@@ -452,7 +464,7 @@ def ucf101_tree(root: str) -> str:
 
 
 @DATASETS.register_module()
-class UCF101Dataset(_OfficialLayoutVideoDataset):
+class UCF101Dataset(_SplitFolderVideoDataset):
     """UCF101 with its official three train / test splits.  Labels are 0-based in the order of
     ``classInd.txt`` (``ApplyEyeMakeup`` = 0), as mmaction2's ``tools/data/ucf101`` lists.  A
     train line's label must agree with its class folder; a test line (no label in the official
@@ -468,20 +480,7 @@ class UCF101Dataset(_OfficialLayoutVideoDataset):
         check_files: stat every listed video at load.
     """
 
-    def __init__(self, split: int = 1, subset: str = 'train', pipeline=(),
-                 ann_file: str = UCF101_SPLIT_DIR, data_prefix: dict | None = None,
-                 num_classes_expected: int | None = 101, check_files: bool = True,
-                 **kwargs) -> None:
-        if data_prefix is None:
-            data_prefix = dict(video='UCF-101')
-        if split not in (1, 2, 3):
-            raise ValueError(f'split must be 1, 2 or 3, got {split!r}')
-        if subset not in ('train', 'test'):
-            raise ValueError(f"subset must be 'train' or 'test', got {subset!r}")
-        self.split, self.subset = split, subset
-        self.num_classes_expected, self.check_files = num_classes_expected, check_files
-        super().__init__(ann_file=ann_file, pipeline=list(pipeline), data_prefix=data_prefix,
-                         **kwargs)
+    SPLIT_DIR, VIDEO_PREFIX, NUM_CLASSES = UCF101_SPLIT_DIR, 'UCF-101', 101
 
     def _classes(self, path: str, tree: str) -> list[str]:
         if not osp.isfile(path):
