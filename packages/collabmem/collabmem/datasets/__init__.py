@@ -1,6 +1,7 @@
-"""Data of collabmem: the benchmark's on-disk layout and its synthetic generator."""
-from .folder import CollabmemFolderDataset, CollabmemLoadImage, CollabmemPackInputs, check_layout
-from .synthetic import make_synthetic
+"""Data of collabmem: the synthetic two-clip XOR set (SS-V1 layout) and the checked sampler.
+The benchmarks' readers are the shared ones (``cvshared.datasets.action`` /
+``cvshared.datasets.something``)."""
+from .synthetic import CLASSES, make_synthetic, render_video
+from .transforms import CheckedSampleFrames
 
-__all__ = ['CollabmemFolderDataset', 'CollabmemLoadImage', 'CollabmemPackInputs', 'check_layout',
-           'make_synthetic']
+__all__ = ['CLASSES', 'make_synthetic', 'render_video', 'CheckedSampleFrames']
