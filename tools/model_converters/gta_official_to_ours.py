@@ -1,6 +1,7 @@
-"""Convert an official gta checkpoint to this repository's format.
+"""Convert a plain mmaction2 TSM-R50 / I3D-R50 recognizer checkpoint (the backbone GTA plugs
+into; GTA itself has no official code or checkpoint) to gta's names.
 
-Usage: ``python tools/model_converters/gta_official_to_ours.py OFFICIAL.pth OURS.pth``
+Usage: ``python tools/model_converters/gta_official_to_ours.py MMACTION2.pth OURS.pth``
 (the logic: ``packages/gta/gta/convert.py``).
 """
 from cvshared.checkpoint import converter_main

@@ -1,35 +1,34 @@
-"""gta's inferencer for ``tools/infer.py CONFIG CKPT IMAGE... [--out-dir D]``: an image
-file in, the predicted class and scores out; with an output folder, the picture of
-:func:`gta.hooks.visualization.draw_sample` (``<stem>.png``). The base class
-(:class:`cvshared.engine.infer.CvsharedInferencer`) builds the model from the config, loads the
-checkpoint safely and strictly and runs the config's test pipeline."""
+"""gta's inferencer for ``tools/infer.py CONFIG CKPT VIDEO... [--out-dir D]``: a video file
+in (decoded by the config's test pipeline), the predicted class and scores out; with an output
+folder, the picture of the learned temporal attention of the model's GTA blocks
+(:func:`gta.hooks.visualization.draw_sample`, ``<stem>.png``, border grey: no ground truth).
+The base class (:class:`cvshared.engine.infer.CvsharedInferencer`) builds the model from the
+config, loads the checkpoint safely and strictly and runs the test pipeline."""
 from __future__ import annotations
 
 import os.path as osp
 
-import numpy as np
 from cvshared.engine.infer import CvsharedInferencer, stem
 from PIL import Image
 
-from .hooks.visualization import draw_sample
+from .hooks.visualization import draw_sample, model_attention
 
 
-class GtaInferencer(CvsharedInferencer):
-    """Images -> ``pred_label`` and ``scores`` (TODO: the paper's outputs)."""
+class GTAInferencer(CvsharedInferencer):
+    """Videos -> ``pred_label``, ``scores`` and (with ``out_dir``) the attention picture."""
 
     def input_to_data(self, item) -> dict:
-        return dict(img_path=str(item), label=-1)  # no ground truth for a user's image
+        # no ground truth for a user's video (label -1)
+        return dict(filename=str(item), label=-1, start_index=0, modality='RGB')
 
     def result_of(self, item, pred) -> dict:
-        return dict(pred_label=int(pred['pred_label']),
-                    scores=[float(s) for s in pred['scores']])
+        scores = pred.pred_score.flatten()
+        return dict(pred_label=int(scores.argmax()), scores=[float(s) for s in scores])
 
     def save(self, item, pred, result: dict, out_dir: str) -> list:
-        with Image.open(item) as im:
-            image = np.asarray(im.convert('RGB'))
         path = osp.join(out_dir, f'{stem(item)}.png')
-        Image.fromarray(draw_sample(image, result['pred_label'])).save(path)
+        Image.fromarray(draw_sample(model_attention(self.model), result['pred_label'])).save(path)
         return [path]
 
 
-INFERENCER = GtaInferencer
+INFERENCER = GTAInferencer

@@ -1,4 +1,4 @@
-"""Hooks of gta."""
-from .visualization import GtaVisualizationHook, draw_sample
+"""Hooks of gta: the picture of the learned temporal attention."""
+from .visualization import GTAVisualizationHook, draw_sample, model_attention
 
-__all__ = ['GtaVisualizationHook', 'draw_sample']
+__all__ = ['GTAVisualizationHook', 'draw_sample', 'model_attention']

@@ -1,4 +1,2 @@
-"""Metrics of gta (mmengine ``BaseMetric``; keys as ``SPEC.reported`` uses them)."""
-from .accuracy import GtaAccuracy
-
-__all__ = ['GtaAccuracy']
+"""Metrics of gta: none of its own. Top-1 / top-5 are mmaction2's ``AccMetric``
+(``acc/top1``, ``acc/top5``)."""
