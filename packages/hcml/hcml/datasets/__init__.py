@@ -1,6 +1,7 @@
-"""Data of hcml: the benchmark's on-disk layout and its synthetic generator."""
-from .folder import HcmlFolderDataset, HcmlLoadImage, HcmlPackInputs, check_layout
-from .synthetic import make_synthetic
+"""Data of hcml: the benchmarks are read by the shared datasets in their official layouts
+(``cvshared.datasets.action.UCF101Dataset`` / ``HMDB51Dataset`` / ``KineticsVideoDataset``,
+``cvshared.datasets.something.SthV1Dataset``); the synthetic set is the shared motion-only
+SS-V2-layout generator (:func:`make_synthetic`)."""
+from .synthetic import check_sthv2, make_synthetic
 
-__all__ = ['HcmlFolderDataset', 'HcmlLoadImage', 'HcmlPackInputs', 'check_layout',
-           'make_synthetic']
+__all__ = ['check_sthv2', 'make_synthetic']

@@ -1,36 +1,38 @@
-"""Synthetic data set in the benchmark's layout (:mod:`.folder`): stripes, horizontal or
-vertical, random period and phase, Gaussian noise; deterministic per seed. TODO: a synthetic
-task that exercises what the paper's method is for."""
+"""The synthetic set of hcml: :func:`cvshared.datasets.something_synthetic.write_synthetic_sthv2`
+(a stationary random texture translating with wrap-around; the class is the direction of the
+motion only, so no single frame carries the label), in the released SS-V2 layout read by
+``SthV2Dataset``. Motion must be computed from the appearance of adjacent frames: a 2D
+backbone averaging per-frame scores (TSN) stays at chance."""
 from __future__ import annotations
 
-import os
 import os.path as osp
 
-import numpy as np
-from PIL import Image
+from cvshared.datasets.something import sthv2_tree
 
-from .folder import CLASSES
-
-
-def stripes(rng: np.random.Generator, vertical: bool, size: int) -> np.ndarray:
-    period = rng.uniform(4, 8)
-    phase = rng.uniform(0, 2 * np.pi)
-    coords = np.arange(size)
-    wave = 0.5 + 0.5 * np.sin(2 * np.pi * coords / period + phase)
-    image = np.tile(wave[None, :], (size, 1)) if vertical else np.tile(wave[:, None], (1, size))
-    color = rng.uniform(0.3, 1.0, 3)
-    rgb = image[..., None] * color + rng.normal(0, 0.1, (size, size, 3))
-    return (np.clip(rgb, 0, 1) * 255).astype(np.uint8)
+NUM_CLASSES = 4  # right / left / down / up
+# px per frame of the written 64 x 64 videos: one cell per frame of the stride-4 map of the
+# first motion level (ResNet layer1), where the 3x3 motion encoder (E2) sees it
+SPEED = 4
 
 
-def make_synthetic(root: str, num_train: int = 64, num_val: int = 32, size: int = 32,
-                   seed: int = 0) -> None:
-    """Write ``<root>/{train,val}/{horizontal,vertical}/<i>.png`` (balanced classes)."""
-    rng = np.random.default_rng(seed)
-    for split, n in (('train', num_train), ('val', num_val)):
-        for index in range(n):
-            label = index % len(CLASSES)
-            folder = osp.join(root, split, CLASSES[label])
-            os.makedirs(folder, exist_ok=True)
-            Image.fromarray(stripes(rng, bool(label), size)).save(
-                osp.join(folder, f'{index:04d}.png'))
+def make_synthetic(root: str, num_train: int = 24, num_val: int = 12, num_frames: int = 16,
+                   size: tuple[int, int] = (64, 64), seed: int = 0) -> dict:
+    """Write the 4-class motion set (``num_train`` / ``num_val`` videos per class) under
+    ``root`` (see :func:`cvshared.datasets.something_synthetic.write_synthetic_sthv2`)."""
+    from cvshared.datasets.something_synthetic import write_synthetic_sthv2
+    return write_synthetic_sthv2(root, num_classes=NUM_CLASSES, num_train=num_train,
+                                 num_val=num_val, num_frames=num_frames, size=size, seed=seed,
+                                 speeds=(SPEED,))
+
+
+def check_sthv2(data_root: str) -> None:
+    """Raise ``FileNotFoundError`` showing the SS-V2 tree if ``data_root`` does not hold it."""
+    for rel in ('labels/something-something-v2-labels.json',
+                'labels/something-something-v2-train.json',
+                'labels/something-something-v2-validation.json',
+                '20bn-something-something-v2'):
+        path = osp.join(data_root, rel)
+        if not osp.exists(path):
+            raise FileNotFoundError(
+                f'hcml: {path} is missing. Expected the released SS-V2 layout of the synthetic '
+                f'set:\n{sthv2_tree(data_root)}\n(run without DATA_ROOT to generate it)')

@@ -1,4 +1,4 @@
 """Hooks of hcml."""
-from .visualization import HcmlVisualizationHook, draw_sample
+from .visualization import HCMLVisualizationHook, draw_sample
 
-__all__ = ['HcmlVisualizationHook', 'draw_sample']
+__all__ = ['HCMLVisualizationHook', 'draw_sample']
