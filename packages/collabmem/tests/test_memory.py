@@ -185,3 +185,20 @@ def test_base_model_has_no_cross_clip_gradient():
     feats, _ = model.extract_feat(x)
     feats[0].sum().backward()
     assert x.grad[0, 0].abs().sum() > 0 and x.grad[0, 1].abs().sum() == 0
+
+
+def test_model_init_weights_keeps_identity_gates():
+    """mmengine's init (the runner calls model.init_weights()) re-initialises the ResNet but
+    leaves the memory at identity, so an initialised model is the base model."""
+    import logging
+    model = _synthetic_model()
+    block = model.memories()[0]
+    with torch.no_grad():
+        block.gate.weight.fill_(1.0)
+    logging.disable(logging.INFO)
+    try:
+        model.init_weights()
+    finally:
+        logging.disable(logging.NOTSET)
+    assert block.gate.weight.abs().sum() == 0 and block.gate.bias.abs().sum() == 0
+    assert block.query.weight.abs().sum() > 0
