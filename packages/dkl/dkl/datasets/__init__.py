@@ -1,6 +1,5 @@
-"""Data of dkl: the benchmark's on-disk layout and its synthetic generator."""
-from .folder import DklFolderDataset, DklLoadImage, DklPackInputs, check_layout
+"""Data of dkl: CIFAR's official layout (mmpretrain's readers), its synthetic generator."""
+from .cifar import SyntheticCIFAR10, check_layout, expected_tree
 from .synthetic import make_synthetic
 
-__all__ = ['DklFolderDataset', 'DklLoadImage', 'DklPackInputs', 'check_layout',
-           'make_synthetic']
+__all__ = ['SyntheticCIFAR10', 'check_layout', 'expected_tree', 'make_synthetic']

@@ -1,4 +1,4 @@
 """Metrics of dkl (mmengine ``BaseMetric``; keys as ``SPEC.reported`` uses them)."""
-from .accuracy import DklAccuracy
+from .robust import RobustAccuracy
 
-__all__ = ['DklAccuracy']
+__all__ = ['RobustAccuracy']
