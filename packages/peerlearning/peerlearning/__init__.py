@@ -7,6 +7,6 @@ registers everything.
 """
 import cvshared  # noqa: F401  (stack fixes first)
 
-from . import datasets, hooks, metrics, models, registry  # noqa: F401,E402
+from . import datasets, hooks, models, registry  # noqa: F401,E402
 
 __version__ = '0.1.0'

@@ -1,5 +1,6 @@
 """peerlearning's inferencer for ``tools/infer.py CONFIG CKPT IMAGE... [--out-dir D]``: an image
-file in, the predicted class and scores out; with an output folder, the picture of
+file in, the predicted class (of the peer ``model.predict_with`` names), its name and the
+scores out; with an output folder, the picture of
 :func:`peerlearning.hooks.visualization.draw_sample` (``<stem>.png``). The base class
 (:class:`cvshared.engine.infer.CvsharedInferencer`) builds the model from the config, loads the
 checkpoint safely and strictly and runs the config's test pipeline."""
@@ -15,14 +16,26 @@ from .hooks.visualization import draw_sample
 
 
 class PeerlearningInferencer(CvsharedInferencer):
-    """Images -> ``pred_label`` and ``scores`` (TODO: the paper's outputs)."""
+    """Images -> ``pred_label``, ``pred_class`` (when the config's test set names its classes)
+    and ``scores``."""
+
+    def test_pipeline(self, cfg) -> list:
+        """The test pipeline, also inside ``ClassAlignedDataset`` (the clean test sets)."""
+        dataset = cfg.test_dataloader.dataset
+        while 'pipeline' not in dataset and 'dataset' in dataset:
+            dataset = dataset['dataset']
+        return list(dataset.get('pipeline') or [])
 
     def input_to_data(self, item) -> dict:
-        return dict(img_path=str(item), label=-1)  # no ground truth for a user's image
+        return dict(img_path=str(item))   # no ground truth for a user's image
 
     def result_of(self, item, pred) -> dict:
-        return dict(pred_label=int(pred['pred_label']),
-                    scores=[float(s) for s in pred['scores']])
+        label = int(pred.pred_label)
+        out = dict(pred_label=label, scores=[float(s) for s in pred.pred_score])
+        classes = (getattr(self, 'dataset_meta', None) or {}).get('classes')
+        if classes is not None and label < len(classes):
+            out['pred_class'] = classes[label]
+        return out
 
     def save(self, item, pred, result: dict, out_dir: str) -> list:
         with Image.open(item) as im:
