@@ -9,17 +9,16 @@ configs' TSM-R50 (8 frames, 5 GTA blocks in layer2 / layer3) and I3D-R50 (32 fra
 blocks, T = 4 at the blocks), and the synthetic config's TSM-R18 (1 block, 32 x 32). The base
 model is the same config with ``blocks=[]`` (mmaction2's own ResNetTSM / ResNet3d layers).
 Train step: forward + cross-entropy + backward + SGD step on 1 clip; inference: ``predict``
-of 1 clip (eval mode, no_grad). Median of ``repeat`` runs after one warm-up; both models
-are built in one process and timed interleaved (base, GTA, base, GTA, ...) so the machine's
-drift hits both alike; the overhead is (GTA - base) / base of the medians.
+of 1 clip (eval mode, no_grad). Both models are built in one process and timed interleaved by
+``cvshared.harness.time_interleaved`` (one warm-up each, then GTA, base, GTA, base, ...,
+denormals flushed), so the machine's drift hits both alike; the overhead is the median over the
+pairs of GTA / base - 1.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os.path as osp
-import statistics
-import time
 
 import torch
 
@@ -77,23 +76,19 @@ def infer_fn(model, x):
     return infer
 
 
-def measure(name: str, size: int, repeat: int) -> dict:
+def measure(name: str, size: int, repeat: int, threads: int) -> dict:
+    from cvshared.harness import time_interleaved
     x = clip(name, size)
     models = {'base': build(name, False), 'gta': build(name, True)}
     out = {}
     for kind, make in (('train_step', step_fn), ('inference', infer_fn)):
-        fns = {k: make(m, x) for k, m in models.items()}
-        for fn in fns.values():
-            fn()  # warm-up
-        times = {k: [] for k in fns}
-        for _ in range(repeat):
-            for k, fn in fns.items():
-                t0 = time.perf_counter()
-                fn()
-                times[k].append(time.perf_counter() - t0)
-        base, gta_ = (statistics.median(times[k]) for k in ('base', 'gta'))
-        out[kind] = dict(base_s=round(base, 4), gta_s=round(gta_, 4),
-                         overhead=round((gta_ - base) / base, 4))
+        t = time_interleaved(make(models['gta'], x), make(models['base'], x), rounds=repeat,
+                             threads=threads)
+        # time_interleaved's "ours" = GTA, "official" = the base model
+        out[kind] = dict(base_ms=t['official_ms'], gta_ms=t['ours_ms'],
+                         overhead=round(1.0 / t['official_over_ours'] - 1.0, 3),
+                         pair_overheads=[round(1.0 / r - 1.0, 3) for r in t['ratios']],
+                         load=t['load'])
     out['params_M'] = {k: round(sum(p.numel() for p in m.parameters()) / 1e6, 3)
                        for k, m in models.items()}
     return out
@@ -111,7 +106,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     results = {}
     for name in args.which:
-        results[name] = measure(name, args.size, args.repeat)
+        results[name] = measure(name, args.size, args.repeat, args.threads)
         print(name, json.dumps(results[name]), flush=True)
     if args.json:
         with open(args.json, 'w') as f:
