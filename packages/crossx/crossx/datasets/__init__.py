@@ -1,6 +1,5 @@
-"""Data of crossx: the benchmark's on-disk layout and its synthetic generator."""
-from .folder import CrossxFolderDataset, CrossxLoadImage, CrossxPackInputs, check_layout
-from .synthetic import make_synthetic
+"""Data of crossx: the five benchmarks are read by ``cvshared.datasets.finegrained``; this is
+the synthetic set in the CUB-200-2011 layout."""
+from .synthetic import CLASSES, draw_bird, make_synthetic
 
-__all__ = ['CrossxFolderDataset', 'CrossxLoadImage', 'CrossxPackInputs', 'check_layout',
-           'make_synthetic']
+__all__ = ['CLASSES', 'draw_bird', 'make_synthetic']
