@@ -222,3 +222,26 @@ def test_draw_sample_rows_per_level():
     with pytest.raises(ValueError, match='no motion level'):
         draw_sample([None])
     assert np.asarray(pic).dtype == np.uint8
+
+
+def test_visualization_hook_draws_each_test_clip(tmp_path):
+    from types import SimpleNamespace
+
+    from hcml.hooks import HCMLVisualizationHook
+    from mmaction.structures import ActionDataSample
+    from PIL import Image
+    model = _recognizer().eval()
+    samples = [ActionDataSample(metainfo=dict(filename=f'/v/clip{i}.webm')).set_gt_label(
+        torch.tensor([i])) for i in range(2)]
+    with torch.no_grad():
+        outputs = model(torch.randn(2, 4, 3, 32, 32), samples, mode='predict')
+    hook = HCMLVisualizationHook(draw=True, test_out_dir=str(tmp_path / 'vis'))
+    runner = SimpleNamespace(model=model, work_dir=str(tmp_path), timestamp='t')
+    hook.before_test(runner)
+    hook.after_test_iter(runner, 0, None, outputs)
+    pics = sorted(p.name for p in (tmp_path / 'vis').iterdir())
+    assert pics == ['clip0.png', 'clip1.png']
+    pic = np.asarray(Image.open(tmp_path / 'vis' / 'clip1.png'))
+    assert pic.shape[0] == 2 * 48 + 4 and pic.shape[1] == 3 * 48 + 4   # 2 levels, 3 pairs
+    with pytest.raises(ValueError, match='no motion hierarchy'):
+        HCMLVisualizationHook(draw=True).before_test(SimpleNamespace(model=torch.nn.Linear(1, 1)))
