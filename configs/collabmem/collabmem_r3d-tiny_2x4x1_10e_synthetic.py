@@ -11,7 +11,7 @@ model = dict(
     type='CollabMemRecognizer3D',
     loss_level='video',
     backbone=dict(
-        type='CollabmemResNet3d', pretrained=None, pretrained2d=False, depth=18,
+        type='ResNet3dWithBlocks', pretrained=None, pretrained2d=False, depth=18,
         base_channels=8, num_stages=2, out_indices=(1,), spatial_strides=(1, 2),
         temporal_strides=(1, 1), dilations=(1, 1), conv1_kernel=(1, 3, 3), conv1_stride_s=1,
         conv1_stride_t=1, pool1_stride_s=1, pool1_stride_t=1, with_pool1=False,

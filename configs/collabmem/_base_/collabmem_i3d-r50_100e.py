@@ -9,7 +9,7 @@ model = dict(
     type='CollabMemRecognizer3D',
     loss_level='video',
     backbone=dict(
-        type='CollabmemResNet3d',
+        type='ResNet3dWithBlocks',
         # ImageNet ResNet-50 from a path (torchvision's resnet50-0676ba61.pth), inflated by
         # mmaction2 (pretrained2d); nothing is downloaded
         pretrained2d=True,

@@ -1,6 +1,6 @@
 # GTA-I3D-R50: mmaction2's I3D ResNet-50 (mmaction::_base_/models/i3d_r50.py: conv1 5x7x7
 # stride_t 2, pool1 stride_t 2, pool2, inflation ((1,1,1), (1,0,1,0), (1,0,1,0,1,0), (0,1,0)),
-# I3DHead) as gta.models.ResNet3dWithBlocks, ImageNet ResNet-50 inflated from a path (never a
+# I3DHead) as cvshared.video.stage_blocks.ResNet3dWithBlocks, ImageNet ResNet-50 inflated from a path (never a
 # download), with GTA blocks where mmaction2's non-local I3D puts its non-local blocks (i3d_..._
 # r50-nl-*: after residual blocks 1 and 3 of layer2, 1, 3 and 5 of layer3). A 32-frame input
 # has T = 32 / 2 / 2 / 2 = 4 there: the blocks' learned A is 4 x 4 (num_segments=4). Schedule:

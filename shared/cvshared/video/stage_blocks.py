@@ -1,5 +1,6 @@
-"""Blocks inserted between the stages of an mmaction2 ResNet / ResNet-TSM backbone (SELFY's STSS
-block and MotionSqueeze's MS module after res3, and later video papers' modules).
+"""Blocks inserted between the stages of an mmaction2 ResNet / ResNet-TSM / ResNet3d backbone
+(SELFY's STSS block and MotionSqueeze's MS module after res3, GTA's blocks, Collaborative Memory,
+and later video papers' modules).
 
 :class:`ResNetTSMWithBlocks` and :class:`ResNetWithBlocks` are mmaction2's ``ResNetTSM`` /
 ``ResNet`` (registered in mmaction2's ``MODELS``) with one extra argument, ``blocks``: a list of
@@ -37,10 +38,11 @@ from collections.abc import Sequence
 import torch
 import torch.nn as nn
 from mmaction.models.backbones.resnet import ResNet
+from mmaction.models.backbones.resnet3d import ResNet3d
 from mmaction.models.backbones.resnet_tsm import ResNetTSM
 from mmaction.registry import MODELS
 
-__all__ = ['StageBlocksMixin', 'ResNetWithBlocks', 'ResNetTSMWithBlocks']
+__all__ = ['StageBlocksMixin', 'ResNetWithBlocks', 'ResNetTSMWithBlocks', 'ResNet3dWithBlocks']
 
 _WHERE = ('before', 'after')
 
@@ -137,3 +139,31 @@ class ResNetWithBlocks(StageBlocksMixin, ResNet):
     def __init__(self, depth: int, blocks: Sequence[dict] | None = None, **kwargs):
         super().__init__(depth, **kwargs)
         self.build_stage_blocks(blocks)
+
+
+@MODELS.register_module()
+class ResNet3dWithBlocks(StageBlocksMixin, ResNet3d):
+    """mmaction2's ``ResNet3d`` (I3D / R3D / SlowOnly) with ``blocks`` (module docstring); every
+    other argument is ``ResNet3d``'s. A block maps ``(N, C, T, H, W)`` to the same shape. The
+    forward is ``ResNet3d.forward``: the stem, ``pool1`` when ``with_pool1``, the layers with
+    ``pool2`` after the first when ``with_pool2``, ``out_indices``. (``ResNet3d``'s own
+    ``stage_blocks`` argument, the residual-block counts, is consumed by its constructor; the
+    attribute then holds the plug-in blocks, as in the 2D classes.) Used by GTA's I3D
+    configs and Collaborative Memory's."""
+
+    def __init__(self, depth: int, blocks: Sequence[dict] | None = None, **kwargs):
+        super().__init__(depth, **kwargs)
+        self.build_stage_blocks(blocks)
+
+    def forward(self, x: torch.Tensor):
+        x = self.conv1(x)
+        if self.with_pool1:
+            x = self.maxpool(x)
+        outs = []
+        for i, name in enumerate(self.res_layers):
+            x = self._run_stage(name, x)
+            if i == 0 and self.with_pool2:
+                x = self.pool2(x)
+            if i in self.out_indices:
+                outs.append(x)
+        return outs[0] if len(outs) == 1 else tuple(outs)

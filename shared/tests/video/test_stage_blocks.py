@@ -156,3 +156,56 @@ def _build_recognizer(ckpt):
                       blocks=[dict(stage='layer2', block=dict(type=Bias, channels=128))]),
         cls_head=dict(type='TSMHead', num_classes=3, in_channels=512, num_segments=T),
         data_preprocessor=dict(type='ActionDataPreprocessor', format_shape='NCHW')))
+
+
+# --------------------------------------------------------------------------- ResNet3d (I3D)
+
+def _r3d(cls=None, **kw):
+    from mmaction.models.backbones.resnet3d import ResNet3d
+    torch.manual_seed(0)
+    args = dict(pretrained=None, pretrained2d=False, base_channels=8, norm_eval=False,
+                with_pool2=True, **kw)
+    return (cls or ResNet3d)(18, **args)
+
+
+def test_resnet3d_with_an_identity_block_is_mmaction2s_resnet3d_and_blocks_see_their_place():
+    from cvshared.video.stage_blocks import ResNet3dWithBlocks
+    plain = _r3d()
+    ours = _r3d(ResNet3dWithBlocks, blocks=[dict(stage='layer1', block=dict(type=Record)),
+                                            dict(stage='layer3', position=0,
+                                                 block=dict(type=Record))])
+    own = {k: v for k, v in ours.state_dict().items() if not k.startswith('stage_blocks.')}
+    assert list(own) == list(plain.state_dict())
+    plain.load_state_dict(own)
+    plain.eval(), ours.eval()
+    x = torch.randn(2, 3, 8, 32, 32, generator=torch.Generator().manual_seed(3))
+    grabbed = {}
+    hooks = [plain.layer1.register_forward_hook(lambda m, i, o: grabbed.__setitem__('l1', o)),
+             plain.layer3[0].register_forward_hook(lambda m, i, o: grabbed.__setitem__('l3', o))]
+    want = plain(x)
+    for h in hooks:
+        h.remove()
+    assert torch.equal(ours(x), want)
+    # layer1's block sees layer1's output BEFORE pool2 halves time (8 -> 4 frames)
+    assert torch.equal(ours.stage_blocks['layer1_after'].seen, grabbed['l1'])
+    assert ours.stage_blocks['layer1_after'].seen.shape[2] == 8
+    assert torch.equal(ours.stage_blocks['layer3_0'].seen, grabbed['l3'])
+
+
+def test_resnet3d_block_changes_the_output_and_gets_gradients():
+    from cvshared.video.stage_blocks import ResNet3dWithBlocks
+
+    class Bias3d(Bias):
+        def forward(self, x):
+            return x + self.b.view(1, -1, 1, 1, 1)
+
+    ours = _r3d(ResNet3dWithBlocks, blocks=[dict(stage='layer2', block=dict(type=Bias3d,
+                                                                            channels=16))])
+    plain = _r3d()
+    plain.load_state_dict({k: v for k, v in ours.state_dict().items()
+                           if not k.startswith('stage_blocks.')})
+    x = torch.randn(1, 3, 8, 32, 32)
+    out = ours(x)
+    assert (out - plain(x)).abs().max() > 1e-3
+    out.square().mean().backward()
+    assert ours.stage_blocks['layer2_after'].b.grad.abs().sum() > 0

@@ -152,7 +152,7 @@ class GTABlock(BaseModule):
     """The GTA block, (G1)-(G6) of the module docstring, residual; for 2D backbones (input
     ``(N * T, C, H, W)``, frames of ``N`` clips in mmaction2's order) and 3D backbones
     (``(N, C, T, H, W)``). Insert it with ``cvshared.video.stage_blocks`` (2D: ResNet-TSM) or
-    :class:`gta.models.ResNet3dWithBlocks` (I3D):
+    :class:`cvshared.video.stage_blocks.ResNet3dWithBlocks` (I3D):
     ``dict(stage='layer2', position=0, block=dict(type='GTABlock', in_channels=512))``.
 
     Args:
