@@ -145,22 +145,25 @@ class IKLAdvClassifier(ImageClassifier):
         return dict(loss_ce=F.cross_entropy(o_nat, labels),
                     loss_ikl=self.robust_loss(o_nat, o_adv, labels, self.class_prior.prior))
 
+    def adversarial_step(self, x: torch.Tensor, samples) -> dict:
+        """Range check, epsilon of the current epoch, GI prior switch, attack, losses."""
+        check_unit_range(x)
+        labels = torch.cat([s.gt_label for s in samples]).to(x.device)
+        epoch, total = self.epoch_and_total()
+        self._next_epoch_if_changed(epoch)
+        x_adv = self.craft(x, labels, self.current_epsilon(epoch, total))
+        return self.adversarial_losses(x, labels, x_adv)
+
     def train_step(self, data, optim_wrapper):
         with optim_wrapper.optim_context(self):
             data = self.data_preprocessor(data, True)
-            x, samples = data['inputs'], data['data_samples']
-            check_unit_range(x)
-            labels = torch.cat([s.gt_label for s in samples]).to(x.device)
-            epoch, total = self.epoch_and_total()
-            self._next_epoch_if_changed(epoch)
-            x_adv = self.craft(x, labels, self.current_epsilon(epoch, total))
-            losses = self.adversarial_losses(x, labels, x_adv)
+            losses = self.adversarial_step(data['inputs'], data['data_samples'])
         parsed, log_vars = self.parse_losses(losses)
         optim_wrapper.update_params(parsed)
         return log_vars
 
     def loss(self, inputs, data_samples):
-        """``mode='loss'`` outside ``train_step`` (e.g. a val loss): the attack at full eps."""
-        check_unit_range(inputs)
-        labels = torch.cat([s.gt_label for s in data_samples]).to(inputs.device)
-        return self.adversarial_losses(inputs, labels, self.craft(inputs, labels, self.eps))
+        """``mode='loss'``: the same step. mmengine's ``MMDistributedDataParallel.train_step``
+        calls ``forward(mode='loss')`` instead of the module's ``train_step``, so multi-GPU
+        training goes through here."""
+        return self.adversarial_step(inputs, data_samples)
