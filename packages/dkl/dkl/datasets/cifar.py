@@ -43,7 +43,7 @@ def check_layout(data_root: str, name: str) -> None:
 
 
 @DATASETS.register_module()
-class SyntheticCIFAR10(CIFAR10):
+class SyntheticCIFAR10(CIFAR10):  # candidate for cvshared (CIFAR-layout synthetic sets)
     """mmpretrain's ``CIFAR10`` without the md5 checks of the released files, for the
     synthetic set that :func:`dkl.datasets.make_synthetic` writes in the same layout. A
     missing file raises ``FileNotFoundError`` with the expected tree (never a download)."""

@@ -30,7 +30,7 @@ class _Logits(nn.Module):
         return self.model(x, mode='tensor')
 
 
-def build_attack(model, cfg: dict):
+def build_attack(model, cfg: dict):  # candidate for cvshared (robust evaluation)
     """A torchattacks attack from ``dict(type=<one of ATTACKS>, eps=..., ...)``; the
     epsilon is checked to be in [0, 1] (a fraction of the pixel range)."""
     import torchattacks
@@ -47,7 +47,7 @@ def build_attack(model, cfg: dict):
 
 
 @LOOPS.register_module()
-class RobustTestLoop(TestLoop):
+class RobustTestLoop(TestLoop):  # candidate for cvshared
     """``TestLoop`` whose batches are attacked: each output sample is a dict with
     ``gt_label``, ``pred_label`` (clean), ``adv_pred_label`` (``{attack name: label}``) and,
     for the first ``keep_images`` samples of a batch, ``clean_img`` / ``adv_img`` (uint8

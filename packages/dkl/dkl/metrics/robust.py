@@ -21,7 +21,7 @@ def _int(value) -> int:
 
 
 @METRICS.register_module()
-class RobustAccuracy(BaseMetric):
+class RobustAccuracy(BaseMetric):  # candidate for cvshared
     default_prefix = 'robust'
 
     def process(self, data_batch, data_samples) -> None:

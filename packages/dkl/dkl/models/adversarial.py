@@ -25,7 +25,7 @@ from ..registry import MODELS
 from .losses import ClassPrior
 
 
-def check_epsilon(eps: float, name: str = 'eps') -> float:
+def check_epsilon(eps: float, name: str = 'eps') -> float:  # candidate for cvshared
     """``eps`` as a float in [0, 1] (a fraction of the [0, 1] pixel range), else ValueError."""
     eps = float(eps)
     if not 0.0 <= eps <= 1.0:
@@ -45,6 +45,7 @@ def check_unit_range(x: torch.Tensor) -> None:
                          'official code does not normalise)')
 
 
+# candidate for cvshared (adversarial training)
 def linf_attack(forward, x: torch.Tensor, loss_fn, eps: float, step_size: float,
                 steps: int, init_std: float = 0.001) -> torch.Tensor:
     """L-inf sign-gradient ascent of ``loss_fn(forward(x_adv))`` within ``eps`` of ``x``, in

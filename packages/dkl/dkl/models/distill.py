@@ -26,7 +26,8 @@ def _num_classes(model: nn.Module) -> int | None:
     return getattr(head, 'num_classes', None)
 
 
-def load_teacher(teacher: nn.Module, checkpoint: str, student_classes: int | None) -> None:
+def load_teacher(teacher: nn.Module, checkpoint: str,  # candidate for cvshared (KD)
+                 student_classes: int | None) -> None:
     """Load ``checkpoint`` into ``teacher`` strictly; a class-count mismatch with the student
     or between the checkpoint and the teacher config raises ``ValueError`` naming both."""
     payload = load_checkpoint_file(checkpoint)

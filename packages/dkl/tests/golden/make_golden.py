@@ -20,6 +20,7 @@ KD_FILE = 'DKLv1/KD-dkl/mdistiller/distillers/IKL_KD.py'
 AT_FILE = 'DKLv1/Adv-training-dkl/train_dkl_cifar10.py'
 
 
+# candidate for cvshared (golden harnesses of script-only official code)
 def official_function(checkout: str, relpath: str, name: str = 'dkl_loss', **globals_):
     """The function ``name`` defined at top level in ``checkout/relpath``, compiled alone
     (``globals_``: the module-level names it reads, e.g. ``device``)."""
