@@ -2,9 +2,9 @@
 switches it on) and their pure drawing function, which ``crossx.infer`` calls too.
 
 A picture is the test image followed by one panel per OSME part: the part's attention map
-(:func:`crossx.models.part_attention`: channel mean of the stage-4 part map, the channel-gated
-activations of OSME) upsampled to the image and blended over it as a heat map, with a
-border green / red for a right / wrong prediction (grey without ground truth).
+(:func:`crossx.models.part_attention`: channel mean of the stage-4 part map, min-max scaled;
+the channel-gated activations of OSME) upsampled to the image and blended over it as a heat
+map, with a border green / red for a right / wrong prediction (grey without ground truth).
 """
 from __future__ import annotations
 

@@ -123,7 +123,9 @@ class CrossXHead(ClsHead):
 
 def part_attention(parts: Sequence[torch.Tensor]) -> torch.Tensor:
     """Per-part attention maps ``(B, P, H, W)``: the channel mean of each part map (the
-    channel-gated, residual-added activations ``ReLU(U_p + residual)``), each scaled to a
-    maximum of 1 (for the pictures)."""
+    channel-gated, residual-added activations ``ReLU(U_p + residual)``), each scaled to
+    [0, 1] (min -> 0, max -> 1; for the pictures)."""
     maps = torch.stack([p.mean(1) for p in parts], 1)
-    return maps / maps.flatten(2).amax(-1).clamp_min(1e-12)[..., None, None]
+    low = maps.flatten(2).amin(-1)[..., None, None]
+    high = maps.flatten(2).amax(-1)[..., None, None]
+    return (maps - low) / (high - low).clamp_min(1e-12)
