@@ -13,7 +13,7 @@ STAGE_BLOCKS = (1, 1, 2, 2)
 NUM_CLASSES, NUM_PARTS, IMAGE = 5, 2, 64
 
 
-def official_like_weights(state: dict, seed: int = 0) -> dict:
+def official_like_weights(state: dict, seed: int = 0) -> dict:  # candidate for cvshared
     """A value for every entry of an official state dict, from its name and ``seed`` only.
 
     Convolutions: N(0, 2 / fan_in) (activations keep their scale through the blocks);

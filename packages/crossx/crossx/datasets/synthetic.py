@@ -45,6 +45,7 @@ def draw_bird(rng: np.random.Generator, label: int, size: int = 64) -> np.ndarra
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
+# candidate for cvshared: the CUB-200-2011 list writer below (any images, any classes)
 def make_synthetic(root: str, per_class_train: int = 24, per_class_test: int = 16,
                    size: int = 64, seed: int = 0) -> str:
     """Write the CUB-200-2011 files into ``root`` (``images.txt``, ``image_class_labels.txt``,
