@@ -1,5 +1,5 @@
 # HCML on the synthetic motion-only SS-V2-layout set (4 directions of a translating random
-# texture, 4 px per frame at 64 x 64, chance 25 %; cvshared.datasets.something_synthetic), read
+# texture, 2 px per frame at 64 x 64, chance 25 %; cvshared.datasets.something_synthetic), read
 # with the shared synthetic base (8 segments, frames at their size, top-1): a 2D ResNet-18
 # (mmaction2 ResNet, TSN-style: no temporal shift) + the motion hierarchy after layer1..layer4
 # (16 channels each) + the contrastive losses (weight 0.1, 4 x 4 grid), random initialisation,
