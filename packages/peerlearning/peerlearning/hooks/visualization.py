@@ -3,9 +3,9 @@
 * :func:`draw_sample`: a test image framed green (prediction right), red (wrong) or grey (no
   ground truth);
 * :func:`draw_selection`: a training mini-batch as a grid, each image framed by what the peer
-  selection did with it (Alg. 1): blue = G_d (the peers disagree: both learn from it), green =
-  agreed and kept by both peers, yellow = kept by one peer only, red = agreed but dropped by
-  both (large loss for both: likely a noisy label).
+  selection (the paper's Fig. 2) did with it: blue = G_d (the peers disagree: both learn
+  from it), green = agreed and kept by both peers, yellow = kept by one peer only, red =
+  agreed but dropped by both (large loss for both: likely a noisy label).
 
 The hook writes the test pictures when ``draw`` (``tools/test.py --show-dir``) and, with
 ``train_interval`` > 0, the selection picture of every ``train_interval``-th training batch to

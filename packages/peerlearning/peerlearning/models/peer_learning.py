@@ -1,4 +1,4 @@
-"""The peer-learning model (Sun et al., ICCV 2021, arXiv 2108.02399, Sec. 4, Alg. 1): two
+"""The peer-learning model (Sun et al., ICCV 2021, arXiv 2108.02399, Fig. 2): two
 mmpretrain ``ImageClassifier`` peers h1 / h2 of the same architecture trained together, each on
 the samples its peer chose (:func:`.peer_loss.peer_learning_loss`), with two optimisers
 (``OptimWrapperDict`` keys ``net1`` / ``net2``) stepped in one custom ``train_step``.
@@ -63,8 +63,8 @@ class PeerLearning(BaseModel):
         return torch.cat([s.gt_label for s in data_samples])
 
     def train_step(self, data, optim_wrapper: OptimWrapperDict) -> dict:
-        """One Alg. 1 step: both peers' logits, the exchanged selection, then h1's update on
-        G_d u G_s2 with its optimiser and h2's on G_d u G_s1 with its own."""
+        """One peer-learning step (Fig. 2): both peers' logits, the exchanged selection, then
+        h1's update on G_d u G_s2 with its optimiser and h2's on G_d u G_s1 with its own."""
         if not isinstance(optim_wrapper, OptimWrapperDict) or \
                 {'net1', 'net2'} - set(optim_wrapper.keys()):
             raise TypeError('PeerLearning needs optim_wrapper = OptimWrapperDict with keys '

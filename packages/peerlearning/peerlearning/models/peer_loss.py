@@ -1,5 +1,5 @@
-"""Peer selection and the peer-learning loss (Sun et al., ICCV 2021, arXiv 2108.02399, Sec. 4,
-Alg. 1), and the drop-rate ramp.
+"""Peer selection and the peer-learning loss (Sun et al., ICCV 2021, arXiv 2108.02399, the
+peer-learning model of its Fig. 2), and the drop-rate ramp.
 
 Notation (paper): two networks h1, h2 predict y1_hat, y2_hat for a mini-batch. G_d are the
 samples on which the predictions *disagree*, G_s those on which they *agree*. Within G_s each
@@ -40,9 +40,9 @@ def peer_selection(logits1: Tensor, logits2: Tensor, labels: Tensor,
                    drop_rate: float) -> PeerSelection:
     """The sample sets of one peer-learning step (no gradient flows through the choice).
 
-    Edge cases (card, Sec. 4 step 4): G_s empty -> both peers learn from G_d only; G_d empty ->
-    only the exchanged small-loss agreed samples (Co-teaching's cross update restricted to the
-    agreed samples, which is then the whole batch).
+    Edge cases (the card's step 4; the official branches): G_s empty -> both peers learn from
+    G_d only; G_d empty -> only the exchanged small-loss agreed samples (Co-teaching's cross
+    update restricted to the agreed samples, which are then the whole batch).
 
     Args:
         logits1, logits2: ``(N, C)`` scores of h1 and h2.
@@ -76,7 +76,7 @@ def _mean_ce(logits: Tensor, labels: Tensor, index: Tensor) -> Tensor:
 def peer_learning_loss(logits1: Tensor, logits2: Tensor, labels: Tensor,
                        drop_rate: float) -> tuple[Tensor, Tensor, PeerSelection]:
     """``(loss of h1, loss of h2, selection)``: the mean cross-entropy of h1 over G_d u G_s2 and
-    of h2 over G_d u G_s1 (Alg. 1, the official ``peer_learning_loss``)."""
+    of h2 over G_d u G_s1 (the paper's Fig. 2, the official ``peer_learning_loss``)."""
     sel = peer_selection(logits1, logits2, labels, drop_rate)
     return (_mean_ce(logits1, labels, sel.update1), _mean_ce(logits2, labels, sel.update2),
             sel)
