@@ -183,7 +183,7 @@ def align_classes(test_classes: Sequence[str], train_classes: Sequence[str],
 
 
 @DATASETS.register_module()
-class ClassAlignedDataset:
+class ClassAlignedDataset:  # candidate for cvshared (web training set + shared test set)
     """A test set whose labels are re-indexed to the classes of a web training split.
 
     Args:
