@@ -1,33 +1,14 @@
 # HCML (TSM-R50 + motion hierarchy + contrastive losses), 8 segments, Kinetics-400 (the shared
 # base: mmaction2 video lists, KineticsVideoDataset). Paper number: not found. TSM's Kinetics
 # recipe (ours): SGD lr 0.02 for 128 clips, weight decay 1e-4, 100 epochs, x0.1 at 40 and 80.
-_base_ = ['../_base_/datasets/kinetics400.py', './_base_/hcml_tsm-r50.py']
+_base_ = ['../_base_/datasets/kinetics400.py', '../_base_/datasets/tsn_video_pipelines.py',
+           './_base_/hcml_tsm-r50.py']
 custom_imports = dict(imports=['cvshared.datasets.action', 'hcml'], allow_failed_imports=False)
 num_segments = 8
 model = dict(cls_head=dict(num_classes=400))
-train_pipeline = [
-    dict(type='CheckedDecordInit'),
-    dict(type='SampleFrames', clip_len=1, frame_interval=1, num_clips=num_segments),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='MultiScaleCrop', input_size=224, scales=(1, 0.875, 0.75, 0.66),
-         random_crop=False, max_wh_scale_gap=1, num_fixed_crops=13),
-    dict(type='Resize', scale=(224, 224), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
-    dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')]
-val_pipeline = [
-    dict(type='CheckedDecordInit'),
-    dict(type='SampleFrames', clip_len=1, frame_interval=1, num_clips=num_segments,
-         test_mode=True),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')]
-test_pipeline = val_pipeline
-train_dataloader = dict(batch_size=16, dataset=dict(pipeline=train_pipeline))  # x 8 = 128
-val_dataloader = dict(batch_size=8, dataset=dict(pipeline=val_pipeline))
+# batch 16 x 8 GPUs = 128
+train_dataloader = dict(batch_size=16, dataset=dict(pipeline={{_base_.train_pipeline}}))
+val_dataloader = dict(batch_size=8, dataset=dict(pipeline={{_base_.val_pipeline}}))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='AccMetric', metric_list=('top_k_accuracy',),
                      metric_options=dict(top_k_accuracy=dict(topk=(1, 5))))
