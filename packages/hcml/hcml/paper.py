@@ -1,9 +1,10 @@
 """What ``tools/reproduce.py`` and ``tools/benchmark.py`` need to know about hcml."""
 import os.path as osp
 
+from cvshared.datasets.something import check_sthv2
 from cvshared.paper import PaperSpec
 
-from .datasets import check_sthv2, make_synthetic
+from .datasets import make_synthetic
 
 C = 'configs/hcml/'
 RUNS = {
@@ -31,7 +32,7 @@ TREES = {
 def check_data(data_root: str, run_name: str) -> None:
     """Raise ``FileNotFoundError`` showing the expected tree if the data set is not there."""
     if run_name.startswith('synthetic'):
-        check_sthv2(data_root)
+        check_sthv2(data_root, 'hcml')
         return
     for prefix, (tree, rel) in TREES.items():
         if run_name.startswith(prefix) and not osp.exists(osp.join(data_root, rel)):

@@ -1,9 +1,10 @@
 """What ``tools/reproduce.py`` and ``tools/benchmark.py`` need to know about MotionSqueeze."""
 import os.path as osp
 
+from cvshared.datasets.something import check_sthv2
 from cvshared.paper import PaperSpec
 
-from .datasets import check_sthv2, make_synthetic
+from .datasets import make_synthetic
 
 C = 'configs/motionsqueeze/'
 # MSNet = TSM-R50 + MS module, ImageNet initialisation (paper Tables 2-4; card section 2)
@@ -37,7 +38,7 @@ TREES = {
 def check_data(data_root: str, run_name: str) -> None:
     """Raise ``FileNotFoundError`` showing the expected tree if the data set is not there."""
     if run_name.startswith('sthv2') or run_name == 'synthetic':
-        check_sthv2(data_root)
+        check_sthv2(data_root, 'motionsqueeze')
         return
     need = {'sthv1': ('something-something-v1-labels.csv', TREES['sthv1']),
             'kinetics400': ('kinetics400_train_list_videos.txt', TREES['kinetics400']),

@@ -46,7 +46,8 @@ from mmaction.registry import DATASETS, TRANSFORMS
 
 from .action import CheckedDecordInit, CheckedPyAVInit, load_json, missing_error, read_list_lines
 
-__all__ = ['sthv1_tree', 'sthv2_tree', 'normalize_template', 'SthV1Dataset', 'SthV2Dataset',
+__all__ = ['sthv1_tree', 'sthv2_tree', 'check_sthv2', 'normalize_template', 'SthV1Dataset',
+           'SthV2Dataset',
            'SelectiveFlip', 'LEFT_RIGHT_CLASSES', 'CheckedDecordInit', 'CheckedPyAVInit']
 
 V2_VIDEO_DIR = '20bn-something-something-v2'
@@ -61,6 +62,23 @@ def sthv2_tree(root: str) -> str:
             '"placeholders"}]\n'
             '  labels/something-something-v2-validation.json\n'
             '  labels/something-something-v2-test.json         [{"id"}]')
+
+
+STHV2_REQUIRED = ('labels/something-something-v2-labels.json',
+                  'labels/something-something-v2-train.json',
+                  'labels/something-something-v2-validation.json', V2_VIDEO_DIR)
+
+
+def check_sthv2(data_root: str, who: str = 'cvshared') -> None:
+    """``PaperSpec.check_data`` helper: raise ``FileNotFoundError`` showing the SS-V2 tree when
+    ``data_root`` lacks a label file or the video folder (``who`` prefixes the message)."""
+    for rel in STHV2_REQUIRED:
+        path = osp.join(data_root, rel)
+        if not osp.exists(path):
+            raise FileNotFoundError(
+                f'{who}: {path} is missing. Expected the released SS-V2 layout:\n'
+                f'{sthv2_tree(data_root)}\n(set DATA_ROOT to the data set root, or run without '
+                'it for the synthetic set)')
 
 
 def sthv1_tree(root: str) -> str:

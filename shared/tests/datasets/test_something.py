@@ -272,3 +272,19 @@ def test_sthv1_config_base(tmp_path, monkeypatch):
     assert tuple(val[0]['inputs'].shape) == (8, 3, 224, 224)
     flip = [t for t in cfg.train_pipeline if t['type'] == 'SelectiveFlip']
     assert flip[0]['keep_labels'] == (86, 87, 93, 94, 166, 167)
+
+
+def test_check_sthv2_shows_the_tree_and_accepts_the_synthetic_set(tmp_path):
+    from cvshared.datasets.something import check_sthv2
+    from cvshared.datasets.something_synthetic import write_synthetic_sthv2
+    with pytest.raises(FileNotFoundError, match=r'(?s)^mypkg: .*something-something-v2-labels'
+                       r'\.json is missing.*20bn-something-something-v2/<id>\.webm'):
+        check_sthv2(str(tmp_path), 'mypkg')
+    root = str(tmp_path / 'ss')
+    write_synthetic_sthv2(root, num_classes=2, num_train=1, num_val=1, num_frames=4,
+                          size=(16, 16))
+    check_sthv2(root)
+    import shutil
+    shutil.rmtree(osp.join(root, '20bn-something-something-v2'))
+    with pytest.raises(FileNotFoundError, match=r'20bn-something-something-v2 is missing'):
+        check_sthv2(root)

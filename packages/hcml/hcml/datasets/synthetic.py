@@ -5,10 +5,6 @@ motion only, so no single frame carries the label), in the released SS-V2 layout
 backbone averaging per-frame scores (TSN) stays at chance."""
 from __future__ import annotations
 
-import os.path as osp
-
-from cvshared.datasets.something import sthv2_tree
-
 NUM_CLASSES = 4  # right / left / down / up
 # px per frame of the written 64 x 64 videos. The 8 test segments of a 16-frame video are 2
 # frames apart, so adjacent sampled frames move 4 px = one cell of the stride-4 map of the first
@@ -26,15 +22,3 @@ def make_synthetic(root: str, num_train: int = 24, num_val: int = 12, num_frames
                                  num_val=num_val, num_frames=num_frames, size=size, seed=seed,
                                  speeds=(SPEED,))
 
-
-def check_sthv2(data_root: str) -> None:
-    """Raise ``FileNotFoundError`` showing the SS-V2 tree if ``data_root`` does not hold it."""
-    for rel in ('labels/something-something-v2-labels.json',
-                'labels/something-something-v2-train.json',
-                'labels/something-something-v2-validation.json',
-                '20bn-something-something-v2'):
-        path = osp.join(data_root, rel)
-        if not osp.exists(path):
-            raise FileNotFoundError(
-                f'hcml: {path} is missing. Expected the released SS-V2 layout of the synthetic '
-                f'set:\n{sthv2_tree(data_root)}\n(run without DATA_ROOT to generate it)')

@@ -4,10 +4,6 @@ the direction of motion only, so no single frame carries the label), in the offi
 layout read by ``SthV2Dataset``."""
 from __future__ import annotations
 
-import os.path as osp
-
-from cvshared.datasets.something import sthv2_tree
-
 NUM_CLASSES = 4  # right / left / down / up
 # px per frame of the written 64 x 64 videos: 2 cells per frame of the stride-8 res3 map the MS
 # module sees (the generator's default, 2 px, is a quarter of a cell there: measured, TSM-R18 +
@@ -24,16 +20,3 @@ def make_synthetic(root: str, num_train: int = 24, num_val: int = 12, num_frames
                                  num_val=num_val, num_frames=num_frames, size=size, seed=seed,
                                  speeds=(SPEED,))
 
-
-def check_sthv2(data_root: str) -> None:
-    """Raise ``FileNotFoundError`` showing the SS-V2 tree if ``data_root`` does not hold it."""
-    for rel in ('labels/something-something-v2-labels.json',
-                'labels/something-something-v2-train.json',
-                'labels/something-something-v2-validation.json',
-                '20bn-something-something-v2'):
-        path = osp.join(data_root, rel)
-        if not osp.exists(path):
-            raise FileNotFoundError(
-                f'motionsqueeze: {path} is missing. Expected the released SS-V2 layout:\n'
-                f'{sthv2_tree(data_root)}\n(set DATA_ROOT to the data set root, or run without '
-                'it for the synthetic set)')
